@@ -1,0 +1,142 @@
+"""The `golive` command line: argument parsing and dispatch, nothing else.
+
+Only the standard library is imported here. Each subcommand lives in
+`golive_tui.commands.<name>` and is imported when it runs, so `golive --help`
+and `golive status` never pay for Textual, httpx or keyring.
+
+Exit codes: 0 ok, 2 usage or input error, 1 internal error (a bug); `check`
+adds 3 (a probe failed or errored) and 4 (warnings only).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+
+from golive_tui import __version__
+
+EXIT_OK = 0
+EXIT_INTERNAL = 1
+EXIT_USAGE = 2
+
+ITEM_STATUSES = ("todo", "done", "skipped", "not-applicable", "failed")
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        # One line, naming the flag, plus where to look; argparse's default is a
+        # full usage dump that hides the actual problem.
+        self.exit(EXIT_USAGE, f"golive: error: {message} (see: {self.prog} --help)\n")
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--state",
+        metavar="PATH",
+        default=os.environ.get("GOLIVE_STATE", "golive-state.toml"),
+        help="session state file (default: ./golive-state.toml)",
+    )
+    p.add_argument(
+        "--checklist",
+        metavar="ID|PATH",
+        help="built-in checklist id (see `golive checklists`) or your own .toml file",
+    )
+
+
+def _target_flags(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--provider", choices=("metronome", "flexprice"), help="billing platform")
+    p.add_argument(
+        "--environment", choices=("sandbox", "production"), help="which account the token is for"
+    )
+    p.add_argument("--base-url", metavar="URL", help="API base URL")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="golive",
+        description=(
+            "Walk through a billing platform's go-live checklist, with live probes against"
+            " its API. With no command, opens the interactive app."
+        ),
+        epilog="Tokens are kept in the OS keyring (golive token set); never pass them as flags.",
+    )
+    parser.add_argument("--version", action="version", version=f"golive {__version__}")
+    _common(parser)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    p = sub.add_parser("status", help="show progress per section")
+    _common(p)
+    p.add_argument("--items", action="store_true", help="also list every item with its status")
+
+    p = sub.add_parser("mark", help="set an item's status (for scripts)")
+    _common(p)
+    p.add_argument("item", metavar="ITEM", help="item id, as shown by `golive status --items`")
+    p.add_argument("--status", required=True, choices=ITEM_STATUSES)
+    p.add_argument("--note", help="replace the item's note")
+    p.add_argument("--operator", help="who made the change (default: the state's operator)")
+
+    p = sub.add_parser("export", help="write the checklist as Markdown or JSON")
+    _common(p)
+    p.add_argument("--format", choices=("md", "json"), default="md")
+    p.add_argument("-o", "--output", metavar="FILE", help="write here instead of stdout")
+
+    p = sub.add_parser("token", help="store, check or delete API tokens in the OS keyring")
+    tsub = p.add_subparsers(dest="token_command", metavar="ACTION", parser_class=_Parser)
+    tsub.required = True
+    for name, text in (
+        ("set", "store a token (hidden prompt, or stdin when piped)"),
+        ("status", "say whether a token is stored (never prints it)"),
+        ("delete", "remove a stored token"),
+    ):
+        tp = tsub.add_parser(name, help=text)
+        _common(tp)
+        _target_flags(tp)
+        tp.add_argument(
+            "--webhook-secret",
+            action="store_true",
+            help="the webhook signing secret instead of the API token",
+        )
+
+    p = sub.add_parser("doctor", help="check the keyring, the state file and the install")
+    _common(p)
+
+    sub.add_parser("checklists", help="list the built-in checklists")
+
+    p = sub.add_parser("tui", help="open the interactive app (same as no command)")
+    _common(p)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    command = args.command or "tui"
+    # Import the error type lazily too; it is tiny but keeps this module standalone.
+    from golive_tui.core.errors import GoliveError
+
+    try:
+        module = __import__(f"golive_tui.commands.{command}", fromlist=["run"])
+        return int(module.run(args))
+    except GoliveError as exc:
+        print(f"golive: error: {exc.message}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("golive: interrupted; everything up to the last change was saved", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK
+    except Exception as exc:
+        if os.environ.get("GOLIVE_DEBUG"):
+            raise
+        print(
+            f"golive: internal error: {type(exc).__name__}: {exc} — this is a bug;"
+            " rerun with GOLIVE_DEBUG=1 for the traceback",
+            file=sys.stderr,
+        )
+        return EXIT_INTERNAL
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""One module per `golive` subcommand, each with `run(args) -> int`, imported on use."""

@@ -1,0 +1,68 @@
+"""Finding the checklist and the state a command works on."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from golive_tui.core import checklist as checklists
+from golive_tui.core import state as states
+from golive_tui.core.errors import StateError
+
+
+def checklist_source(spec: str) -> str:
+    """What the state records: a built-in id as is, a user's file as an absolute path."""
+    path = checklists.resolve(spec)
+    if path.parent.resolve() == checklists.builtin_dir().resolve():
+        return path.stem
+    return str(path.resolve())
+
+
+def load_for_read(args: argparse.Namespace) -> tuple[checklists.Checklist, states.State | None]:
+    """The checklist and, when the state file exists, its state (unlocked)."""
+    path = Path(args.state)
+    state = states.read(path) if path.exists() else None
+    checklist = _checklist_for(args, state, path)
+    return checklist, state
+
+
+def open_for_write(args: argparse.Namespace, *, create: bool) -> tuple[checklists.Checklist, states.StateFile]:
+    path = Path(args.state)
+    if path.exists():
+        sf = states.StateFile.open(path)
+        try:
+            checklist = _checklist_for(args, sf.state, path)
+        except BaseException:
+            sf.close()
+            raise
+        return checklist, sf
+    if not args.checklist:
+        raise StateError(
+            f"{path}: no state file here; pass --checklist metronome (or flexprice, or a path)"
+            " to start one"
+        )
+    checklist = checklists.load(args.checklist)
+    sf = states.StateFile.open(
+        path, checklist=checklist, source=checklist_source(args.checklist), create=create
+    )
+    return checklist, sf
+
+
+def _checklist_for(
+    args: argparse.Namespace, state: states.State | None, path: Path
+) -> checklists.Checklist:
+    if state is None:
+        if not args.checklist:
+            raise StateError(
+                f"{path}: no state file here; pass --checklist metronome (or flexprice, or a"
+                " path) to start one"
+            )
+        return checklists.load(args.checklist)
+    spec = args.checklist or state.checklist_source
+    checklist = checklists.load(spec)
+    if checklist.id != state.checklist_id:
+        raise StateError(
+            f"--checklist {spec!r} is checklist {checklist.id!r} but {path} tracks"
+            f" {state.checklist_id!r}; drop --checklist or pass --state for a new file"
+        )
+    return checklist

@@ -1,0 +1,44 @@
+"""`golive status`: a progress table per section (creates the state when asked)."""
+
+from __future__ import annotations
+
+import argparse
+
+from golive_tui.commands._session import open_for_write
+from golive_tui.core.progress import STATUS_GLYPH, progress
+
+
+def run(args: argparse.Namespace) -> int:
+    checklist, sf = open_for_write(args, create=True)
+    with sf:
+        state = sf.state
+    prog = progress(checklist, state)
+    t = state.target
+    target = " ".join(x for x in (t.provider, t.environment, t.base_url) if x) or "not set"
+    print(f"{checklist.title}")
+    print(f"state: {args.state} · target: {target}" + (f" · operator: {t.operator}" if t.operator else ""))
+    print()
+    width = max(len(sp.section.title) for sp in prog.sections)
+    print(f"{'section':<{width}}  {'done':>7}  {'failed':>6}  {'skipped':>7}  {'n/a':>4}")
+    for sp in prog.sections:
+        c = sp.counts
+        print(
+            f"{sp.section.title:<{width}}  {c.done:>3}/{c.total:<3}  {c.failing:>6}  {c.skipped:>7}"
+            f"  {c.not_applicable:>4}"
+        )
+    o = prog.overall
+    print()
+    print(
+        f"overall: {o.done}/{o.total} done, {o.failing} failing, {o.skipped} skipped,"
+        f" {o.not_applicable} not applicable; {len(prog.open_blockers)} open blockers"
+    )
+    if prog.stale:
+        print(f"changed since checked (re-check): {', '.join(prog.stale)}")
+    if args.items:
+        print()
+        for section in checklist.sections:
+            print(section.title)
+            for item in section.items:
+                st = state.item(item.id)
+                print(f"  {STATUS_GLYPH[st.status]} {st.status.value:<14} {item.id}  {item.title}")
+    return 0

@@ -1,0 +1,276 @@
+"""Checklists as data: the schema, the loader, and the built-in catalogue.
+
+A checklist is a TOML file of sections, each with items. Every item says why it
+matters, how to verify it, and either names the probe that verifies it or is
+marked `manual = true`. Files are validated strictly (unknown fields are errors)
+so that a typo in a user's own checklist is caught, not silently ignored.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import tomllib
+from enum import StrEnum
+from functools import cached_property
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from golive_tui.core.errors import ChecklistError
+
+SCHEMA_VERSION = 1
+_ID = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
+_PROBE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+
+
+class Severity(StrEnum):
+    BLOCKER = "blocker"
+    RECOMMENDED = "recommended"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+class Item(_Strict):
+    """One thing to verify before go-live."""
+
+    id: str
+    title: str = Field(min_length=1)
+    why: str = Field(min_length=1, description="Why it matters, in our own words.")
+    verify: str = Field(min_length=1, description="How to verify it.")
+    docs: str = Field(min_length=1, description="Link to the vendor's documentation.")
+    severity: Severity
+    irreversible: str | None = Field(
+        default=None, description="Shown as a warning: what cannot be undone later."
+    )
+    probe: str | None = Field(default=None, description="The probe that verifies the item.")
+    manual: bool = False
+    origin: str | None = Field(
+        default=None, description="Which source document the item comes from."
+    )
+
+    @field_validator("id")
+    @classmethod
+    def _id_format(cls, v: str) -> str:
+        if not _ID.match(v):
+            raise ValueError("must be lowercase letters, digits, '.', '_' or '-'")
+        return v
+
+    @field_validator("probe")
+    @classmethod
+    def _probe_format(cls, v: str | None) -> str | None:
+        if v is not None and not _PROBE.match(v):
+            raise ValueError("must be a probe name such as 'auth' or 'ingest-dedup'")
+        return v
+
+    @field_validator("docs")
+    @classmethod
+    def _docs_is_url(cls, v: str) -> str:
+        if not v.startswith(("https://", "http://")):
+            raise ValueError("must be an http(s) link")
+        return v
+
+    @model_validator(mode="after")
+    def _probe_xor_manual(self) -> Item:
+        if self.probe and self.manual:
+            raise ValueError("set either 'probe' or 'manual = true', not both")
+        if not self.probe and not self.manual:
+            raise ValueError("set 'probe = \"<name>\"' or 'manual = true'")
+        return self
+
+    @property
+    def automatable(self) -> bool:
+        return self.probe is not None
+
+    @cached_property
+    def fingerprint(self) -> str:
+        """Changes whenever what the user was asked to verify changes."""
+        return _digest(self.model_dump(mode="json"))
+
+
+class Section(_Strict):
+    id: str
+    title: str = Field(min_length=1)
+    summary: str = ""
+    items: list[Item] = Field(min_length=1)
+
+    @field_validator("id")
+    @classmethod
+    def _id_format(cls, v: str) -> str:
+        if not _ID.match(v):
+            raise ValueError("must be lowercase letters, digits, '.', '_' or '-'")
+        return v
+
+
+class Checklist(_Strict):
+    schema_version: Literal[1] = 1
+    id: str
+    title: str = Field(min_length=1)
+    provider: Literal["metronome", "flexprice", "other"]
+    source: str = Field(min_length=1, description="The vendor page this checklist follows.")
+    description: str = ""
+    sections: list[Section] = Field(min_length=1)
+
+    @field_validator("id")
+    @classmethod
+    def _id_format(cls, v: str) -> str:
+        if not _ID.match(v):
+            raise ValueError("must be lowercase letters, digits, '.', '_' or '-'")
+        return v
+
+    @model_validator(mode="after")
+    def _unique_ids(self) -> Checklist:
+        seen: set[str] = set()
+        for section in self.sections:
+            if section.id in seen:
+                raise ValueError(f"duplicate section id {section.id!r}")
+            seen.add(section.id)
+        seen = set()
+        for item in self.items():
+            if item.id in seen:
+                raise _DuplicateItem(item.id)
+            seen.add(item.id)
+        return self
+
+    def items(self) -> list[Item]:
+        return [item for section in self.sections for item in section.items]
+
+    @cached_property
+    def by_id(self) -> dict[str, Item]:
+        return {item.id: item for item in self.items()}
+
+    def section_of(self, item_id: str) -> Section:
+        for section in self.sections:
+            if any(i.id == item_id for i in section.items):
+                return section
+        raise KeyError(item_id)
+
+    @cached_property
+    def fingerprint(self) -> str:
+        return _digest(self.model_dump(mode="json"))
+
+
+class _DuplicateItem(ValueError):
+    def __init__(self, item_id: str) -> None:
+        super().__init__(f"duplicate item id {item_id!r}")
+        self.item_id = item_id
+
+
+def _digest(data: Any) -> str:
+    blob = json.dumps(data, sort_keys=True, separators=(",", ":")).encode()
+    return hashlib.sha256(blob).hexdigest()[:16]
+
+
+# --- loading -----------------------------------------------------------------
+
+
+def builtin_dir() -> Path:
+    """Where the built-in checklists live: inside the wheel, or the repo in dev."""
+    packaged = Path(__file__).resolve().parent.parent / "checklists"
+    if packaged.is_dir():
+        return packaged
+    return Path(__file__).resolve().parents[3] / "checklists"
+
+
+def builtin_ids() -> list[str]:
+    return sorted(p.stem for p in builtin_dir().glob("*.toml"))
+
+
+def resolve(spec: str) -> Path:
+    """Turn `metronome` (a built-in id) or a path into a checklist file path."""
+    path = Path(spec).expanduser()
+    if path.suffix == ".toml" or path.exists() or "/" in spec:
+        return path
+    candidate = builtin_dir() / f"{spec}.toml"
+    if candidate.exists():
+        return candidate
+    known = ", ".join(builtin_ids()) or "none"
+    raise ChecklistError(
+        f"--checklist {spec!r}: no built-in checklist by that name (built-in: {known});"
+        " give a path to a .toml file for your own"
+    )
+
+
+def load(spec: str | Path) -> Checklist:
+    """Load and validate a checklist; every problem is one `ChecklistError` line."""
+    path = resolve(str(spec))
+    try:
+        raw_bytes = path.read_bytes()
+    except FileNotFoundError:
+        raise ChecklistError(f"{path}: checklist file not found; check the path") from None
+    except OSError as exc:
+        raise ChecklistError(f"{path}: cannot read checklist ({exc.strerror})") from None
+    return parse(raw_bytes, path)
+
+
+def parse(raw_bytes: bytes, path: Path | str) -> Checklist:
+    try:
+        text = raw_bytes.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ChecklistError(
+            f"{path}: not UTF-8 text (byte {exc.start}); save the file as UTF-8"
+        ) from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ChecklistError(f"{path}: invalid TOML: {exc}; fix the syntax there") from None
+    try:
+        return Checklist.model_validate(data)
+    except ValidationError as exc:
+        raise ChecklistError(_explain(exc, data, path)) from None
+
+
+def _explain(exc: ValidationError, data: dict[str, Any], path: Path | str) -> str:
+    """Name the file, the item id and the field of the first problem."""
+    err = exc.errors()[0]
+    loc = tuple(err["loc"])
+    where = _where(loc, data)
+    field = _field_name(loc)
+    ctx = err.get("ctx") or {}
+    if isinstance(ctx.get("error"), _DuplicateItem):
+        item_id = ctx["error"].item_id
+        return f"{path}: item {item_id!r}: field 'id': duplicate item id; every item id must be unique"
+    msg = err["msg"].removeprefix("Value error, ")
+    if err["type"] == "extra_forbidden":
+        msg = "unknown field; check the spelling (allowed fields are in the README)"
+    elif err["type"] == "missing":
+        msg = "required field is missing; add it"
+    elif err["type"] == "enum":
+        msg = f"{msg} (got {err.get('input')!r})"
+    elif err["type"] == "literal_error":
+        msg = f"{msg} (got {err.get('input')!r})"
+    parts = [str(path)]
+    if where:
+        parts.append(where)
+    if field:
+        parts.append(f"field {field!r}")
+    return ": ".join(parts + [msg])
+
+
+def _where(loc: tuple[Any, ...], data: dict[str, Any]) -> str:
+    try:
+        if len(loc) >= 2 and loc[0] == "sections" and isinstance(loc[1], int):
+            section = data["sections"][loc[1]]
+            if len(loc) >= 4 and loc[2] == "items" and isinstance(loc[3], int):
+                item = section["items"][loc[3]]
+                item_id = item.get("id") if isinstance(item, dict) else None
+                if item_id:
+                    return f"item {item_id!r}"
+                return f"section {section.get('id', loc[1])!r} item #{loc[3] + 1}"
+            return f"section {section.get('id', loc[1]) if isinstance(section, dict) else loc[1]!r}"
+    except (KeyError, IndexError, TypeError, AttributeError):
+        pass
+    return ""
+
+
+def _field_name(loc: tuple[Any, ...]) -> str:
+    names = [str(p) for p in loc if not isinstance(p, int)]
+    if names and names[0] == "sections":
+        names = names[1:]
+    if names and names[0] == "items":
+        names = names[1:]
+    return ".".join(names)

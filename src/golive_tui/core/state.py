@@ -1,0 +1,429 @@
+"""Session state: what the user has checked, noted and probed, saved as TOML.
+
+Guarantees, each tested:
+- every save is atomic (temp file in the same folder, fsync, `os.replace`, fsync of
+  the folder), so a crash leaves the old file or the new one, never a torn one;
+- one writer at a time: a second golive on the same file gets "in use by PID …";
+- a file that cannot be parsed, or comes from a newer golive, is never overwritten;
+- no secret is ever part of the state (the model has no field for one, and target
+  settings with secret-looking names are refused).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import tomllib
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from enum import StrEnum
+from pathlib import Path
+from typing import IO, Any, Literal
+
+import tomli_w
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from golive_tui.core.checklist import Checklist, Item
+from golive_tui.core.errors import StateError, StateLockedError
+
+SCHEMA_VERSION = 1
+DEFAULT_STATE_FILE = "golive-state.toml"
+HISTORY_LIMIT = 20  # probe results kept per item; older ones are dropped
+EVIDENCE_LIMIT = 4096  # characters per evidence excerpt
+_SECRETISH = re.compile(r"(token|secret|password|passwd|api[_-]?key|authorization)", re.I)
+
+
+def now() -> datetime:
+    # Millisecond precision: enough for ordering, shorter for people reading the file.
+    t = datetime.now(UTC)
+    return t.replace(microsecond=t.microsecond // 1000 * 1000)
+
+
+class ItemStatus(StrEnum):
+    TODO = "todo"
+    DONE = "done"
+    SKIPPED = "skipped"
+    NOT_APPLICABLE = "not-applicable"
+    FAILED = "failed"
+
+
+class ProbeStatus(StrEnum):
+    PASS = "pass"
+    WARN = "warn"
+    FAIL = "fail"
+    ERROR = "error"
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class Evidence(_Model):
+    """A redacted excerpt of what a probe saw (a request, a response, a finding)."""
+
+    label: str
+    text: str
+
+    @field_validator("text")
+    @classmethod
+    def _cap(cls, v: str) -> str:
+        if len(v) > EVIDENCE_LIMIT:
+            return v[: EVIDENCE_LIMIT - 20] + "\n… (truncated)"
+        return v
+
+
+class ProbeRecord(_Model):
+    probe: str
+    status: ProbeStatus
+    summary: str
+    details: list[str] = Field(default_factory=list)
+    at: datetime
+    duration_ms: int = Field(ge=0)
+    evidence: list[Evidence] = Field(default_factory=list)
+    run_id: str | None = None
+
+
+class ItemState(_Model):
+    status: ItemStatus = ItemStatus.TODO
+    note: str = ""
+    by: str = ""
+    at: datetime | None = None
+    # The item's definition fingerprint when the user last acted on it; a different
+    # current fingerprint means the checklist changed since and the item is stale.
+    fingerprint: str = ""
+    probe_results: list[ProbeRecord] = Field(default_factory=list)
+
+    @property
+    def latest(self) -> ProbeRecord | None:
+        return self.probe_results[-1] if self.probe_results else None
+
+
+Environment = Literal["sandbox", "production"]
+
+
+class Target(_Model):
+    """Where probes point. Never holds a secret: tokens live in the OS keyring."""
+
+    provider: str = ""
+    environment: Environment = "sandbox"
+    base_url: str = ""
+    customer_id: str = ""
+    operator: str = ""
+    region: str = ""
+    # Probe parameters (event names the app sends, a sample event, …).
+    settings: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("settings")
+    @classmethod
+    def _no_secrets(cls, v: dict[str, Any]) -> dict[str, Any]:
+        for key in v:
+            if _SECRETISH.search(key):
+                raise ValueError(
+                    f"setting {key!r} looks like a secret; secrets belong in the keyring"
+                    " (golive token set), never in the state file"
+                )
+        return v
+
+
+class Cursor(_Model):
+    section: str = ""
+    item: str = ""
+
+
+class CreatedObject(_Model):
+    """Something a probe created in the billing account, listed for clean-up."""
+
+    run_id: str
+    probe: str
+    kind: str
+    id: str
+    at: datetime
+
+
+class State(_Model):
+    schema_version: int = SCHEMA_VERSION
+    checklist_id: str
+    checklist_source: str
+    checklist_fingerprint: str
+    created_at: datetime
+    updated_at: datetime
+    target: Target = Field(default_factory=Target)
+    cursor: Cursor = Field(default_factory=Cursor)
+    items: dict[str, ItemState] = Field(default_factory=dict)
+    created_objects: list[CreatedObject] = Field(default_factory=list)
+
+    @classmethod
+    def new(cls, checklist: Checklist, source: str, target: Target | None = None) -> State:
+        t = now()
+        first = checklist.sections[0]
+        return cls(
+            checklist_id=checklist.id,
+            checklist_source=source,
+            checklist_fingerprint=checklist.fingerprint,
+            created_at=t,
+            updated_at=t,
+            target=target or Target(provider=checklist.provider),
+            cursor=Cursor(section=first.id, item=first.items[0].id),
+        )
+
+    # --- queries ---------------------------------------------------------------
+
+    def item(self, item_id: str) -> ItemState:
+        return self.items.get(item_id) or ItemState()
+
+    def stale_items(self, checklist: Checklist) -> list[str]:
+        """Items the user acted on whose definition has changed since."""
+        stale = []
+        for item in checklist.items():
+            st = self.items.get(item.id)
+            if st and st.fingerprint and st.fingerprint != item.fingerprint:
+                stale.append(item.id)
+        return stale
+
+    # --- changes (pure; the caller saves) --------------------------------------
+
+    def mark(
+        self,
+        item: Item,
+        status: ItemStatus,
+        *,
+        note: str | None = None,
+        by: str = "",
+    ) -> None:
+        st = self.items.setdefault(item.id, ItemState())
+        st.status = status
+        if note is not None:
+            st.note = note
+        st.by = by or self.target.operator
+        st.at = now()
+        st.fingerprint = item.fingerprint
+        self.updated_at = st.at
+
+    def set_note(self, item: Item, note: str, *, by: str = "") -> None:
+        st = self.items.setdefault(item.id, ItemState())
+        st.note = note
+        st.by = by or self.target.operator
+        st.at = now()
+        self.updated_at = st.at
+
+    def add_probe_result(self, item_id: str, record: ProbeRecord) -> None:
+        st = self.items.setdefault(item_id, ItemState())
+        st.probe_results = [*st.probe_results, record][-HISTORY_LIMIT:]
+        self.updated_at = now()
+
+    def add_created(self, obj: CreatedObject) -> None:
+        self.created_objects = [*self.created_objects, obj]
+        self.updated_at = now()
+
+    def move_cursor(self, section: str, item: str) -> None:
+        self.cursor = Cursor(section=section, item=item)
+
+    # --- TOML ------------------------------------------------------------------
+
+    def to_toml(self) -> str:
+        data = self.model_dump(mode="python", exclude_none=True)
+        return tomli_w.dumps(_plain(data), multiline_strings=True)
+
+    @classmethod
+    def from_toml(cls, text: str, path: Path | str = DEFAULT_STATE_FILE) -> State:
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            raise StateError(
+                f"{path}: not a valid golive state file ({exc}); the file was left as it is —"
+                " fix or move it, or pass --state for a new one"
+            ) from None
+        version = data.get("schema_version")
+        if isinstance(version, int) and version > SCHEMA_VERSION:
+            raise StateError(
+                f"{path}: written by a newer golive (state schema {version}, this golive reads"
+                f" up to {SCHEMA_VERSION}); upgrade golive — the file was left as it is"
+            )
+        try:
+            return cls.model_validate(data)
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            field = ".".join(str(p) for p in err["loc"]) or "(top level)"
+            raise StateError(
+                f"{path}: field {field!r}: {err['msg']}; the file was left as it is —"
+                " fix that field or pass --state for a new file"
+            ) from None
+
+
+def _plain(value: Any) -> Any:
+    """Enums to their values; TOML has no null, so None was already excluded."""
+    if isinstance(value, StrEnum):
+        return value.value
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+# --- the file on disk -----------------------------------------------------------
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """Replace `path` with `data` so that readers only ever see old or new bytes."""
+    directory = path.parent
+    tmp = directory / f".{path.name}.{os.getpid()}.golive-tmp"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+    # Make the rename itself durable.
+    with contextlib.suppress(OSError):
+        dfd = os.open(directory, os.O_RDONLY)
+        try:
+            os.fsync(dfd)
+        finally:
+            os.close(dfd)
+
+
+class _Lock:
+    """An advisory lock on `<state>.lock` that also records the holder's PID."""
+
+    def __init__(self, state_path: Path) -> None:
+        self.path = state_path.with_name(state_path.name + ".lock")
+        self._fh: IO[str] | None = None
+
+    def acquire(self, state_path: Path) -> None:
+        import fcntl
+
+        fh = open(self.path, "a+", encoding="utf-8")  # noqa: SIM115 - held until release()
+        try:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            fh.seek(0)
+            holder = fh.read().strip() or "unknown"
+            fh.close()
+            raise StateLockedError(
+                f"{state_path}: in use by PID {holder} (another golive is open on it);"
+                " close that one first, or pass --state to use another file"
+            ) from None
+        fh.seek(0)
+        fh.truncate()
+        fh.write(f"{os.getpid()}\n")
+        fh.flush()
+        self._fh = fh
+
+    def release(self) -> None:
+        if self._fh is not None:
+            import fcntl
+
+            fcntl.flock(self._fh.fileno(), fcntl.LOCK_UN)
+            self._fh.close()
+            self._fh = None
+
+
+class StateFile:
+    """A state file opened for writing: holds the lock, saves atomically."""
+
+    def __init__(self, path: Path, state: State, lock: _Lock | None) -> None:
+        self.path = path
+        self.state = state
+        self._lock = lock
+        self.saved_at: datetime | None = None
+
+    # --- opening -----------------------------------------------------------------
+
+    @classmethod
+    def open(
+        cls,
+        path: Path | str,
+        *,
+        checklist: Checklist | None = None,
+        source: str | None = None,
+        target: Target | None = None,
+        create: bool = False,
+    ) -> StateFile:
+        """Open for writing. With `create`, a missing file is made from `checklist`."""
+        path = Path(path)
+        if not path.parent.is_dir():
+            raise StateError(f"{path}: folder {path.parent} does not exist; create it first")
+        lock = _Lock(path)
+        lock.acquire(path)
+        try:
+            if path.exists():
+                state = read(path)
+                sf = cls(path, state, lock)
+            elif create and checklist is not None:
+                state = State.new(checklist, source or checklist.id, target)
+                sf = cls(path, state, lock)
+                sf.save()
+            else:
+                raise StateError(
+                    f"{path}: no state file here; pass --checklist to start one"
+                    " (built-in: golive checklists)"
+                )
+        except BaseException:
+            lock.release()
+            raise
+        return sf
+
+    def save(self) -> None:
+        self.state.updated_at = now()
+        atomic_write(self.path, self.state.to_toml().encode("utf-8"))
+        self.saved_at = self.state.updated_at
+
+    def close(self) -> None:
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
+
+    def __enter__(self) -> StateFile:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --- changes that save at once --------------------------------------------------
+
+    def mark(self, item: Item, status: ItemStatus, *, note: str | None = None) -> None:
+        self.state.mark(item, status, note=note)
+        self.save()
+
+    def set_note(self, item: Item, note: str) -> None:
+        self.state.set_note(item, note)
+        self.save()
+
+    def add_probe_result(self, item_id: str, record: ProbeRecord) -> None:
+        self.state.add_probe_result(item_id, record)
+        self.save()
+
+
+def read(path: Path | str) -> State:
+    """Read a state file without locking it (for status and export)."""
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise StateError(f"{path}: no state file here; check --state") from None
+    except OSError as exc:
+        raise StateError(f"{path}: cannot read state file ({exc.strerror})") from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise StateError(
+            f"{path}: not UTF-8 text (byte {exc.start}); the file was left as it is —"
+            " pass --state for a new file"
+        ) from None
+    return State.from_toml(text, path)
+
+
+@contextlib.contextmanager
+def opened(path: Path | str, **kwargs: Any) -> Iterator[StateFile]:
+    sf = StateFile.open(path, **kwargs)
+    try:
+        yield sf
+    finally:
+        sf.close()
