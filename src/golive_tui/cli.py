@@ -28,7 +28,34 @@ class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
         # One line, naming the flag, plus where to look; argparse's default is a
         # full usage dump that hides the actual problem.
+        prefix = "unrecognized arguments: "
+        if message.startswith(prefix):
+            # A stray value may be a pasted token: name flags, never echo values.
+            extra = message[len(prefix) :].split()
+            flags = [a.split("=", 1)[0] for a in extra if a.startswith("-")]
+            values = len(extra) - len(flags)
+            parts = [f"unknown flag(s) {', '.join(flags)}"] if flags else []
+            if values:
+                parts.append(f"{values} unexpected value(s) (not shown)")
+            message = "; ".join(parts)
         self.exit(EXIT_USAGE, f"golive: error: {message} (see: {self.prog} --help)\n")
+
+
+class _RefuseSecretFlag(argparse.Action):
+    """Swallows a token passed as a flag (so it is not echoed back) and refuses it."""
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: object,
+        option_string: str | None = None,
+    ) -> None:
+        parser.error(
+            f"{option_string}: tokens are never taken as arguments (they would end up in shell"
+            " history and process lists); run `golive token set` for a hidden prompt, or pipe"
+            " the token in on stdin"
+        )
 
 
 def _common(p: argparse.ArgumentParser) -> None:
@@ -90,13 +117,23 @@ def build_parser() -> argparse.ArgumentParser:
         ("status", "say whether a token is stored (never prints it)"),
         ("delete", "remove a stored token"),
     ):
-        tp = tsub.add_parser(name, help=text)
+        # No abbreviations: `--token` must never match some longer flag.
+        tp = tsub.add_parser(name, help=text, allow_abbrev=False)
         _common(tp)
         _target_flags(tp)
         tp.add_argument(
             "--webhook-secret",
             action="store_true",
             help="the webhook signing secret instead of the API token",
+        )
+        tp.add_argument(
+            "--token",
+            "--api-token",
+            "--api-key",
+            "--secret",
+            nargs="?",
+            action=_RefuseSecretFlag,
+            help=argparse.SUPPRESS,
         )
 
     p = sub.add_parser("doctor", help="check the keyring, the state file and the install")
