@@ -82,3 +82,20 @@ def test_headers_accepts_pairs() -> None:
 
 def test_redactor_repr_does_not_leak() -> None:
     assert TOKEN not in repr(Redactor([TOKEN]))
+
+
+def test_credential_shapes_are_scrubbed_even_when_the_secret_is_unknown() -> None:
+    from golive_tui.core.redact import scrub_credentials
+
+    text = (
+        "Authorization: Bearer mt_live_0123456789abcdef\n"
+        'headers {"x-api-key": "sk_01J8Z3Q4R5S6T7V8W9X0Y1Z2A3"}\n'
+        "secret whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\n"
+        "keep transaction_id golive-abc-1 and sk_short"
+    )
+    out = scrub_credentials(text)
+    for leaked in ("mt_live_0123456789abcdef", "sk_01J8Z3Q4R5S6T7V8W9X0Y1Z2A3", "whsec_MfKQ"):
+        assert leaked not in out
+    assert out.count("[REDACTED]") == 3
+    # Ordinary identifiers that merely look technical survive.
+    assert "transaction_id golive-abc-1 and sk_short" in out

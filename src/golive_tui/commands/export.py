@@ -69,9 +69,13 @@ def run(args: argparse.Namespace) -> int:
 def _redactor() -> RedactFn | None:
     """The state holds no secrets by design; this is the second line of defence.
 
-    TODO(lead): return the secrets module's Redactor once `golive_tui.core.redact` lands.
+    Probe evidence was already redacted with the real token when it was captured;
+    here anything credential-shaped is scrubbed, without touching the keyring
+    (which could pop up an unlock prompt just to write a file).
     """
-    return None
+    from golive_tui.core.redact import Redactor
+
+    return Redactor()
 
 
 def _same_file(a: Path, b: Path) -> bool:

@@ -109,8 +109,24 @@ def _forms(secret: str) -> set[str]:
     return {f for f in forms if len(f) >= MIN_SECRET_LENGTH}
 
 
+# Credential-shaped text, scrubbed even when the secret itself is not known (a
+# token pasted into a note, an echoed header): Bearer values, api-key headers,
+# Svix webhook secrets and Flexprice-style `sk_`/`pk_` keys.
+_CREDENTIAL_SHAPES = re.compile(
+    r"(?i)(?<=\bbearer )[A-Za-z0-9._~+/=-]{8,}"
+    r"|(?i:(?<=x-api-key: )|(?<=x-api-key\": \")|(?<=x-api-key\":\"))[^\s\"']{8,}"
+    r"|\bwhsec_[A-Za-z0-9+/=]{8,}"
+    r"|\b[sp]k_(?:live_|test_)?[A-Za-z0-9]{16,}"
+)
+
+
+def scrub_credentials(s: str) -> str:
+    """Blank anything shaped like a credential, known or not."""
+    return _CREDENTIAL_SHAPES.sub(REDACTED, s) if s else s
+
+
 class Redactor:
-    """Replaces known secrets in text and headers with `[REDACTED]`.
+    """Replaces known secrets, and credential-shaped text, with `[REDACTED]`.
 
     Built once per run from the secrets in play; `text` is a single precompiled
     regex pass (longest form first), so it is cheap to call on every excerpt.
@@ -137,9 +153,11 @@ class Redactor:
         return "Redactor(****)"
 
     def text(self, s: str) -> str:
-        if self._pattern is None or not s:
+        if not s:
             return s
-        return self._pattern.sub(REDACTED, s)
+        if self._pattern is not None:
+            s = self._pattern.sub(REDACTED, s)
+        return scrub_credentials(s)
 
     __call__ = text
 
