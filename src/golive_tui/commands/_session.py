@@ -26,7 +26,9 @@ def load_for_read(args: argparse.Namespace) -> tuple[checklists.Checklist, state
     return checklist, state
 
 
-def open_for_write(args: argparse.Namespace, *, create: bool) -> tuple[checklists.Checklist, states.StateFile]:
+def open_for_write(
+    args: argparse.Namespace, *, create: bool
+) -> tuple[checklists.Checklist, states.StateFile]:
     path = Path(args.state)
     if path.exists():
         sf = states.StateFile.open(path)

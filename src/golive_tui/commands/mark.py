@@ -16,8 +16,12 @@ def run(args: argparse.Namespace) -> int:
         item = checklist.by_id.get(args.item)
         if item is None:
             close = difflib.get_close_matches(args.item, list(checklist.by_id), n=1)
-            hint = f"; did you mean {close[0]!r}?" if close else "; list them with golive status --items"
-            raise GoliveError(f"ITEM {args.item!r}: no such item in checklist {checklist.id!r}{hint}")
+            hint = (
+                f"; did you mean {close[0]!r}?" if close else "; list them: golive status --items"
+            )
+            raise GoliveError(
+                f"ITEM {args.item!r}: no such item in checklist {checklist.id!r}{hint}"
+            )
         sf.state.mark(item, ItemStatus(args.status), note=args.note, by=args.operator or "")
         sf.save()
     print(f"{item.id}: {args.status}")

@@ -16,7 +16,8 @@ def run(args: argparse.Namespace) -> int:
     t = state.target
     target = " ".join(x for x in (t.provider, t.environment, t.base_url) if x) or "not set"
     print(f"{checklist.title}")
-    print(f"state: {args.state} · target: {target}" + (f" · operator: {t.operator}" if t.operator else ""))
+    operator = f" · operator: {t.operator}" if t.operator else ""
+    print(f"state: {args.state} · target: {target}{operator}")
     print()
     width = max(len(sp.section.title) for sp in prog.sections)
     print(f"{'section':<{width}}  {'done':>7}  {'failed':>6}  {'skipped':>7}  {'n/a':>4}")

@@ -79,7 +79,9 @@ class Item(_Strict):
         if self.probe and self.manual:
             raise ValueError("set either 'probe' or 'manual = true', not both")
         if not self.probe and not self.manual:
-            raise ValueError("set 'probe = \"<name>\"' or 'manual = true'")
+            raise ValueError(
+                "neither 'probe' nor 'manual' is set; set 'probe = \"<name>\"' or 'manual = true'"
+            )
         return self
 
     @property
@@ -218,6 +220,8 @@ def parse(raw_bytes: bytes, path: Path | str) -> Checklist:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ChecklistError(f"{path}: invalid TOML: {exc}; fix the syntax there") from None
+    except RecursionError:
+        raise ChecklistError(f"{path}: invalid TOML: values nested too deeply") from None
     try:
         return Checklist.model_validate(data)
     except ValidationError as exc:
@@ -233,22 +237,22 @@ def _explain(exc: ValidationError, data: dict[str, Any], path: Path | str) -> st
     ctx = err.get("ctx") or {}
     if isinstance(ctx.get("error"), _DuplicateItem):
         item_id = ctx["error"].item_id
-        return f"{path}: item {item_id!r}: field 'id': duplicate item id; every item id must be unique"
+        return (
+            f"{path}: item {item_id!r}: field 'id': duplicate item id; every item id must be unique"
+        )
     msg = err["msg"].removeprefix("Value error, ")
     if err["type"] == "extra_forbidden":
         msg = "unknown field; check the spelling (allowed fields are in the README)"
     elif err["type"] == "missing":
         msg = "required field is missing; add it"
-    elif err["type"] == "enum":
-        msg = f"{msg} (got {err.get('input')!r})"
-    elif err["type"] == "literal_error":
+    elif err["type"] in ("enum", "literal_error"):
         msg = f"{msg} (got {err.get('input')!r})"
     parts = [str(path)]
     if where:
         parts.append(where)
     if field:
         parts.append(f"field {field!r}")
-    return ": ".join(parts + [msg])
+    return ": ".join([*parts, msg])
 
 
 def _where(loc: tuple[Any, ...], data: dict[str, Any]) -> str:
@@ -269,8 +273,8 @@ def _where(loc: tuple[Any, ...], data: dict[str, Any]) -> str:
 
 def _field_name(loc: tuple[Any, ...]) -> str:
     names = [str(p) for p in loc if not isinstance(p, int)]
-    if names and names[0] == "sections":
+    if len(names) > 1 and names[0] == "sections":
         names = names[1:]
-    if names and names[0] == "items":
+    if len(names) > 1 and names[0] == "items":
         names = names[1:]
     return ".".join(names)

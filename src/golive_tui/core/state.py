@@ -12,6 +12,7 @@ Guarantees, each tested:
 from __future__ import annotations
 
 import contextlib
+import glob
 import os
 import re
 import tomllib
@@ -230,9 +231,17 @@ class State(_Model):
         try:
             data = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
+            why = str(exc)
+            if why.endswith("(at end of document)"):  # a truncated file: still name the line
+                why = f"{why[:-1]}, line {text.count(chr(10)) + 1})"
             raise StateError(
-                f"{path}: not a valid golive state file ({exc}); the file was left as it is —"
+                f"{path}: not a valid golive state file ({why}); the file was left as it is —"
                 " fix or move it, or pass --state for a new one"
+            ) from None
+        except RecursionError:
+            raise StateError(
+                f"{path}: not a valid golive state file (values nested too deeply);"
+                " the file was left as it is — fix or move it, or pass --state for a new one"
             ) from None
         version = data.get("schema_version")
         if isinstance(version, int) and version > SCHEMA_VERSION:
@@ -287,6 +296,22 @@ def atomic_write(path: Path, data: bytes) -> None:
             os.fsync(dfd)
         finally:
             os.close(dfd)
+
+
+def _remove_stale_temps(path: Path) -> None:
+    """Delete temp files that a golive killed mid-save left behind (its PID is gone)."""
+    prefix, suffix = f".{path.name}.", ".golive-tmp"
+    for tmp in path.parent.glob(f"{glob.escape(prefix)}*{suffix}"):
+        pid = tmp.name[len(prefix) : -len(suffix)]
+        if not re.fullmatch(r"[0-9]{1,9}", pid) or int(pid) in (0, os.getpid()):
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+        except OSError:
+            pass  # alive but not ours (EPERM), or an odd PID: leave it
 
 
 class _Lock:
@@ -353,6 +378,7 @@ class StateFile:
         lock = _Lock(path)
         lock.acquire(path)
         try:
+            _remove_stale_temps(path)
             if path.exists():
                 state = read(path)
                 sf = cls(path, state, lock)
@@ -372,7 +398,15 @@ class StateFile:
 
     def save(self) -> None:
         self.state.updated_at = now()
-        atomic_write(self.path, self.state.to_toml().encode("utf-8"))
+        try:
+            data = self.state.to_toml().encode("utf-8")
+        except UnicodeEncodeError as exc:
+            # e.g. `--note` with bytes that are not UTF-8 (argv arrives surrogate-escaped).
+            raise StateError(
+                f"{self.path}: not saved: some text is not valid UTF-8"
+                f" ({exc.object[exc.start : exc.end]!r}); the file was left as it is"
+            ) from None
+        atomic_write(self.path, data)
         self.saved_at = self.state.updated_at
 
     def close(self) -> None:

@@ -1,0 +1,200 @@
+"""The `golive` command line as a user runs it: real subprocesses, exit codes, one-line
+errors, no tracebacks, and no heavy imports for `--help` and `status`."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from golive_tui.core import state as S
+
+HEAVY = ("textual", "httpx", "keyring")
+
+
+def golive(*args: str | bytes, cwd: Path) -> subprocess.CompletedProcess[str]:
+    proc = subprocess.run(
+        [sys.executable, "-m", "golive_tui", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        errors="replace",
+        timeout=60,
+        env=_env(),
+    )
+    assert "Traceback" not in proc.stdout and "Traceback" not in proc.stderr, proc.stderr
+    return proc
+
+
+def _env() -> dict[str, str]:
+    import os
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GOLIVE_")}
+    env["PYTHONIOENCODING"] = "utf-8"
+    return env
+
+
+def _one_error_line(proc: subprocess.CompletedProcess[str]) -> str:
+    assert proc.returncode == 2, (proc.returncode, proc.stdout, proc.stderr)
+    lines = proc.stderr.splitlines()
+    assert len(lines) == 1, proc.stderr
+    assert lines[0].startswith("golive: error: "), lines[0]
+    return lines[0]
+
+
+def test_help_lists_the_commands(tmp_path: Path) -> None:
+    proc = golive("--help", cwd=tmp_path)
+    assert proc.returncode == 0 and proc.stderr == ""
+    for command in ("status", "mark", "export", "token", "doctor", "checklists"):
+        assert f"\n    {command} " in proc.stdout, command
+    assert golive("--version", cwd=tmp_path).stdout.startswith("golive ")
+
+
+def test_usage_errors_exit_2_in_one_line(tmp_path: Path) -> None:
+    line = _one_error_line(golive("--no-such-flag", cwd=tmp_path))
+    assert "--no-such-flag" in line
+    line = _one_error_line(golive("mark", "usage.token", "--status", "maybe", cwd=tmp_path))
+    assert "--status" in line
+    line = _one_error_line(golive("frobnicate", cwd=tmp_path))
+    assert "frobnicate" in line
+
+
+def test_mark_creates_the_state_from_checklist(mini_path: Path, tmp_path: Path) -> None:
+    proc = golive(
+        "mark", "usage.metrics", "--status", "not-applicable", "--note", "no metrics yet",
+        "--operator", "ana", "--checklist", str(mini_path), cwd=tmp_path,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == "usage.metrics: not-applicable\n"
+    state = S.read(tmp_path / "golive-state.toml")
+    item = state.items["usage.metrics"]
+    assert (item.status, item.note, item.by) == (
+        S.ItemStatus.NOT_APPLICABLE,
+        "no metrics yet",
+        "ana",
+    )
+    assert state.checklist_source == str(mini_path.resolve())
+    # Later runs need no --checklist: the state remembers it.
+    proc = golive("mark", "usage.token", "--status", "done", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert S.read(tmp_path / "golive-state.toml").items["usage.token"].status == "done"
+
+
+def test_status_creates_the_state_and_shows_progress(mini_path: Path, tmp_path: Path) -> None:
+    proc = golive("status", "--checklist", str(mini_path), "--items", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert "Mini test checklist" in proc.stdout
+    assert "overall: 0/3 done" in proc.stdout
+    assert "usage.token" in proc.stdout
+    assert S.read(tmp_path / "golive-state.toml").checklist_id == "mini"
+
+
+def test_status_without_state_or_checklist(tmp_path: Path) -> None:
+    line = _one_error_line(golive("status", cwd=tmp_path))
+    assert "golive-state.toml" in line and "--checklist" in line
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_mark_unknown_item_suggests_the_closest(mini_path: Path, tmp_path: Path) -> None:
+    golive("status", "--checklist", str(mini_path), cwd=tmp_path)
+    before = (tmp_path / "golive-state.toml").read_bytes()
+    line = _one_error_line(golive("mark", "usage.tokn", "--status", "done", cwd=tmp_path))
+    assert "'usage.tokn'" in line and "did you mean 'usage.token'?" in line
+    assert (tmp_path / "golive-state.toml").read_bytes() == before
+
+
+def test_bad_checklist_is_one_line(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text('id = "x"\ntitle = ', encoding="utf-8")
+    line = _one_error_line(golive("status", "--checklist", str(bad), cwd=tmp_path))
+    assert str(bad) in line and "line" in line
+    line = _one_error_line(golive("status", "--checklist", "nope", cwd=tmp_path))
+    assert "'nope'" in line
+    assert not (tmp_path / "golive-state.toml").exists()
+
+
+def test_note_that_is_not_utf8_is_refused(mini_path: Path, tmp_path: Path) -> None:
+    golive("status", "--checklist", str(mini_path), cwd=tmp_path)
+    before = (tmp_path / "golive-state.toml").read_bytes()
+    line = _one_error_line(
+        golive("mark", "usage.token", "--status", "done", "--note", b"caf\xe9", cwd=tmp_path)
+    )
+    assert "not valid UTF-8" in line
+    assert (tmp_path / "golive-state.toml").read_bytes() == before
+
+
+def _corrupt_files(mini_path: Path) -> dict[str, bytes]:
+    from golive_tui.core import checklist
+
+    good = S.State.new(checklist.load(mini_path), str(mini_path)).to_toml()
+    return {
+        "garbage": b"\x00\x01 certainly not toml {{{",
+        "truncated": good[: len(good) * 2 // 3].encode(),
+        "wrong-types": good.replace('environment = "sandbox"', "environment = 7").encode(),
+        "not-utf8": good.encode().replace(b"mini", b"m\xffni", 1),
+        "newer-schema": good.replace("schema_version = 1", "schema_version = 2").encode(),
+    }
+
+
+@pytest.mark.parametrize("command", ["status", "mark", "export"])
+def test_unreadable_state_is_never_overwritten(
+    command: str, mini_path: Path, tmp_path: Path
+) -> None:
+    path = tmp_path / "golive-state.toml"
+    args = {"status": ["status"], "mark": ["mark", "usage.token", "--status", "done"]}
+    for kind, raw in _corrupt_files(mini_path).items():
+        path.write_bytes(raw)
+        argv = args.get(command, ["export"])
+        line = _one_error_line(golive(*argv, "--checklist", str(mini_path), cwd=tmp_path))
+        assert str(path.name) in line, (kind, line)
+        assert path.read_bytes() == raw, kind
+        if kind in ("garbage", "truncated"):
+            assert "line" in line, (kind, line)
+
+
+_PROBE = """
+import runpy, sys
+sys.argv = ["golive", *{args!r}]
+try:
+    runpy.run_module("golive_tui", run_name="__main__")
+except SystemExit as exc:
+    code = exc.code
+heavy = sorted(m for m in sys.modules if m.split(".")[0] in {heavy!r})
+print("\\nMODULES " + __import__("json").dumps([code, heavy]))
+"""
+
+
+@pytest.mark.parametrize("args", [["--help"], ["status"], ["status", "--items"]])
+def test_help_and_status_do_not_import_heavy_modules(
+    args: list[str], mini_path: Path, tmp_path: Path
+) -> None:
+    if args[0] == "status":
+        args = [*args, "--checklist", str(mini_path)]
+    code = _PROBE.format(args=args, heavy=set(HEAVY))
+    proc = subprocess.run(
+        [sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=60
+    )
+    marker = proc.stdout.rsplit("MODULES ", 1)
+    assert len(marker) == 2, proc.stderr
+    exit_code, heavy = json.loads(marker[1])
+    assert exit_code == 0, proc.stderr
+    assert heavy == []
+    # The same through -X importtime, which sees every import, even one undone later.
+    proc = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "golive_tui", *args],
+        cwd=tmp_path, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert proc.returncode == 0
+    imported = {
+        line.rsplit("|", 1)[-1].strip().split(".")[0]
+        for line in proc.stderr.splitlines()
+        if line.startswith("import time:")
+    }
+    assert "golive_tui" in imported  # the parsing works
+    assert imported.isdisjoint(HEAVY), imported & set(HEAVY)
+    if args == ["--help"]:
+        assert "pydantic" not in imported  # --help is argparse only
