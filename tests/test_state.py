@@ -157,7 +157,7 @@ def test_the_model_has_no_field_for_a_secret() -> None:
 
     names = fields(S.State)
     assert "target.settings" in names and "items" in names
-    assert [n for n in names if S._SECRETISH.search(n)] == []
+    assert [n for n in names if S.looks_secret(n.rsplit(".", 1)[-1])] == []
 
 
 def _minimal() -> dict[str, object]:
@@ -458,3 +458,45 @@ def test_statefile_round_trip_property(note: str, tmp_path_factory: pytest.TempP
         sf.mark(mini.items()[1], S.ItemStatus.SKIPPED, note=note)
         saved = sf.state
     assert S.read(path) == saved
+
+
+# --- secret-looking settings, None values and in-place edits ---------------------------
+
+
+@pytest.mark.parametrize(
+    "key", ["api_token", "webhook-secret", "API_KEY", "apiKey", "password", "token_count"]
+)
+def test_secret_named_settings_are_refused(key: str) -> None:
+    with pytest.raises(ValidationError):
+        S.Target(settings={key: "x"})
+
+
+@pytest.mark.parametrize("key", ["input_tokens", "output_tokens", "tokens_used", "keys"])
+def test_usage_properties_that_mention_tokens_are_allowed(key: str) -> None:
+    # AI usage billing sends properties like input_tokens; they are not credentials.
+    assert S.Target(settings={key: "x"}).settings == {key: "x"}
+
+
+def test_nested_secret_keys_are_refused() -> None:
+    with pytest.raises(ValidationError, match=r"sample_event\.headers\.Authorization"):
+        S.Target(settings={"sample_event": {"headers": {"Authorization": "Bearer x"}}})
+
+
+def test_in_place_edits_cannot_smuggle_a_secret_into_the_file(tmp_path: Path, mini) -> None:
+    path = tmp_path / "s.toml"
+    with S.StateFile.open(path, checklist=mini, create=True) as sf:
+        before = path.read_bytes()
+        sf.state.target.settings["api_key"] = "sk_live_should_never_be_saved"
+        with pytest.raises(StateError, match="not saved"):
+            sf.save()
+        sf.state.target.settings.pop("api_key")
+        sf.state.target.settings["weird"] = None
+        with pytest.raises(StateError, match="not saved"):
+            sf.save()
+    assert path.read_bytes() == before
+
+
+def test_schema_version_below_one_is_refused(tmp_path: Path, mini) -> None:
+    text = S.State.new(mini, "mini").to_toml().replace("schema_version = 1", "schema_version = 0")
+    with pytest.raises(StateError, match="schema_version"):
+        S.State.from_toml(text, tmp_path / "s.toml")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from golive_tui.core import checklist as checklists
 from golive_tui.core import state as states
-from golive_tui.core.errors import StateError
+from golive_tui.core.errors import ChecklistError, StateError
 
 
 def checklist_source(spec: str) -> str:
@@ -61,7 +61,16 @@ def _checklist_for(
             )
         return checklists.load(args.checklist)
     spec = args.checklist or state.checklist_source
-    checklist = checklists.load(spec)
+    try:
+        checklist = checklists.load(spec)
+    except ChecklistError as exc:
+        if args.checklist:
+            raise
+        # The user never typed this path: say it came from the state file.
+        raise ChecklistError(
+            f"{path} tracks checklist {spec!r}, which cannot be loaded ({exc.message});"
+            " pass --checklist PATH to say where it is now"
+        ) from None
     if checklist.id != state.checklist_id:
         raise StateError(
             f"--checklist {spec!r} is checklist {checklist.id!r} but {path} tracks"

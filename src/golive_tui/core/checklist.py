@@ -17,7 +17,15 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from golive_tui.core.errors import ChecklistError
 
@@ -48,7 +56,7 @@ class Item(_Strict):
         default=None, description="Shown as a warning: what cannot be undone later."
     )
     probe: str | None = Field(default=None, description="The probe that verifies the item.")
-    manual: bool = False
+    manual: StrictBool = False
     origin: str | None = Field(
         default=None, description="Which source document the item comes from."
     )

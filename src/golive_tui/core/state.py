@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import glob
+import itertools
 import os
 import re
 import tomllib
@@ -32,7 +33,35 @@ SCHEMA_VERSION = 1
 DEFAULT_STATE_FILE = "golive-state.toml"
 HISTORY_LIMIT = 20  # probe results kept per item; older ones are dropped
 EVIDENCE_LIMIT = 4096  # characters per evidence excerpt
-_SECRETISH = re.compile(r"(token|secret|password|passwd|api[_-]?key|authorization)", re.I)
+# Setting names that hold a credential, matched per word so that `input_tokens`
+# (a usage property) passes and `api_token` / `webhook-secret` do not.
+_SECRET_WORDS = {"token", "secret", "password", "passwd", "apikey", "authorization", "bearer"}
+_WORD_SPLIT = re.compile(r"[^a-z0-9]+")
+
+
+def looks_secret(key: str) -> bool:
+    words = [w for w in _WORD_SPLIT.split(key.lower()) if w]
+    joined = {a + b for a, b in itertools.pairwise(words)}  # "api_key" -> "apikey"
+    return bool(_SECRET_WORDS & (set(words) | joined))
+
+
+def _check_setting(path: str, value: Any) -> None:
+    if value is None:
+        raise ValueError(f"setting {path!r} is empty (None); remove it or give it a value")
+    if isinstance(value, dict):
+        for k, v in value.items():
+            sub = f"{path}.{k}"
+            if looks_secret(str(k)):
+                raise ValueError(
+                    f"setting {sub!r} looks like a secret; secrets belong in the keyring"
+                    " (golive token set), never in the state file"
+                )
+            _check_setting(sub, v)
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            _check_setting(f"{path}[{i}]", v)
+    elif not isinstance(value, str | int | float | bool | datetime):
+        raise ValueError(f"setting {path!r} has a {type(value).__name__}, which TOML cannot hold")
 
 
 def now() -> datetime:
@@ -118,12 +147,13 @@ class Target(_Model):
     @field_validator("settings")
     @classmethod
     def _no_secrets(cls, v: dict[str, Any]) -> dict[str, Any]:
-        for key in v:
-            if _SECRETISH.search(key):
+        for key, value in v.items():
+            if looks_secret(key):
                 raise ValueError(
                     f"setting {key!r} looks like a secret; secrets belong in the keyring"
                     " (golive token set), never in the state file"
                 )
+            _check_setting(key, value)
         return v
 
 
@@ -143,7 +173,7 @@ class CreatedObject(_Model):
 
 
 class State(_Model):
-    schema_version: int = SCHEMA_VERSION
+    schema_version: int = Field(default=SCHEMA_VERSION, ge=1)
     checklist_id: str
     checklist_source: str
     checklist_fingerprint: str
@@ -397,6 +427,13 @@ class StateFile:
         return sf
 
     def save(self) -> None:
+        # In-place edits (settings["x"] = …, list.append) bypass pydantic's assignment
+        # validation; re-check the target so a secret or None can never be written.
+        try:
+            Target.model_validate(self.state.target.model_dump())
+        except ValidationError as exc:
+            msg = exc.errors()[0]["msg"].removeprefix("Value error, ")
+            raise StateError(f"{self.path}: not saved: {msg}; the file was left as it is") from None
         self.state.updated_at = now()
         try:
             data = self.state.to_toml().encode("utf-8")
