@@ -240,11 +240,11 @@ def test_round_trip_property(
     assert S.State.from_toml(state.to_toml()) == state
 
 
-def test_crlf_in_text_comes_back_as_lf(mini: checklists.Checklist) -> None:
-    """Known limit (tomli_w multi-line strings): Windows line ends are normalised."""
+def test_crlf_in_text_comes_back_exactly(mini: checklists.Checklist) -> None:
+    """Windows line ends survive a save (the writer always escapes `\\r`)."""
     state = S.State.new(mini, "mini")
     state.mark(mini.items()[0], S.ItemStatus.DONE, note="a\r\nb\rc")
-    assert S.State.from_toml(state.to_toml()).items["usage.token"].note == "a\nb\rc"
+    assert S.State.from_toml(state.to_toml()).items["usage.token"].note == "a\r\nb\rc"
 
 
 def test_timestamps_keep_their_instant(mini: checklists.Checklist) -> None:

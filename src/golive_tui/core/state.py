@@ -23,9 +23,9 @@ from enum import StrEnum
 from pathlib import Path
 from typing import IO, Any, Literal
 
-import tomli_w
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from golive_tui.core import tomlwrite
 from golive_tui.core.checklist import Checklist, Item
 from golive_tui.core.errors import StateError, StateLockedError
 
@@ -254,7 +254,7 @@ class State(_Model):
 
     def to_toml(self) -> str:
         data = self.model_dump(mode="python", exclude_none=True)
-        return tomli_w.dumps(_plain(data), multiline_strings=True)
+        return tomlwrite.dumps(_plain(data))
 
     @classmethod
     def from_toml(cls, text: str, path: Path | str = DEFAULT_STATE_FILE) -> State:
