@@ -141,6 +141,101 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("checklists", help="list the built-in checklists")
 
+    p = sub.add_parser(
+        "check",
+        help="run the checklist's probes headless (table, JSON or JUnit; for CI)",
+        description=(
+            "Run the checklist's automatable probes against the target and print the results."
+            " Exit codes: 0 all passed, 3 any fail or error, 4 warnings or skipped probes only,"
+            " 2 usage or configuration error, 1 internal error. Never prompts."
+        ),
+        allow_abbrev=False,
+    )
+    p.add_argument(
+        "--state",
+        metavar="PATH",
+        default=None,
+        help=(
+            "save results into this state file (created when missing); default: use"
+            " ./golive-state.toml (or $GOLIVE_STATE) when it exists, else do not save"
+        ),
+    )
+    p.add_argument(
+        "--checklist",
+        metavar="ID|PATH",
+        help="built-in checklist id (see `golive checklists`) or your own .toml file",
+    )
+    p.add_argument("--environment", choices=("sandbox", "production"), help="override the target's")
+    p.add_argument("--base-url", metavar="URL", help="override the target's API base URL")
+    p.add_argument("--customer-id", metavar="ID", help="test customer id or ingest alias")
+    p.add_argument(
+        "--token-env", metavar="VAR", help="read the API token from this environment variable"
+    )
+    p.add_argument(
+        "--webhook-secret-env",
+        metavar="VAR",
+        help="read the webhook signing secret from this environment variable",
+    )
+    p.add_argument(
+        "--only",
+        metavar="PROBE",
+        nargs="+",
+        action="extend",
+        help="run only these probes (ids as in the checklist, e.g. auth ingest-dedup)",
+    )
+    p.add_argument(
+        "--allow-writes",
+        action="store_true",
+        help="let probes that write test data run against a production target",
+    )
+    p.add_argument("--format", choices=("text", "json", "junit"), default="text")
+    p.add_argument("-o", "--output", metavar="FILE", help="write the report here (atomically) too")
+    p.add_argument(
+        "--token", "--api-token", "--api-key", "--secret",
+        nargs="?", action=_RefuseSecretFlag, help=argparse.SUPPRESS,
+    )  # fmt: skip
+
+    p = sub.add_parser(
+        "demo",
+        help="try golive against a local Metronome sandbox (throwaway session)",
+        allow_abbrev=False,
+    )
+    p.add_argument("--provider", choices=("metronome",), default="metronome")
+    p.add_argument(
+        "--fault",
+        metavar="NAME",
+        action="append",
+        default=[],
+        help="make the sandbox misbehave (repeatable; an unknown name lists them all)",
+    )
+    p.add_argument(
+        "--headless", action="store_true", help="run the checks and print the table (no app)"
+    )
+    p.add_argument("--format", choices=("text", "json", "junit"), default="text")
+
+    p = sub.add_parser("sandbox", help="serve a local, stateful API sandbox with demo data")
+    # Mirrors golive_tui.core.sandbox.metronome.FAULTS (listed here so --help stays light;
+    # tests/test_sandbox_metronome.py checks that the two agree).
+    faults = (
+        "dedup-off", "wrong-tier-math", "archived-metric", "missing-alias", "no-contract",
+        "5xx-burst", "permanent-500", "slow", "429-storm", "webhook-accepts-forged",
+    )  # fmt: skip
+    p.add_argument("--provider", choices=("metronome",), required=True, help="API to emulate")
+    p.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default: a free one)")
+    p.add_argument(
+        "--fault",
+        action="append",
+        default=[],
+        metavar="NAME",
+        choices=faults,
+        help=f"break one thing on purpose (repeatable): {', '.join(faults)}",
+    )
+    p.add_argument(
+        "--token-env",
+        metavar="VAR",
+        help="take the sandbox's token from this environment variable (default: a random one)",
+    )
+
     p = sub.add_parser("tui", help="open the interactive app (same as no command)")
     _common(p)
     return parser
