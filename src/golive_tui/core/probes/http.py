@@ -1,0 +1,326 @@
+"""The HTTP layer every probe uses: timeouts, the vendors' retry policy, evidence.
+
+Retry policy (Metronome's and Flexprice's documented client advice):
+- network errors and 5xx: retry with exponential backoff and full jitter, but only
+  for requests that are safe to repeat (`idempotent=True`);
+- 429: always back off and retry (the request was refused, not processed), honouring
+  `retry-after-ms` / `Retry-After` when present; the rate-limit type header is kept
+  as evidence;
+- any other 4xx: never retried.
+Every request and response is redacted before it is kept as evidence.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import json
+import random
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+import httpx
+
+from golive_tui.core.redact import Redactor, Secret
+from golive_tui.core.state import Evidence
+
+MAX_ATTEMPTS = 4
+BACKOFF_BASE = 0.2  # seconds; doubles per attempt
+BACKOFF_CAP = 4.0
+RETRY_AFTER_CAP = 60.0
+EXCERPT = 1200  # characters of a body kept as evidence
+MAX_EVIDENCE = 12  # per probe; the first requests and every failure are kept
+
+
+class ApiError(Exception):
+    """A request that did not get a usable answer; `summary` is for a reviewer."""
+
+    def __init__(
+        self,
+        summary: str,
+        *,
+        status: int | None = None,
+        method: str = "",
+        path: str = "",
+        message: str = "",
+        rate_limit_type: str | None = None,
+    ) -> None:
+        super().__init__(summary)
+        self.summary = summary
+        self.status = status
+        self.method = method
+        self.path = path
+        self.message = message
+        self.rate_limit_type = rate_limit_type
+
+    @property
+    def is_auth(self) -> bool:
+        return self.status in (401, 403)
+
+
+class DeadlineExceeded(Exception):
+    """The probe's overall deadline ran out (raised instead of sleeping past it)."""
+
+
+@dataclass
+class Dialect:
+    """What differs between billing APIs at the HTTP level."""
+
+    name: str
+    auth_header: Callable[[Secret], dict[str, str]]
+    rate_limit_header: str | None = None
+
+    def error_message(self, body: Any) -> str:
+        """The human part of an error body, for all the shapes the vendor uses."""
+        if isinstance(body, dict):
+            err = body.get("error")
+            if isinstance(err, dict):  # Flexprice legacy envelope
+                return str(err.get("message") or err.get("internal_error") or "")
+            parts = [str(body[k]) for k in ("code", "message") if body.get(k)]
+            if isinstance(err, str):  # Flexprice auth middleware
+                parts.insert(0, err)
+            return ": ".join(parts)
+        if isinstance(body, str):
+            return body.strip()[:200]
+        return ""
+
+
+METRONOME = Dialect(
+    name="Metronome",
+    auth_header=lambda tok: {"Authorization": f"Bearer {tok.reveal()}"},
+    rate_limit_header="X-Metronome-Rate-Limit-Type",
+)
+FLEXPRICE = Dialect(
+    name="Flexprice",
+    auth_header=lambda tok: {"x-api-key": tok.reveal()},
+)
+
+
+@dataclass
+class Response:
+    status: int
+    body: Any
+    headers: Mapping[str, str]
+    elapsed_ms: int
+
+
+@dataclass
+class ApiClient:
+    """One probe's view of the API: base URL, credentials, deadline, evidence."""
+
+    http: httpx.AsyncClient
+    base_url: str
+    token: Secret
+    dialect: Dialect
+    redactor: Redactor
+    deadline: float  # time.monotonic() value
+    evidence: list[Evidence] = field(default_factory=list)
+    requests_sent: int = 0
+    sleep: Callable[[float], Any] = asyncio.sleep
+
+    def remaining(self) -> float:
+        return self.deadline - time.monotonic()
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json_body: Any = None,
+        idempotent: bool = True,
+        ok: tuple[int, ...] = (200,),
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> Response:
+        """Send, retrying as the policy says; return on a status in `ok`, else raise."""
+        url = self.base_url.rstrip("/") + path
+        headers = {"Accept": "application/json", **self.dialect.auth_header(self.token)}
+        if extra_headers:
+            headers.update(extra_headers)
+        attempt = 0
+        last_error: ApiError | None = None
+        while True:
+            attempt += 1
+            timeout = min(10.0, self.remaining())
+            if timeout <= 0:
+                raise DeadlineExceeded(f"{method} {path}")
+            started = time.monotonic()
+            try:
+                self.requests_sent += 1
+                resp = await self.http.request(
+                    method,
+                    url,
+                    params=_query(params),
+                    json=json_body,
+                    headers=headers,
+                    timeout=httpx.Timeout(timeout, connect=min(5.0, timeout)),
+                )
+            except httpx.TimeoutException:
+                last_error = ApiError(
+                    f"{method} {path} timed out after {timeout:.0f} s",
+                    method=method,
+                    path=path,
+                )
+                self._note(method, path, None, json_body, "timed out", started)
+                if not idempotent:
+                    raise last_error from None
+            except httpx.TransportError as exc:
+                last_error = ApiError(
+                    f"{method} {path}: cannot reach {self.dialect.name} ({_transport_reason(exc)})",
+                    method=method,
+                    path=path,
+                )
+                self._note(method, path, None, json_body, str(exc), started)
+                if not idempotent:
+                    raise last_error from None
+            else:
+                body = _decode(resp)
+                rl_type = (
+                    resp.headers.get(self.dialect.rate_limit_header)
+                    if self.dialect.rate_limit_header
+                    else None
+                )
+                self._note(method, path, resp.status_code, json_body, body, started, rl_type)
+                if resp.status_code in ok:
+                    return Response(
+                        resp.status_code,
+                        body,
+                        resp.headers,
+                        int((time.monotonic() - started) * 1000),
+                    )
+                message = self.dialect.error_message(body)
+                last_error = ApiError(
+                    _status_summary(self.dialect.name, method, path, resp.status_code, message),
+                    status=resp.status_code,
+                    method=method,
+                    path=path,
+                    message=message,
+                    rate_limit_type=rl_type,
+                )
+                if resp.status_code == 429:
+                    wait = _retry_after(resp.headers)
+                    if attempt < MAX_ATTEMPTS:
+                        await self._pause(
+                            wait if wait is not None else _backoff(attempt), last_error
+                        )
+                        continue
+                    raise last_error
+                if resp.status_code < 500 or not idempotent:
+                    raise last_error
+            if attempt >= MAX_ATTEMPTS:
+                assert last_error is not None
+                raise last_error
+            await self._pause(_backoff(attempt), last_error)
+
+    async def _pause(self, seconds: float, reason: ApiError | None) -> None:
+        if seconds >= self.remaining():
+            # Waiting would outlive the probe: report what we were waiting out.
+            if reason is not None:
+                raise reason
+            raise DeadlineExceeded("waiting to retry")
+        await self.sleep(seconds)
+
+    def _note(
+        self,
+        method: str,
+        path: str,
+        status: int | None,
+        sent: Any,
+        received: Any,
+        started: float,
+        rate_limit_type: str | None = None,
+    ) -> None:
+        ms = int((time.monotonic() - started) * 1000)
+        label = f"{method} {path} → {status if status is not None else 'no response'} ({ms} ms)"
+        if rate_limit_type:
+            label += f" rate-limit-type={rate_limit_type}"
+        failed = status is None or status >= 400
+        if len(self.evidence) >= MAX_EVIDENCE and not failed:
+            return
+        lines = []
+        if sent is not None:
+            lines.append("request: " + _excerpt(sent))
+        lines.append("response: " + _excerpt(received))
+        self.evidence.append(Evidence(label=label, text=self.redactor("\n".join(lines))))
+        if len(self.evidence) > MAX_EVIDENCE * 2:
+            # Keep the first requests (context) and the newest (what went wrong).
+            self.evidence = self.evidence[:MAX_EVIDENCE] + self.evidence[-MAX_EVIDENCE:]
+
+
+def _query(params: Mapping[str, Any] | None) -> dict[str, str] | None:
+    if not params:
+        return None
+    out = {}
+    for k, v in params.items():
+        if v is None:
+            continue
+        if isinstance(v, bool):
+            out[k] = "true" if v else "false"
+        elif isinstance(v, list | tuple):
+            out[k] = ",".join(str(x) for x in v)  # the vendors' comma convention
+        else:
+            out[k] = str(v)
+    return out
+
+
+def _decode(resp: httpx.Response) -> Any:
+    if not resp.content:
+        return None
+    try:
+        # Money and quantities are compared exactly, so floats become Decimals.
+        return json.loads(resp.content, parse_float=Decimal)
+    except ValueError:
+        return resp.text
+
+
+def _excerpt(value: Any) -> str:
+    if isinstance(value, str):
+        text = value
+    else:
+        text = json.dumps(value, separators=(",", ":"), default=str, ensure_ascii=False)
+    return text if len(text) <= EXCERPT else text[:EXCERPT] + f"… ({len(text)} chars)"
+
+
+def _backoff(attempt: int) -> float:
+    return random.uniform(0, min(BACKOFF_CAP, BACKOFF_BASE * 2 ** (attempt - 1)))
+
+
+def _retry_after(headers: Mapping[str, str]) -> float | None:
+    ms = headers.get("retry-after-ms")
+    if ms:
+        try:
+            return min(RETRY_AFTER_CAP, float(ms) / 1000)
+        except ValueError:
+            pass
+    value = headers.get("retry-after")
+    if not value:
+        return None
+    try:
+        return min(RETRY_AFTER_CAP, max(0.0, float(value)))
+    except ValueError:
+        when = email.utils.parsedate_to_datetime(value)
+        if when is None:
+            return None
+        return min(RETRY_AFTER_CAP, max(0.0, when.timestamp() - time.time()))
+
+
+def _transport_reason(exc: httpx.TransportError) -> str:
+    text = str(exc) or type(exc).__name__
+    return text.splitlines()[0][:120]
+
+
+def _status_summary(vendor: str, method: str, path: str, status: int, message: str) -> str:
+    detail = f": {message}" if message else ""
+    if status in (401, 403):
+        return (
+            f"{vendor} rejected the token ({status}{detail}); store a valid one with"
+            " golive token set"
+        )
+    if status == 429:
+        return f"{vendor} kept rate-limiting {method} {path} (429{detail}); retry later"
+    if status >= 500:
+        return f"{vendor} failed on {method} {path} ({status}{detail}); retry later"
+    return f"{method} {path} was refused ({status}{detail})"
