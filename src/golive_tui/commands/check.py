@@ -1,0 +1,196 @@
+"""`golive check`: run the checklist's probes headless and print a table, JSON or JUnit.
+
+Where the target comes from: the state file when one exists (`--state`, else
+`$GOLIVE_STATE`, else `./golive-state.toml`), with `--base-url`, `--environment` and
+`--customer-id` overriding it. Results are saved into that state file after every
+probe (and the overrides with them, so the state says what the results were run
+against). With no state file and no explicit `--state`, the run is not saved and the
+checklist comes from `--checklist`; an explicit `--state PATH` that does not exist yet
+is created.
+
+The token comes from `--token-env VAR`, else the OS keyring; never from argv. The
+webhook secret comes from `--webhook-secret-env VAR`, else — only when the token came
+from the keyring too — from the keyring; without one the webhook probe warns.
+
+Never prompts: writing probes against a production target are skipped (with a
+summary that says so) unless `--allow-writes` is given.
+
+Exit codes: 0 every result passed; 3 any fail or error; 4 otherwise — warnings or
+skipped probes (a skipped probe means not everything was verified); 2 usage or
+configuration error; 1 internal error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+from pathlib import Path
+
+from golive_tui.commands._session import open_for_write
+from golive_tui.core import checklist as checklists
+from golive_tui.core import secrets
+from golive_tui.core.checklist import Checklist
+from golive_tui.core.checkrun import CheckReport, run_check
+from golive_tui.core.errors import GoliveError, SecretStoreError
+from golive_tui.core.redact import Secret
+from golive_tui.core.state import DEFAULT_STATE_FILE, StateFile, Target, atomic_write
+
+EXIT_OK = 0
+EXIT_FAILED = 3
+EXIT_WARNINGS = 4
+
+DEFAULT_BASE_URL = {"metronome": "https://api.metronome.com"}
+FLEXPRICE_REGIONS = "https://us.api.flexprice.io (US) or https://api.cloud.flexprice.io (India)"
+
+
+def exit_code(report: CheckReport) -> int:
+    outcome = report.outcome
+    if outcome in ("fail", "error"):
+        return EXIT_FAILED
+    if outcome == "pass":
+        return EXIT_OK
+    return EXIT_WARNINGS
+
+
+def render(report: CheckReport, fmt: str) -> str:
+    from golive_tui.core import report as reports
+
+    if fmt == "json":
+        return reports.to_json(report)
+    if fmt == "junit":
+        return reports.to_junit(report)
+    return reports.to_text(report)
+
+
+def run(args: argparse.Namespace) -> int:
+    explicit_state = args.state is not None
+    state_path = Path(args.state or os.environ.get("GOLIVE_STATE") or DEFAULT_STATE_FILE)
+    out = _check_output(args.output, state_path) if args.output else None
+
+    sf: StateFile | None = None
+    if explicit_state or state_path.exists():
+        args.state = str(state_path)
+        checklist, sf = open_for_write(args, create=True)
+    else:
+        if not args.checklist:
+            raise GoliveError(
+                f"{state_path}: no state file here; pass --checklist metronome (or a path) to"
+                " check without saving, or --state PATH to save the results"
+            )
+        checklist = checklists.load(args.checklist)
+    try:
+        target = _target(args, checklist, sf.state.target if sf else None)
+        if out is not None:
+            spec = args.checklist or (sf.state.checklist_source if sf else None)
+            if spec and _same_file(out, checklists.resolve(spec)):
+                raise GoliveError(
+                    f"-o {args.output}: that is the checklist file; choose another output file"
+                )
+        token, webhook_secret = _secrets(args, target)
+        if sf is not None and sf.state.target != target:
+            sf.state.target = target
+            sf.save()
+        report = asyncio.run(
+            run_check(
+                checklist,
+                target,
+                token,
+                webhook_secret=webhook_secret,
+                only=args.only,
+                allow_writes=args.allow_writes,
+                state_file=sf,
+            )
+        )
+    finally:
+        if sf is not None:
+            sf.close()
+
+    text = render(report, args.format)
+    if out is None:
+        _write_stdout(text)
+    else:
+        try:
+            atomic_write(out, text.encode("utf-8"))
+        except OSError as exc:
+            raise GoliveError(f"-o {args.output}: cannot write ({exc.strerror})") from None
+        if args.format != "text":
+            _write_stdout(render(report, "text"))  # the table still shows in CI logs
+        print(f"wrote {out}", file=sys.stderr)
+    return exit_code(report)
+
+
+def _write_stdout(text: str) -> None:
+    # Bytes, not text: the table has glyphs and must be UTF-8 whatever the locale.
+    sys.stdout.flush()
+    buffer = getattr(sys.stdout, "buffer", None)
+    if buffer is None:
+        sys.stdout.write(text)
+    else:
+        buffer.write(text.encode("utf-8"))
+        buffer.flush()
+
+
+def _check_output(output: str, state_path: Path) -> Path:
+    out = Path(output).expanduser()
+    if _same_file(out, state_path):
+        raise GoliveError(
+            f"-o {output}: that is the state file ({state_path}); choose another output file,"
+            " e.g. -o golive-check.xml"
+        )
+    if out.is_dir():
+        raise GoliveError(f"-o {output}: is a folder; give a file name")
+    if not out.parent.is_dir():
+        raise GoliveError(f"-o {output}: folder {out.parent} does not exist; create it")
+    return out
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        if a.resolve() == b.resolve():
+            return True
+        return a.exists() and b.exists() and os.path.samefile(a, b)
+    except OSError:
+        return False
+
+
+def _target(args: argparse.Namespace, checklist: Checklist, saved: Target | None) -> Target:
+    provider = checklist.provider
+    if provider == "other":
+        raise GoliveError(
+            f"checklist {checklist.id!r} has provider 'other': golive has no probes for it;"
+            " mark its items by hand (golive mark)"
+        )
+    base = saved if saved is not None and saved.provider in ("", provider) else None
+    environment = args.environment or (base.environment if base else "sandbox")
+    base_url = args.base_url or (base.base_url if base else "")
+    if not base_url:
+        if provider == "flexprice":
+            raise GoliveError(
+                f"--base-url: missing; Flexprice has two regions, pass {FLEXPRICE_REGIONS}"
+            )
+        base_url = DEFAULT_BASE_URL[provider]
+    try:
+        base_url = secrets.normalise_base_url(base_url)
+    except SecretStoreError as exc:
+        raise GoliveError(exc.message) from None
+    fields = base.model_dump() if base else {}
+    fields.update(provider=provider, environment=environment, base_url=base_url)
+    if args.customer_id is not None:
+        fields["customer_id"] = args.customer_id.strip()
+    return Target.model_validate(fields)
+
+
+def _secrets(args: argparse.Namespace, target: Target) -> tuple[Secret, Secret | None]:
+    key = secrets.SecretKey(target.provider, target.environment, target.base_url)
+    token = secrets.resolve_token(key, args.token_env)
+    hook_key = secrets.SecretKey(
+        target.provider, target.environment, target.base_url, "webhook-secret"
+    )
+    if args.webhook_secret_env:
+        return token, secrets.resolve_token(hook_key, args.webhook_secret_env)
+    if args.token_env:
+        # CI: do not touch the keyring for an optional secret (it could block on unlock).
+        return token, None
+    return token, secrets.load(hook_key)
