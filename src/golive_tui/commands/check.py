@@ -25,9 +25,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import sys
 from pathlib import Path
 
+from golive_tui.commands._output import output_path, refuse_checklist, write_file, write_stdout
 from golive_tui.commands._session import open_for_write
 from golive_tui.core import checklist as checklists
 from golive_tui.core import secrets
@@ -35,7 +35,7 @@ from golive_tui.core.checklist import Checklist
 from golive_tui.core.checkrun import CheckReport, run_check
 from golive_tui.core.errors import GoliveError, SecretStoreError
 from golive_tui.core.redact import Secret
-from golive_tui.core.state import DEFAULT_STATE_FILE, StateFile, Target, atomic_write
+from golive_tui.core.state import DEFAULT_STATE_FILE, StateFile, Target
 
 EXIT_OK = 0
 EXIT_FAILED = 3
@@ -67,7 +67,7 @@ def render(report: CheckReport, fmt: str) -> str:
 def run(args: argparse.Namespace) -> int:
     explicit_state = args.state is not None
     state_path = Path(args.state or os.environ.get("GOLIVE_STATE") or DEFAULT_STATE_FILE)
-    out = _check_output(args.output, state_path) if args.output else None
+    out = output_path(args.output, state_path, "golive-check.xml") if args.output else None
 
     sf: StateFile | None = None
     if explicit_state or state_path.exists():
@@ -84,10 +84,7 @@ def run(args: argparse.Namespace) -> int:
         target = _target(args, checklist, sf.state.target if sf else None)
         if out is not None:
             spec = args.checklist or (sf.state.checklist_source if sf else None)
-            if spec and _same_file(out, checklists.resolve(spec)):
-                raise GoliveError(
-                    f"-o {args.output}: that is the checklist file; choose another output file"
-                )
+            refuse_checklist(out, args.output, spec)
         token, webhook_secret = _secrets(args, target)
         if sf is not None and sf.state.target != target:
             sf.state.target = target
@@ -109,50 +106,12 @@ def run(args: argparse.Namespace) -> int:
 
     text = render(report, args.format)
     if out is None:
-        _write_stdout(text)
+        write_stdout(text)
     else:
-        try:
-            atomic_write(out, text.encode("utf-8"))
-        except OSError as exc:
-            raise GoliveError(f"-o {args.output}: cannot write ({exc.strerror})") from None
+        write_file(out, args.output, text)
         if args.format != "text":
-            _write_stdout(render(report, "text"))  # the table still shows in CI logs
-        print(f"wrote {out}", file=sys.stderr)
+            write_stdout(render(report, "text"))  # the table still shows in CI logs
     return exit_code(report)
-
-
-def _write_stdout(text: str) -> None:
-    # Bytes, not text: the table has glyphs and must be UTF-8 whatever the locale.
-    sys.stdout.flush()
-    buffer = getattr(sys.stdout, "buffer", None)
-    if buffer is None:
-        sys.stdout.write(text)
-    else:
-        buffer.write(text.encode("utf-8"))
-        buffer.flush()
-
-
-def _check_output(output: str, state_path: Path) -> Path:
-    out = Path(output).expanduser()
-    if _same_file(out, state_path):
-        raise GoliveError(
-            f"-o {output}: that is the state file ({state_path}); choose another output file,"
-            " e.g. -o golive-check.xml"
-        )
-    if out.is_dir():
-        raise GoliveError(f"-o {output}: is a folder; give a file name")
-    if not out.parent.is_dir():
-        raise GoliveError(f"-o {output}: folder {out.parent} does not exist; create it")
-    return out
-
-
-def _same_file(a: Path, b: Path) -> bool:
-    try:
-        if a.resolve() == b.resolve():
-            return True
-        return a.exists() and b.exists() and os.path.samefile(a, b)
-    except OSError:
-        return False
 
 
 def _target(args: argparse.Namespace, checklist: Checklist, saved: Target | None) -> Target:

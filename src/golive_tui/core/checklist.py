@@ -15,9 +15,10 @@ import tomllib
 from enum import StrEnum
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -34,6 +35,16 @@ _ID = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
 _PROBE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
 
+def _stable_id(v: str) -> str:
+    if not _ID.match(v):
+        raise ValueError("must be lowercase letters, digits, '.', '_' or '-'")
+    return v
+
+
+# Ids are what the state file keys progress by, so their format is strict.
+StableId = Annotated[str, AfterValidator(_stable_id)]
+
+
 class Severity(StrEnum):
     BLOCKER = "blocker"
     RECOMMENDED = "recommended"
@@ -46,7 +57,7 @@ class _Strict(BaseModel):
 class Item(_Strict):
     """One thing to verify before go-live."""
 
-    id: str
+    id: StableId
     title: str = Field(min_length=1)
     why: str = Field(min_length=1, description="Why it matters, in our own words.")
     verify: str = Field(min_length=1, description="How to verify it.")
@@ -60,13 +71,6 @@ class Item(_Strict):
     origin: str | None = Field(
         default=None, description="Which source document the item comes from."
     )
-
-    @field_validator("id")
-    @classmethod
-    def _id_format(cls, v: str) -> str:
-        if not _ID.match(v):
-            raise ValueError("must be lowercase letters, digits, '.', '_' or '-'")
-        return v
 
     @field_validator("probe")
     @classmethod
@@ -103,34 +107,20 @@ class Item(_Strict):
 
 
 class Section(_Strict):
-    id: str
+    id: StableId
     title: str = Field(min_length=1)
     summary: str = ""
     items: list[Item] = Field(min_length=1)
 
-    @field_validator("id")
-    @classmethod
-    def _id_format(cls, v: str) -> str:
-        if not _ID.match(v):
-            raise ValueError("must be lowercase letters, digits, '.', '_' or '-'")
-        return v
-
 
 class Checklist(_Strict):
     schema_version: Literal[1] = 1
-    id: str
+    id: StableId
     title: str = Field(min_length=1)
     provider: Literal["metronome", "flexprice", "other"]
     source: str = Field(min_length=1, description="The vendor page this checklist follows.")
     description: str = ""
     sections: list[Section] = Field(min_length=1)
-
-    @field_validator("id")
-    @classmethod
-    def _id_format(cls, v: str) -> str:
-        if not _ID.match(v):
-            raise ValueError("must be lowercase letters, digits, '.', '_' or '-'")
-        return v
 
     @model_validator(mode="after")
     def _unique_ids(self) -> Checklist:
