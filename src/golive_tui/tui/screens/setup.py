@@ -1,0 +1,724 @@
+"""The setup screen: which checklist, which account, and the token that reaches it.
+
+A single scrolling form that fits 80×24. Every field is reachable with Tab, Enter
+moves to the next field (and starts from the last one), ctrl+s starts from
+anywhere, esc quits.
+
+Secrets: the API token and the webhook secret are typed into masked inputs and
+saved to the OS keyring (`core.secrets`) in a thread worker. When no keyring is
+usable the screen says which backend it found and why it is refused, and the
+token is used for this run only: kept in memory as a `Secret`, never written to a
+file. The keyring is probed in a thread worker too, because importing `keyring`
+costs about 100 ms and must not delay the first paint.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import getpass
+import ipaddress
+from dataclasses import dataclass
+from pathlib import Path
+from typing import ClassVar
+from urllib.parse import urlsplit
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import (
+    Button,
+    Checkbox,
+    Footer,
+    Input,
+    Label,
+    RadioButton,
+    RadioSet,
+    Select,
+    Static,
+)
+
+from golive_tui.core import checklist as checklists
+from golive_tui.core import secrets
+from golive_tui.core.checklist import Checklist
+from golive_tui.core.errors import ChecklistError, SecretStoreError
+from golive_tui.core.redact import Redactor, Secret
+from golive_tui.core.secrets import SecretKey
+from golive_tui.core.state import Target
+
+OWN_FILE = "<own-file>"
+"""The checklist choice that reveals the path input."""
+CUSTOM = "<custom>"
+"""The base-URL choice that reveals the URL input."""
+
+
+@dataclass(frozen=True)
+class Preset:
+    label: str
+    url: str
+    region: str = ""
+
+
+# Hosts as the vendors give them: the Flexprice client appends /v1 itself.
+PRESETS: dict[str, tuple[Preset, ...]] = {
+    "metronome": (Preset("Metronome", "https://api.metronome.com"),),
+    "flexprice": (
+        Preset("Flexprice US", "https://us.api.flexprice.io", "us"),
+        Preset("Flexprice India", "https://api.cloud.flexprice.io", "india"),
+    ),
+}
+
+_NO_PATH = "give the path to your checklist .toml file"
+
+# A throwaway entry, only ever read: proves the keyring answers without writing to it.
+_PROBE_KEY = ("golive", "sandbox", "https://keyring-check.invalid")
+
+
+@dataclass(frozen=True)
+class SetupResult:
+    checklist_spec: str
+    """A built-in id ("metronome", "flexprice") or an absolute path to a .toml file."""
+    target: Target
+    """Provider (from the checklist), environment, base URL, customer, operator, region."""
+    token: Secret | None
+    """Set only for "use for this run only": the token is then nowhere but here."""
+    webhook_secret: Secret | None
+    """Likewise; None when it is in the keyring or was not given."""
+    stored_in_keyring: bool
+    """True when the API token is in the OS keyring (saved now, or already there)."""
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def check_base_url(url: str, environment: str, provider: str = "") -> str:
+    """The normalised base URL, or ValueError with a one-line reason."""
+    url = url.strip()
+    example = PRESETS.get(provider, PRESETS["metronome"])[0].url
+    if not url:
+        raise ValueError(f"give the API's base URL, e.g. {example}")
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    if scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"{url} is not an http(s) URL; give one like {example}")
+    if scheme == "http":
+        if environment == "production":
+            raise ValueError(
+                "production requires https: plain http would send the token unencrypted"
+            )
+        if not _is_loopback(parts.hostname):
+            raise ValueError(
+                "plain http is only for a loopback sandbox (localhost, 127.0.0.1); use https"
+            )
+    if provider == "flexprice" and parts.path.rstrip("/").endswith("/v1"):
+        raise ValueError("give the host without /v1: the Flexprice client appends it")
+    try:
+        return secrets.normalise_base_url(url)
+    except SecretStoreError as exc:
+        raise ValueError(exc.message) from None
+
+
+def _default_operator() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # no login name (some containers): leave the field empty
+        return ""
+
+
+# --- messages from the thread workers ------------------------------------------------
+
+
+@dataclass
+class _KeyringChecked(Message):
+    backend: str
+    usable: bool
+    reason: str
+
+
+@dataclass
+class _StoredChecked(Message):
+    username: str
+    has_token: bool
+
+
+@dataclass
+class _Saved(Message):
+    result: SetupResult
+
+
+@dataclass
+class _SaveFailed(Message):
+    field: str  # "token" or "keyring"
+    message: str
+
+
+class SetupScreen(Screen[SetupResult | None]):
+    """Collects a `SetupResult`; dismissed with None when the user quits."""
+
+    DEFAULT_CSS = """
+    SetupScreen #setup-banner {
+        dock: top;
+        height: 1;
+        padding: 0 1;
+        background: $panel;
+        color: $foreground;
+        text-style: bold;
+    }
+    SetupScreen.-production #setup-banner {
+        background: $error;
+        color: $text;
+    }
+    SetupScreen #setup-form {
+        height: 1fr;
+        padding: 0 1;
+    }
+    SetupScreen.-production #setup-form {
+        border-left: thick $error;
+    }
+    SetupScreen .row {
+        height: auto;
+    }
+    SetupScreen .field-label {
+        width: 16;
+        padding: 1 1 0 0;
+        text-style: bold;
+    }
+    SetupScreen .field {
+        width: 1fr;
+        height: auto;
+    }
+    SetupScreen .field Select, SetupScreen .field Input {
+        width: 1fr;
+    }
+    SetupScreen .hint {
+        color: $text-muted;
+        padding: 0 1;
+    }
+    SetupScreen .error {
+        color: $text-error;
+        padding: 0 1;
+    }
+    SetupScreen .-hidden {
+        display: none;
+    }
+    SetupScreen #environment {
+        layout: horizontal;
+        width: 1fr;
+    }
+    SetupScreen.-production #environment {
+        border: tall $error;
+    }
+    SetupScreen #env-warning {
+        margin-left: 16;
+        color: $text-error;
+        text-style: bold;
+        padding: 0 1;
+    }
+    SetupScreen #keyring-status.-unusable {
+        color: $text-warning;
+    }
+    SetupScreen #run-only {
+        width: 1fr;
+    }
+    SetupScreen #setup-buttons {
+        height: auto;
+        margin: 1 0 0 16;
+    }
+    SetupScreen #setup-buttons Button {
+        margin-right: 2;
+    }
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding(
+            "ctrl+s",
+            "submit",
+            "Start",
+            tooltip="Save the token and start the checklist.",
+            id="setup.submit",
+        ),
+        Binding("escape", "quit_setup", "Quit", tooltip="Leave without starting.", id="setup.quit"),
+    ]
+
+    def __init__(self, defaults: Target | None = None, checklist_spec: str | None = None) -> None:
+        """Args:
+        defaults: a target to pre-fill (e.g. from the state file).
+        checklist_spec: a built-in id or a path to pre-select.
+        """
+        super().__init__()
+        self.defaults = defaults or Target()
+        self._builtins = checklists.builtin_ids()
+        self._checklist: Checklist | None = None
+        self._spec = ""
+        self._provider = ""
+        self._keyring: _KeyringChecked | None = None  # None while checking
+        self._busy = False
+        self._checklist_error = ""
+        self._has_token: bool | None = None  # for the current target; None: not known
+        self._first_choice, self._first_path = self._initial_checklist(checklist_spec)
+
+    # --- composition ------------------------------------------------------------------
+
+    def _initial_checklist(self, spec: str | None) -> tuple[str, str]:
+        if spec and spec in self._builtins:
+            return spec, ""
+        if spec:
+            return OWN_FILE, spec
+        for candidate in (self.defaults.provider, "metronome"):
+            if candidate in self._builtins:
+                return candidate, ""
+        return (self._builtins[0], "") if self._builtins else (OWN_FILE, "")
+
+    def _base_url_options(self, provider: str) -> list[tuple[str, str]]:
+        options = [(f"{p.label}  {p.url}", p.url) for p in PRESETS.get(provider, ())]
+        return [*options, ("Custom…", CUSTOM)]
+
+    def _initial_base_url(self, provider: str) -> tuple[str, str]:
+        """(Select value, custom URL) for the provider, from the defaults when they fit."""
+        presets = PRESETS.get(provider, ())
+        wanted = self.defaults.base_url.strip().rstrip("/").lower()
+        if wanted and self.defaults.provider in ("", provider):
+            for p in presets:
+                if p.url == wanted:
+                    return p.url, ""
+            return CUSTOM, self.defaults.base_url
+        return (presets[0].url, "") if presets else (CUSTOM, "")
+
+    def compose(self) -> ComposeResult:
+        d = self.defaults
+        options = [(self._builtin_label(i), i) for i in self._builtins]
+        options.append(("Own file…", OWN_FILE))
+        # Load the first choice now, so the base-URL presets match its provider.
+        self._load_choice(self._first_choice, self._first_path, update=False)
+        url_value, custom_url = self._initial_base_url(self._provider)
+
+        yield Static(id="setup-banner")
+        with VerticalScroll(id="setup-form", can_focus=False):
+            with Horizontal(classes="row"):
+                yield Label("Checklist", classes="field-label")
+                with Vertical(classes="field"):
+                    yield Select(
+                        options, value=self._first_choice, allow_blank=False, id="checklist"
+                    )
+                    yield Input(
+                        self._first_path,
+                        placeholder="path/to/checklist.toml",
+                        id="checklist-path",
+                        classes="" if self._first_choice == OWN_FILE else "-hidden",
+                    )
+                    yield Static("", id="checklist-info", classes="hint")
+            with Horizontal(classes="row"):
+                yield Label("Environment", classes="field-label")
+                with Vertical(classes="field"), RadioSet(id="environment"):
+                    yield RadioButton(
+                        "sandbox", value=d.environment != "production", id="env-sandbox"
+                    )
+                    yield RadioButton(
+                        "production", value=d.environment == "production", id="env-production"
+                    )
+            yield Static(
+                "⚠ PRODUCTION: writes to a live account will ask for confirmation",
+                id="env-warning",
+                classes="-hidden",
+            )
+            with Horizontal(classes="row"):
+                yield Label("Base URL", classes="field-label")
+                with Vertical(classes="field"):
+                    yield Select(
+                        self._base_url_options(self._provider),
+                        value=url_value,
+                        allow_blank=False,
+                        id="base-url",
+                    )
+                    yield Input(
+                        custom_url,
+                        placeholder="https://… (host only)",
+                        id="base-url-custom",
+                        classes="" if url_value == CUSTOM else "-hidden",
+                    )
+                    yield Static("", id="base-url-hint", classes="hint")
+                    yield Static("", id="base-url-error", classes="error -hidden")
+            with Horizontal(classes="row"):
+                yield Label("Test customer", classes="field-label")
+                with Vertical(classes="field"):
+                    yield Input(
+                        d.customer_id, placeholder="customer id for the probes", id="customer"
+                    )
+            with Horizontal(classes="row"):
+                yield Label("Operator", classes="field-label")
+                with Vertical(classes="field"):
+                    yield Input(
+                        d.operator or _default_operator(),
+                        placeholder="who runs this go-live",
+                        id="operator",
+                    )
+            with Horizontal(classes="row"):
+                yield Label("API token", classes="field-label")
+                with Vertical(classes="field"):
+                    yield Input(password=True, placeholder="hidden as you type", id="token")
+                    yield Static("", id="token-error", classes="error -hidden")
+                    yield Static("Keyring: checking keyring…", id="keyring-status", classes="hint")
+                    yield Checkbox("Use for this run only (not saved)", id="run-only")
+                    yield Static("", id="keyring-error", classes="error -hidden")
+            with Horizontal(classes="row"):
+                yield Label("Webhook secret", classes="field-label")
+                with Vertical(classes="field"):
+                    yield Input(password=True, placeholder="optional", id="webhook")
+            with Horizontal(id="setup-buttons"):
+                yield Button("Start", variant="primary", id="start")
+                yield Button("Quit", id="quit")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self._show_checklist_info()
+        self._apply_environment()
+        self._apply_base_url()
+        self._check_keyring()
+
+    # --- checklist ----------------------------------------------------------------------
+
+    def _builtin_label(self, builtin: str) -> str:
+        try:
+            return f"{checklists.load(builtin).title} ({builtin})"
+        except ChecklistError:
+            return builtin
+
+    def _load_choice(self, choice: str, path: str, *, update: bool = True) -> bool:
+        """Load the chosen checklist; on error keep the message for the info line."""
+        self._checklist_error = ""
+        if choice == OWN_FILE:
+            if not path.strip():
+                self._checklist, self._spec = None, ""
+                self._checklist_error = _NO_PATH
+                return False
+            spec = str(Path(path.strip()).expanduser().absolute())
+        else:
+            spec = choice
+        try:
+            loaded = checklists.load(spec)
+        except ChecklistError as exc:
+            self._checklist, self._spec = None, ""
+            self._checklist_error = exc.message
+            return False
+        self._checklist, self._spec = loaded, spec
+        if loaded.provider != self._provider:
+            self._provider = loaded.provider
+            if update:
+                self._set_provider_presets()
+        return True
+
+    def _show_checklist_info(self) -> None:
+        info = self.query_one("#checklist-info", Static)
+        if self._checklist is not None:
+            cl = self._checklist
+            info.update(f"{len(cl.items())} items · provider: {cl.provider}")
+            info.set_classes("hint")
+        elif self._checklist_error == _NO_PATH:
+            info.update(_NO_PATH.capitalize() + ", then press Enter.")
+            info.set_classes("hint")
+        elif self._checklist_error:
+            info.update(Content.from_markup("✗ $msg", msg=self._checklist_error))
+            info.set_classes("error")
+
+    def _reload_checklist(self) -> bool:
+        choice = self.query_one("#checklist", Select).value
+        path = self.query_one("#checklist-path", Input)
+        path.set_class(choice != OWN_FILE, "-hidden")
+        ok = self._load_choice(str(choice), path.value)
+        self._show_checklist_info()
+        return ok
+
+    @on(Select.Changed, "#checklist")
+    def _checklist_changed(self) -> None:
+        self._reload_checklist()
+        if self.query_one("#checklist", Select).value == OWN_FILE:
+            self.query_one("#checklist-path", Input).focus()
+
+    @on(Input.Blurred, "#checklist-path")
+    def _path_blurred(self) -> None:
+        if self.query_one("#checklist", Select).value == OWN_FILE:
+            self._reload_checklist()
+
+    # --- environment and base URL -------------------------------------------------------
+
+    @property
+    def environment(self) -> str:
+        return "production" if self.query_one("#env-production", RadioButton).value else "sandbox"
+
+    @on(RadioSet.Changed, "#environment")
+    def _apply_environment(self) -> None:
+        production = self.environment == "production"
+        self.set_class(production, "-production")
+        self.query_one("#env-warning").set_class(not production, "-hidden")
+        banner = self.query_one("#setup-banner", Static)
+        if production:
+            banner.update("⚠ PRODUCTION · golive setup · a live account: writes ask first")
+        else:
+            banner.update("golive setup · environment: sandbox")
+        self._apply_base_url()
+
+    def _set_provider_presets(self) -> None:
+        select = self.query_one("#base-url", Select)
+        select.set_options(self._base_url_options(self._provider))
+        self._apply_base_url()
+
+    def _raw_base_url(self) -> str:
+        value = self.query_one("#base-url", Select).value
+        if value == CUSTOM:
+            return self.query_one("#base-url-custom", Input).value.strip()
+        return str(value)
+
+    @on(Select.Changed, "#base-url")
+    def _apply_base_url(self) -> None:
+        custom = self.query_one("#base-url", Select).value == CUSTOM
+        self.query_one("#base-url-custom").set_class(not custom, "-hidden")
+        hints = []
+        if self._provider == "flexprice":
+            hints.append(
+                "The host only: the client appends /v1. The API key picks the environment."
+            )
+        if custom:
+            hints.append(
+                "https only; plain http just for a loopback sandbox (localhost)."
+                if self.environment == "sandbox"
+                else "Production needs https."
+            )
+        hint = self.query_one("#base-url-hint", Static)
+        hint.update(" ".join(hints))
+        hint.set_class(not hints, "-hidden")
+        self._show_error("base-url-error", "")
+        self._check_stored()
+
+    @on(Input.Blurred, "#base-url-custom")
+    def _custom_url_blurred(self) -> None:
+        self._check_stored()
+
+    # --- the keyring --------------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, group="setup-keyring", exit_on_error=False)
+    def _check_keyring(self) -> None:
+        """Which backend, and does it answer? (reads one throwaway entry, writes nothing)"""
+        backend = secrets.backend_name()
+        try:
+            secrets.load(SecretKey(*_PROBE_KEY))
+        except SecretStoreError as exc:
+            self.post_message(_KeyringChecked(backend, False, exc.message))
+            return
+        except Exception as exc:  # a broken backend: one line, never a traceback
+            self.post_message(_KeyringChecked(backend, False, f"{type(exc).__name__}: {exc}"))
+            return
+        self.post_message(_KeyringChecked(backend, True, ""))
+
+    @on(_KeyringChecked)
+    def _keyring_checked(self, event: _KeyringChecked) -> None:
+        self._keyring = event
+        run_only = self.query_one("#run-only", Checkbox)
+        self.query_one("#keyring-status").set_class(not event.usable, "-unusable")
+        if event.usable:
+            run_only.disabled = False
+            self._check_stored()
+        else:
+            run_only.value = True
+            run_only.disabled = True  # nothing to save to: run-only is the only way
+        self._show_keyring_status()
+
+    @on(Checkbox.Changed, "#run-only")
+    def _show_keyring_status(self) -> None:
+        """Say in words where the token goes (the checkbox alone is colour under NO_COLOR)."""
+        kr = self._keyring
+        run_only = self.query_one("#run-only", Checkbox).value
+        if kr is None:
+            text = "Keyring: checking keyring…"
+        elif not kr.usable:
+            reason = (
+                kr.reason if kr.backend in kr.reason else f"{kr.reason} (backend: {kr.backend})"
+            )
+            text = f"⚠ Keyring not usable: {reason}"
+        else:
+            text = f"Keyring: {kr.backend}"
+            if self._has_token and not run_only:
+                text += " · a token for this target is stored: leave blank to keep it"
+            elif not run_only:
+                text += " · the token is saved there when you start"
+        if run_only:
+            text += "\nThe token is used for this run only: kept in memory, never saved."
+        self.query_one("#keyring-status", Static).update(Content(text))
+
+    def _current_key(self) -> SecretKey | None:
+        try:
+            url = check_base_url(self._raw_base_url(), self.environment, self._provider)
+            return SecretKey(self._provider or "other", self.environment, url)
+        except (ValueError, SecretStoreError):
+            return None
+
+    def _check_stored(self) -> None:
+        if self._keyring is None or not self._keyring.usable:
+            return
+        key = self._current_key()
+        self._has_token = None
+        self._show_keyring_status()
+        if key is not None:
+            self._load_stored(key)
+
+    @work(thread=True, exclusive=True, group="setup-stored", exit_on_error=False)
+    def _load_stored(self, key: SecretKey) -> None:
+        try:
+            found = secrets.load(key) is not None
+        except Exception:  # reported when the user starts; a hint is not worth an error
+            return
+        self.post_message(_StoredChecked(key.username, found))
+
+    @on(_StoredChecked)
+    def _stored_checked(self, event: _StoredChecked) -> None:
+        key = self._current_key()
+        if key is not None and key.username == event.username:
+            self._has_token = event.has_token
+            self._show_keyring_status()
+
+    # --- submit -------------------------------------------------------------------------
+
+    def _show_error(self, widget_id: str, message: str) -> None:
+        widget = self.query_one(f"#{widget_id}", Static)
+        widget.update(Content.from_markup("✗ $msg", msg=message) if message else "")
+        widget.set_class(not message, "-hidden")
+
+    @on(Input.Submitted)
+    def _next_field(self, event: Input.Submitted) -> None:
+        event.stop()
+        if event.input.id == "webhook":
+            self.action_submit()
+            return
+        if event.input.id == "checklist-path" and not self._reload_checklist():
+            return
+        self.focus_next()
+
+    @on(Button.Pressed, "#start")
+    def action_submit(self) -> None:
+        if self._busy:
+            return
+        first_bad: str | None = None
+        if not self._reload_checklist():
+            first_bad = "checklist-path" if self._own_file_chosen() else "checklist"
+        environment = self.environment
+        url = ""
+        try:
+            url = check_base_url(self._raw_base_url(), environment, self._provider)
+            self._show_error("base-url-error", "")
+        except ValueError as exc:
+            self._show_error("base-url-error", str(exc))
+            if first_bad is None:
+                custom = self.query_one("#base-url", Select).value == CUSTOM
+                first_bad = "base-url-custom" if custom else "base-url"
+        token = self.query_one("#token", Input).value.strip()
+        webhook = self.query_one("#webhook", Input).value.strip()
+        run_only = self.query_one("#run-only", Checkbox).value
+        self._show_error("token-error", "")
+        if run_only and not token:
+            self._show_error("token-error", "paste the API token: it is used for this run only")
+            first_bad = first_bad or "token"
+        if first_bad is not None:
+            self.query_one(f"#{first_bad}").focus()
+            return
+        assert self._checklist is not None
+        region = next(
+            (p.region for p in PRESETS.get(self._provider, ()) if p.url == url),
+            self.defaults.region if url == self.defaults.base_url.rstrip("/") else "",
+        )
+        target = Target(
+            provider=self._checklist.provider,
+            environment="production" if environment == "production" else "sandbox",
+            base_url=url,
+            customer_id=self.query_one("#customer", Input).value.strip(),
+            operator=self.query_one("#operator", Input).value.strip(),
+            region=region,
+            settings={},
+        )
+        self._busy = True
+        self.query_one("#start", Button).disabled = True
+        self._show_error("keyring-error", "")
+        self._save(
+            self._spec,
+            target,
+            Secret(token) if token else None,
+            Secret(webhook) if webhook else None,
+            run_only,
+        )
+
+    def _own_file_chosen(self) -> bool:
+        return self.query_one("#checklist", Select).value == OWN_FILE
+
+    @work(
+        thread=True,
+        exclusive=True,
+        group="setup-save",
+        exit_on_error=False,
+        description="saving the token in the keyring",
+    )
+    def _save(
+        self,
+        spec: str,
+        target: Target,
+        token: Secret | None,
+        webhook: Secret | None,
+        run_only: bool,
+    ) -> None:
+        if run_only:
+            self.post_message(_Saved(SetupResult(spec, target, token, webhook, False)))
+            return
+        key = SecretKey(target.provider, target.environment, target.base_url)
+        try:
+            if token:
+                secrets.store(key, token)
+            elif secrets.load(key) is None:
+                self.post_message(
+                    _SaveFailed("token", f"paste the API token: there is none for {key.label}")
+                )
+                return
+            if webhook:
+                secrets.store(dataclasses.replace(key, kind="webhook-secret"), webhook)
+        except SecretStoreError as exc:
+            self.post_message(_SaveFailed("keyring", exc.message))
+            return
+        except Exception as exc:  # a keyring bug: one line, scrubbed, never a traceback
+            line = Redactor([s for s in (token, webhook) if s]).text(f"{type(exc).__name__}: {exc}")
+            self.post_message(_SaveFailed("keyring", f"keyring error ({line})"))
+            return
+        self.post_message(_Saved(SetupResult(spec, target, None, None, True)))
+
+    @on(_SaveFailed)
+    def _save_failed(self, event: _SaveFailed) -> None:
+        self._busy = False
+        self.query_one("#start", Button).disabled = False
+        if event.field == "token":
+            self._show_error("token-error", event.message)
+            self.query_one("#token", Input).focus()
+            return
+        self._show_error(
+            "keyring-error",
+            f"not saved: {event.message}. “Use for this run only” is now ticked:"
+            " start again to go on without saving, or untick it to retry.",
+        )
+        self.query_one("#run-only", Checkbox).value = True
+        self.query_one("#start", Button).focus()
+
+    @on(_Saved)
+    def _saved(self, event: _Saved) -> None:
+        # The result holds the only copies now (or none, when they went to the keyring).
+        self.query_one("#token", Input).value = ""
+        self.query_one("#webhook", Input).value = ""
+        self.dismiss(event.result)
+
+    @on(Button.Pressed, "#quit")
+    def action_quit_setup(self) -> None:
+        self.query_one("#token", Input).value = ""
+        self.query_one("#webhook", Input).value = ""
+        self.dismiss(None)
