@@ -72,6 +72,19 @@ def _common(p: argparse.ArgumentParser) -> None:
     )
 
 
+def _config(p: argparse.ArgumentParser, *, sub: bool = False) -> None:
+    # On the subcommand, SUPPRESS keeps `golive --config X tui` from being reset to None.
+    p.add_argument(
+        "--config",
+        metavar="PATH",
+        default=argparse.SUPPRESS if sub else None,
+        help=(
+            "app config (theme, [keymap]); default: $GOLIVE_CONFIG, else"
+            " $XDG_CONFIG_HOME/golive/config.toml"
+        ),
+    )
+
+
 def _target_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("--provider", choices=("metronome", "flexprice"), help="billing platform")
     p.add_argument(
@@ -91,6 +104,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"golive {__version__}")
     _common(parser)
+    _config(parser)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     p = sub.add_parser("status", help="show progress per section")
@@ -238,6 +252,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("tui", help="open the interactive app (same as no command)")
     _common(p)
+    _config(p, sub=True)
     return parser
 
 

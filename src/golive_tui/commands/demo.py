@@ -7,8 +7,9 @@ the session. The token and webhook secret are random, made here and handed over 
 memory: never through the environment, argv or the keyring.
 
 `--fault NAME` makes the sandbox misbehave (e.g. `no-contract`, `dedup-off`) to see
-how golive reports a broken integration. Until the interactive app exists, `golive
-demo` without `--headless` does the same as with it. Exit codes as for `golive check`.
+how golive reports a broken integration. Without `--headless` it opens the app on
+that throwaway session instead (the token and webhook secret handed over in memory).
+Exit codes as for `golive check` (headless) or the app.
 """
 
 from __future__ import annotations
@@ -70,10 +71,7 @@ def run(args: argparse.Namespace) -> int:
     sb, token = new_sandbox(args.fault)
     webhook_secret = Secret(sb.webhook_secret)
     if not args.headless:
-        print(
-            "golive demo: the interactive app is coming; running the checks headless",
-            file=sys.stderr,
-        )
+        return _interactive(sb, token, webhook_secret)
     folder = Path(tempfile.mkdtemp(prefix="golive-demo-"))
     state_path = folder / "golive-state.toml"
     review_path = folder / "launch-review.md"
@@ -102,3 +100,24 @@ def run(args: argparse.Namespace) -> int:
     # Keep stdout parseable for --format json/junit.
     print(where, end="", file=sys.stdout if args.format == "text" else sys.stderr, flush=True)
     return exit_code(report)
+
+
+def _interactive(sb: MetronomeSandbox, token: Secret, webhook_secret: Secret) -> int:
+    """Open the app on a throwaway session pointed at the running sandbox."""
+    from golive_tui.commands.tui import run_app
+    from golive_tui.core.sandbox.server import SandboxServer
+    from golive_tui.tui.app import make_app
+
+    folder = Path(tempfile.mkdtemp(prefix="golive-demo-"))
+    state_path = folder / "golive-state.toml"
+    checklist = checklists.load("metronome")
+    with SandboxServer(sb) as server:
+        target = demo_target(sb, server.base_url)
+        with StateFile.open(
+            state_path, checklist=checklist, source="metronome", target=target, create=True
+        ):
+            pass  # created; the app opens it (and holds the lock) itself
+        app = make_app(state_path, token=token, webhook_secret=webhook_secret)
+        code = run_app(app)
+    print(f"state:  {state_path}", file=sys.stderr)
+    return code

@@ -1,13 +1,45 @@
-"""`golive` with no command: the interactive app (arrives with the TUI issue)."""
+"""`golive` with no command (or `golive tui`): the interactive app.
+
+Textual is imported here, inside `run`, so `golive --help` and `golive status` never
+pay for it. A state file held by another golive, or one that cannot be read, is a
+one-line error before the app starts (exit 2); the file is left as it is.
+"""
 
 from __future__ import annotations
 
 import argparse
+import sys
 
 from golive_tui.core.errors import GoliveError
 
 
 def run(args: argparse.Namespace) -> int:
-    raise GoliveError(
-        "the interactive app is not built yet; use golive status, mark and export meanwhile"
+    from golive_tui.tui.app import make_app
+
+    app = make_app(
+        args.state,
+        getattr(args, "checklist", None),
+        config_path=getattr(args, "config", None),
     )
+    return run_app(app)
+
+
+def run_app(app: object) -> int:
+    """Run `app` (a GoliveApp), release the state file whatever happens, map the exit."""
+    from golive_tui.tui.app import GoliveApp
+
+    assert isinstance(app, GoliveApp)
+    try:
+        app.run()
+    finally:
+        app.shutdown_state()
+    if app.error:
+        raise GoliveError(app.error)
+    code = app.return_code
+    if code is None:
+        code = app.return_value or 0
+    return int(code)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(run(argparse.Namespace(state="golive-state.toml")))

@@ -1,0 +1,1 @@
+"""Full screens of the app (main, help; setup lives beside them)."""

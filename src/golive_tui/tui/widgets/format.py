@@ -1,0 +1,109 @@
+"""Text for the main screen: status words, list rows, ages. Glyph + word, never colour alone."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from textual.content import Content
+
+from golive_tui.core.checklist import Item, Section
+from golive_tui.core.progress import PROBE_GLYPH, STATUS_GLYPH, Counts
+from golive_tui.core.state import ItemState, ItemStatus, ProbeStatus
+
+STATUS_WORD = {
+    ItemStatus.TODO: "TODO",
+    ItemStatus.DONE: "DONE",
+    ItemStatus.SKIPPED: "SKIPPED",
+    ItemStatus.NOT_APPLICABLE: "N/A",
+    ItemStatus.FAILED: "FAILED",
+}
+STATUS_COLOUR = {
+    ItemStatus.TODO: "$text-muted",
+    ItemStatus.DONE: "$text-success",
+    ItemStatus.SKIPPED: "$text-warning",
+    ItemStatus.NOT_APPLICABLE: "$text-muted",
+    ItemStatus.FAILED: "$text-error",
+}
+PROBE_WORD = {
+    ProbeStatus.PASS: "PASS",
+    ProbeStatus.WARN: "WARN",
+    ProbeStatus.FAIL: "FAIL",
+    ProbeStatus.ERROR: "ERROR",
+}
+PROBE_COLOUR = {
+    ProbeStatus.PASS: "$text-success",
+    ProbeStatus.WARN: "$text-warning",
+    ProbeStatus.FAIL: "$text-error",
+    ProbeStatus.ERROR: "$text-error",
+}
+# Outcomes that are shown but never saved.
+TRANSIENT_GLYPH = {"skipped": "↷", "cancelled": "⊘", "error": "⚠"}
+RUNNING = "⟳"
+STALE = "△"
+
+
+def status_label(status: ItemStatus) -> Content:
+    return Content.from_markup(
+        f"[{STATUS_COLOUR[status]}]$glyph $word[/]",
+        glyph=STATUS_GLYPH[status],
+        word=STATUS_WORD[status],
+    )
+
+
+def probe_label(status: ProbeStatus) -> Content:
+    return Content.from_markup(
+        f"[b {PROBE_COLOUR[status]}]$glyph $word[/]",
+        glyph=PROBE_GLYPH[status],
+        word=PROBE_WORD[status],
+    )
+
+
+def item_row(item: Item, st: ItemState, *, running: bool, stale: bool) -> Content:
+    """One line: `✓ DONE    ✗ FAIL  △ Title` (running: `⟳ RUN` in the probe column).
+
+    Columns keep their place so the eye can scan them; the title comes last and is
+    cut with an ellipsis in narrow lists (the detail pane shows it whole).
+    """
+    status = Content.from_markup(
+        f"[{STATUS_COLOUR[st.status]}]$glyph $word[/] ",
+        glyph=STATUS_GLYPH[st.status],
+        word=f"{STATUS_WORD[st.status]:<7}",
+    )
+    latest = st.latest
+    if running:
+        probe = Content.from_markup(f"[b $text-accent]{RUNNING} RUN[/]   ")
+    elif latest is not None:
+        word = PROBE_WORD[latest.status]
+        probe = probe_label(latest.status) + Content(" " * (6 - len(word)))
+    elif item.probe:
+        probe = Content.from_markup("[$text-muted]· probe[/] ")
+    else:
+        probe = Content(" " * 8)
+    marker = Content.from_markup(f"[b $text-warning]{STALE}[/] ") if stale else Content("")
+    return Content.assemble(status, probe, marker, Content(item.title))
+
+
+def section_row(section: Section, counts: Counts) -> Content:
+    """`3/10 ✗2 Usage and metering`: counts first so they stay visible when cut."""
+    return Content.from_markup(
+        "[$text-muted]$done[/] [$text-error]$failing[/]$title",
+        done=f"{counts.done:>2}/{counts.total:<2}",
+        failing=f"✗{counts.failing} " if counts.failing else "",
+        title=section.title,
+    )
+
+
+def ago(then: datetime | None, now: datetime) -> str:
+    """`just now`, `12 s ago`, `3 min ago`, `2 h ago`, or the date."""
+    if then is None:
+        return "not saved yet"
+    seconds = max(0, int((now - then).total_seconds()))
+    if seconds < 2:
+        return "just now"
+    if seconds < 60:
+        return f"{seconds} s ago"
+    if seconds < 3600:
+        return f"{seconds // 60} min ago"
+    if seconds < 86400:
+        return f"{seconds // 3600} h ago"
+    return then.astimezone().strftime("%Y-%m-%d %H:%M")

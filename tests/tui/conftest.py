@@ -1,0 +1,128 @@
+"""Fixtures for the app's Pilot tests: an in-memory keyring, a sandbox, state files.
+
+Real HTTP on loopback against golive's Metronome sandbox; the keyring is a dict
+installed with `keyring.set_keyring()` (restored after each test); the config file
+is pointed at a missing file so the developer's own keymap never leaks in; the
+clock is fixed so "saved … ago" is stable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import keyring
+import pytest
+from keyring.backend import KeyringBackend
+from keyring.errors import PasswordDeleteError
+
+from golive_tui.core import checklist as checklists
+from golive_tui.core.redact import Secret
+from golive_tui.core.state import StateFile, Target
+
+FIXED_NOW = datetime(2025, 1, 1, 12, 0, tzinfo=UTC)
+
+
+def fixed_clock() -> datetime:
+    return FIXED_NOW
+
+
+class MemoryKeyring(KeyringBackend):
+    """A dict; priority below `fail` so keyring never auto-selects it."""
+
+    priority = -10  # type: ignore[assignment]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.entries: dict[tuple[str, str], str] = {}
+
+    def get_password(self, service: str, username: str) -> str | None:
+        return self.entries.get((service, username))
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self.entries[(service, username)] = password
+
+    def delete_password(self, service: str, username: str) -> None:
+        try:
+            del self.entries[(service, username)]
+        except KeyError:
+            raise PasswordDeleteError("No such password!") from None
+
+
+@pytest.fixture(autouse=True)
+def memory_keyring() -> Iterator[MemoryKeyring]:
+    before = keyring.get_keyring()
+    kr = MemoryKeyring()
+    keyring.set_keyring(kr)
+    yield kr
+    keyring.set_keyring(before)
+
+
+@pytest.fixture(autouse=True)
+def no_user_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GOLIVE_CONFIG", str(tmp_path / "no-such-config.toml"))
+    monkeypatch.delenv("NO_COLOR", raising=False)
+
+
+@dataclass
+class Sandbox:
+    app: Any  # MetronomeSandbox
+    token: Secret
+    webhook_secret: Secret
+    base_url: str
+
+    def target(self, **changes: Any) -> Target:
+        from golive_tui.commands.demo import demo_target
+
+        return demo_target(self.app, self.base_url).model_copy(update=changes)
+
+    def requests(self, path: str) -> list[Any]:
+        return [rec for rec in self.app.log if rec.path == path]
+
+
+@pytest.fixture
+def sandbox_factory() -> Iterator[Callable[..., Sandbox]]:
+    from golive_tui.commands.demo import new_sandbox
+    from golive_tui.core.sandbox.server import SandboxServer
+
+    servers: list[SandboxServer] = []
+
+    def start(*faults: str, slow_seconds: float | None = None) -> Sandbox:
+        sb, token = new_sandbox(faults)
+        if slow_seconds is not None:
+            sb.slow_seconds = slow_seconds
+        server = SandboxServer(sb).start()
+        servers.append(server)
+        return Sandbox(sb, token, Secret(sb.webhook_secret), server.base_url)
+
+    yield start
+    for server in servers:
+        server.stop()
+
+
+@pytest.fixture
+def sandbox(sandbox_factory: Callable[..., Sandbox]) -> Sandbox:
+    return sandbox_factory()
+
+
+def make_state(path: Path, target: Target, checklist: str = "metronome") -> Path:
+    """A fresh state file for `target` (closed again, so the app can open it)."""
+    cl = checklists.load(checklist)
+    with StateFile.open(path, checklist=cl, source=checklist, target=target, create=True):
+        pass
+    return path
+
+
+def screen_text(app: Any) -> str:
+    """What the terminal shows, as plain text (colour and style dropped)."""
+    strips = app.screen._compositor.render_strips()
+    return "\n".join(strip.text.rstrip() for strip in strips)
+
+
+def widget_text(app: Any, selector: str) -> str:
+    """The plain text a Static (or any widget) currently renders."""
+    content = app.screen.query_one(selector).content
+    return str(getattr(content, "plain", content))

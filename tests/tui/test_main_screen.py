@@ -1,0 +1,276 @@
+"""The main screen without probes: resume, stale marks, keymap config, help, palette,
+NO_COLOR, 80×24, the token prompt, locks and broken files, and a light first paint."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+from typing import Any
+
+import pytest
+from textual.widgets import Input
+
+from golive_tui.core import checklist as checklists
+from golive_tui.core.errors import StateError, StateLockedError
+from golive_tui.core.secrets import SERVICE, SecretKey
+from golive_tui.core.state import ItemState, ItemStatus, StateFile, Target, read
+from golive_tui.tui.app import make_app
+from golive_tui.tui.screens.main import MainScreen
+
+from .conftest import Sandbox, fixed_clock, make_state, screen_text, widget_text
+
+TARGET = Target(provider="metronome", environment="sandbox", base_url="http://127.0.0.1:9")
+
+
+def _state(tmp_path: Path, target: Target = TARGET) -> Path:
+    return make_state(tmp_path / "golive-state.toml", target)
+
+
+async def test_resume_notice_and_cursor(tmp_path: Path) -> None:
+    path = _state(tmp_path)
+    cl = checklists.load("metronome")
+    with StateFile.open(path) as sf:
+        sf.mark(cl.by_id["pricing.products"], ItemStatus.DONE)
+        sf.mark(cl.by_id["pricing.rate-card"], ItemStatus.FAILED)
+        sf.state.move_cursor("pricing", "pricing.rate-card")
+        sf.save()
+    app = make_app(path, clock=fixed_clock)
+    async with app.run_test(size=(100, 32)) as pilot:
+        await pilot.pause()
+        main = app.screen
+        assert isinstance(main, MainScreen)
+        assert (main.section_id, main.item_id) == ("pricing", "pricing.rate-card")
+        assert app.notices[0].startswith("resumed: 1/39 done, 1 failing, last saved ")
+        # The mouse works too: the detail pane's buttons mirror the keys.
+        await pilot.click("#btn-skip")
+        await pilot.pause()
+        assert read(path).item("pricing.rate-card").status is ItemStatus.SKIPPED
+        assert app.focused is main.query_one("#items")
+        # Moving saves the cursor after a short pause, without any other change.
+        await pilot.press("down")
+        await pilot.pause(0.7)
+        assert read(path).cursor.item == "pricing.setup-order"
+        await pilot.press("q")
+
+
+async def test_stale_items_are_marked(tmp_path: Path) -> None:
+    path = _state(tmp_path)
+    with StateFile.open(path) as sf:
+        sf.state.items["usage.idempotency"] = ItemState(
+            status=ItemStatus.DONE, fingerprint="0000000000000000"
+        )
+        sf.save()
+    app = make_app(path, clock=fixed_clock)
+    async with app.run_test(size=(100, 32)) as pilot:
+        await pilot.pause()
+        assert any("1 changed since checked" in n for n in app.notices)
+        assert "△" in screen_text(app)
+        await pilot.press("down")
+        await pilot.pause()
+        assert "CHANGED since checked" in widget_text(app, "#detail-stale")
+        # Marking it again clears the mark.
+        await pilot.press("space", "space")
+        await pilot.pause()
+        assert "△" not in screen_text(app)
+        await pilot.press("q")
+    assert read(path).stale_items(checklists.load("metronome")) == []
+
+
+async def test_keymap_from_config_and_help_shows_it(tmp_path: Path) -> None:
+    from golive_tui.tui.screens.help import HelpScreen
+
+    path = _state(tmp_path)
+    config = tmp_path / "config.toml"
+    config.write_text('theme = "textual-light"\n[keymap]\nskip = "z"\n', encoding="utf-8")
+    app = make_app(path, config_path=config, clock=fixed_clock)
+    async with app.run_test(size=(100, 32)) as pilot:
+        await pilot.pause()
+        assert app.theme == "textual-light"
+        await pilot.press("s")  # no longer bound
+        await pilot.pause()
+        assert read(path).item("usage.required-fields").status is ItemStatus.TODO
+        await pilot.press("z")
+        await pilot.pause()
+        assert read(path).item("usage.required-fields").status is ItemStatus.SKIPPED
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        keys = widget_text(app, "#help-keys")
+        for binding_id in ("toggle-done", "run-probe", "run-section", "export", "quit", "help"):
+            assert f"[{binding_id}]" in keys
+        skip_line = next(line for line in keys.splitlines() if "[skip]" in line)
+        assert skip_line.strip().startswith("z")
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, MainScreen)
+        await pilot.press("q")
+
+
+async def test_bad_config_warns_and_never_crashes(tmp_path: Path) -> None:
+    path = _state(tmp_path)
+    config = tmp_path / "config.toml"
+    config.write_text('theme = "no-such-theme"\n[keymap]\nfly = "z"\nskip = 3\n', encoding="utf-8")
+    app = make_app(path, config_path=config, clock=fixed_clock)
+    async with app.run_test(size=(100, 32)) as pilot:
+        await pilot.pause()
+        warnings = [n for n in app.notices if str(config) in n]
+        assert any("'no-such-theme'" in n for n in warnings)
+        assert any("'fly' is not a binding id" in n for n in warnings)
+        assert any("'skip' must be a string" in n for n in warnings)
+        await pilot.press("s")  # the default still works
+        await pilot.pause()
+        assert read(path).item("usage.required-fields").status is ItemStatus.SKIPPED
+        await pilot.press("q")
+
+    config.write_text("theme = [", encoding="utf-8")
+    app = make_app(path, config_path=config)
+    async with app.run_test(size=(100, 32)) as pilot:
+        await pilot.pause()
+        assert any("invalid TOML" in n for n in app.notices)
+        await pilot.press("q")
+
+
+async def test_no_color_and_80x24_keep_words(tmp_path: Path, monkeypatch: Any) -> None:
+    path = _state(tmp_path, TARGET.model_copy(update={"environment": "production"}))
+    cl = checklists.load("metronome")
+    with StateFile.open(path) as sf:
+        sf.mark(cl.by_id["usage.required-fields"], ItemStatus.DONE)
+        sf.mark(cl.by_id["usage.idempotency"], ItemStatus.NOT_APPLICABLE)
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = make_app(path, clock=fixed_clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert app.no_color
+        assert app.screen.has_class("-narrow")
+        text = screen_text(app)
+        assert "✓ DONE" in text and "– N/A" in text and "○ TODO" in text
+        assert "⚠ PRODUCTION" in text
+        assert "saved just now" in text
+        assert "1/39 done" in text
+        await pilot.press("q")
+
+
+async def test_missing_token_is_asked_for_and_remembered(
+    tmp_path: Path, sandbox: Sandbox, memory_keyring: Any
+) -> None:
+    from golive_tui.tui.dialogs.token import TokenScreen
+
+    path = make_state(tmp_path / "s.toml", sandbox.target())
+    app = make_app(path, clock=fixed_clock)
+    async with app.run_test(size=(100, 32)) as pilot:
+        await pilot.pause()
+        app.screen.jump_to("security.production-token")
+        await pilot.press("r")
+        for _ in range(40):
+            await pilot.pause(0.05)
+            if isinstance(app.screen, TokenScreen):
+                break
+        assert isinstance(app.screen, TokenScreen)
+        app.screen.query_one("#token-input", Input).value = sandbox.token.reveal()
+        await pilot.press("enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert "✓ PASS" in widget_text(app, "#probe-result")
+        await pilot.press("q")
+    key = SecretKey("metronome", "sandbox", sandbox.base_url)
+    assert memory_keyring.entries[(SERVICE, key.username)] == sandbox.token.reveal()
+
+
+async def test_palette_jumps_and_exports(tmp_path: Path) -> None:
+    path = _state(tmp_path)
+    app = make_app(path, clock=fixed_clock)
+    async with app.run_test(size=(100, 32)) as pilot:
+        await pilot.pause()
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"webhook sig")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await pilot.pause()
+        main = app.screen
+        assert isinstance(main, MainScreen)
+        assert main.section_id != "usage"
+        await pilot.press("ctrl+p")
+        await pilot.press(*"export")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert (tmp_path / "golive-state-review.md").exists()
+        await pilot.press("q")
+
+
+def test_state_held_by_another_golive_is_one_line(tmp_path: Path) -> None:
+    path = _state(tmp_path)
+    with StateFile.open(path), pytest.raises(StateLockedError, match="in use by PID"):
+        make_app(path)
+
+
+def test_broken_state_is_left_untouched(tmp_path: Path) -> None:
+    path = tmp_path / "golive-state.toml"
+    path.write_bytes(b"schema_version = 1\nchecklist_id = [\n")
+    with pytest.raises(StateError, match="not a valid golive state file"):
+        make_app(path)
+    assert path.read_bytes() == b"schema_version = 1\nchecklist_id = [\n"
+
+
+def test_first_paint_imports_neither_keyring_nor_httpx(tmp_path: Path) -> None:
+    path = _state(tmp_path)
+    code = textwrap.dedent(
+        f"""
+        import asyncio, json, sys
+        from golive_tui.tui.app import make_app
+
+        async def main():
+            app = make_app({str(path)!r})
+            async with app.run_test(size=(80, 24)) as pilot:
+                await pilot.pause()
+                shown = type(app.screen).__name__
+                heavy = sorted(m for m in ("keyring", "httpx") if m in sys.modules)
+                await pilot.press("q")
+            print(json.dumps([shown, heavy]))
+
+        asyncio.run(main())
+        """
+    )
+    env = {"GOLIVE_CONFIG": str(tmp_path / "none.toml"), "PATH": "/usr/bin:/bin"}
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60
+    )
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout.strip().splitlines()[-1]) == ["MainScreen", []]
+
+
+def test_demo_opens_the_app_on_the_sandbox(monkeypatch: Any) -> None:
+    import argparse
+
+    from golive_tui.commands import demo, tui
+
+    seen: dict[str, Any] = {}
+
+    def fake_run_app(app: Any) -> int:
+        seen["token"] = app.token
+        seen["webhook"] = app.webhook_secret
+        seen["target"] = app.state_file.state.target
+        app.shutdown_state()
+        return 0
+
+    monkeypatch.setattr(tui, "run_app", fake_run_app)
+    args = argparse.Namespace(fault=[], headless=False, format="text", provider="metronome")
+    assert demo.run(args) == 0
+    assert seen["token"] is not None and seen["webhook"] is not None
+    assert seen["target"].base_url.startswith("http://127.0.0.1:")
+    assert seen["target"].environment == "sandbox"
+
+
+def test_cli_on_a_locked_state_prints_one_line(tmp_path: Path, capsys: Any) -> None:
+    from golive_tui.cli import main
+
+    path = _state(tmp_path)
+    with StateFile.open(path):
+        assert main(["--state", str(path)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("golive: error: ") and "in use by PID" in err
+    assert "\n" not in err
