@@ -12,17 +12,25 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import hmac
-import ipaddress
 import json
 import re
 import uuid
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from email.utils import format_datetime
 from typing import Any
 from urllib.parse import urlsplit
 
+from golive_tui.core.probes.common import (
+    dec,
+    fmt,
+    insecure_url,
+    is_loopback,
+    iso,
+    parse_time,
+    utc_now,
+)
 from golive_tui.core.probes.engine import (
     ProbeContext,
     Verdict,
@@ -42,26 +50,6 @@ _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{1
 
 
 # --- shared look-ups ---------------------------------------------------------------
-
-
-def _now() -> datetime:
-    return datetime.now(UTC).replace(microsecond=0)
-
-
-def _iso(t: datetime) -> str:
-    return t.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _dec(value: Any) -> Decimal:
-    try:
-        return Decimal(str(value)) if value is not None else Decimal(0)
-    except InvalidOperation:
-        return Decimal(0)
-
-
-def _fmt(d: Decimal) -> str:
-    """A Decimal without exponent noise: 1.50E+3 → 1500, 0.0300 → 0.03."""
-    return format(d.normalize(), "f")
 
 
 async def _paged(
@@ -128,7 +116,7 @@ async def _contracts(ctx: ProbeContext, customer_id: str) -> list[dict[str, Any]
     resp = await ctx.api.request(
         "POST",
         "/v2/contracts/list",
-        json_body={"customer_id": customer_id, "covering_date": _iso(_now())},
+        json_body={"customer_id": customer_id, "covering_date": iso(utc_now())},
     )
     data = resp.body.get("data", []) if isinstance(resp.body, dict) else []
     return [c for c in data if isinstance(c, dict) and not c.get("archived_at")]
@@ -140,7 +128,7 @@ async def _rates(ctx: ProbeContext, rate_card_id: str) -> list[dict[str, Any]]:
         ctx,
         "POST",
         "/v1/contract-pricing/rate-cards/getRates",
-        body={"rate_card_id": rate_card_id, "at": _iso(_now())},
+        body={"rate_card_id": rate_card_id, "at": iso(utc_now())},
     )
 
 
@@ -243,7 +231,7 @@ def _craft_properties(
             props.setdefault(str(key), "golive-test")
     key = metric.get("aggregation_key")
     if key:
-        props[str(key)] = _fmt(Decimal(quantity))  # strings avoid float precision loss
+        props[str(key)] = fmt(Decimal(quantity))  # strings avoid float precision loss
     return props
 
 
@@ -266,7 +254,7 @@ def _event(
         props = {**dict(sample.get("properties") or {}), "golive_run": ctx.run_id}
         key = metric.get("aggregation_key")
         if key:
-            props[str(key)] = _fmt(Decimal(quantity))
+            props[str(key)] = fmt(Decimal(quantity))
     else:
         event_type = _event_type(metric) or ""
         props = _craft_properties(metric, quantity, ctx.run_id)
@@ -274,7 +262,7 @@ def _event(
         "transaction_id": f"golive-{ctx.run_id}-{tag}-{n}",
         "customer_id": customer_ref,
         "event_type": event_type,
-        "timestamp": _iso(timestamp),
+        "timestamp": iso(timestamp),
         "properties": props,
     }
 
@@ -320,14 +308,14 @@ def rated_amount(rate: dict[str, Any], quantity: Decimal) -> Decimal:
     """What `quantity` units cost under a FLAT or graduated TIERED rate."""
     rate_type = str(rate.get("rate_type", "")).upper()
     if rate_type == "FLAT":
-        return quantity * _dec(rate.get("price"))
+        return quantity * dec(rate.get("price"))
     if rate_type == "TIERED":
         total = Decimal(0)
         remaining = quantity
         for tier in rate.get("tiers") or []:
             size = tier.get("size")
-            take = remaining if size is None else min(remaining, _dec(size))
-            total += take * _dec(tier.get("price"))
+            take = remaining if size is None else min(remaining, dec(size))
+            total += take * dec(tier.get("price"))
             remaining -= take
             if remaining <= 0:
                 break
@@ -340,7 +328,7 @@ def tier_boundaries(rate: dict[str, Any]) -> list[Decimal]:
     for tier in rate.get("tiers") or []:
         if tier.get("size") is None:
             break
-        acc += _dec(tier["size"])
+        acc += dec(tier["size"])
         bounds.append(acc)
     return bounds
 
@@ -348,25 +336,11 @@ def tier_boundaries(rate: dict[str, Any]) -> list[Decimal]:
 # --- probes -----------------------------------------------------------------------------
 
 
-def _is_loopback(host: str) -> bool:
-    if host in ("localhost",):
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
-
-
 def check_base_url(base_url: str, environment: str) -> str | None:
     """Why the base URL is unsafe or wrong for this environment, or None."""
-    parts = urlsplit(base_url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        return f"base URL {base_url!r} is not an http(s) URL; use {PRODUCTION_URL}"
-    if parts.scheme == "http" and not _is_loopback(parts.hostname):
-        return (
-            f"base URL {base_url!r} is plain http; the token would cross the network"
-            f" unencrypted — use {PRODUCTION_URL}"
-        )
+    insecure = insecure_url(base_url, PRODUCTION_URL)
+    if insecure:
+        return insecure
     if environment == "production" and base_url.rstrip("/") != PRODUCTION_URL:
         return (
             f"production target points at {base_url!r}, not {PRODUCTION_URL}; point every"
@@ -491,7 +465,7 @@ async def ingest_dedup(ctx: ProbeContext) -> Verdict:
             " an event type filter; golive cannot craft a matching test event"
         )
     ref = _customer_ref(ctx)
-    t = _now() - timedelta(minutes=5)
+    t = utc_now() - timedelta(minutes=5)
     events = []
     for i, metric in enumerate(metrics):
         # The integration-test guide's recipe: two events per metric …
@@ -571,7 +545,7 @@ async def backdated(ctx: ProbeContext) -> Verdict:
     metrics = _target_metrics(setup, limit=1)
     if not metrics:
         return failed("no usage product with an active metric to send a backdated event for")
-    when = _now() - timedelta(days=days)
+    when = utc_now() - timedelta(days=days)
     event = _event(ctx, metrics[0], _customer_ref(ctx), 1, 1, when, "backdated")
     try:
         await _ingest(ctx, [event])
@@ -600,28 +574,19 @@ async def backdated(ctx: ProbeContext) -> Verdict:
 def _draft_for(
     invoices: Iterable[dict[str, Any]], contract_id: str | None
 ) -> dict[str, Any] | None:
-    now = _now()
-    best = None
+    now = utc_now()
     for inv in invoices:
         if str(inv.get("status", "")).upper() != "DRAFT":
             continue
         if contract_id and inv.get("contract_id") and inv["contract_id"] != contract_id:
             continue
-        start, end = inv.get("start_timestamp"), inv.get("end_timestamp")
-        try:
-            covers = (
-                start is None
-                or end is None
-                or datetime.fromisoformat(str(start).replace("Z", "+00:00"))
-                <= now
-                < datetime.fromisoformat(str(end).replace("Z", "+00:00"))
-            )
-        except ValueError:
-            covers = False
-        if covers:
-            best = inv
-            break
-    return best
+        raw_start, raw_end = inv.get("start_timestamp"), inv.get("end_timestamp")
+        if raw_start is None or raw_end is None:
+            return inv
+        start, end = parse_time(raw_start), parse_time(raw_end)
+        if start and end and start <= now < end:
+            return inv
+    return None
 
 
 async def _draft(ctx: ProbeContext, setup: _Setup) -> dict[str, Any] | None:
@@ -642,8 +607,8 @@ def _line(invoice: dict[str, Any], product_id: str) -> tuple[Decimal, Decimal]:
     qty, total = Decimal(0), Decimal(0)
     for li in invoice.get("line_items") or []:
         if li.get("product_id") == product_id:
-            qty += _dec(li.get("quantity"))
-            total += _dec(li.get("total"))
+            qty += dec(li.get("quantity"))
+            total += dec(li.get("total"))
     return qty, total
 
 
@@ -696,14 +661,14 @@ async def invoice_draft(ctx: ProbeContext) -> Verdict:
             " invoiced — check the contract's dates and billing schedule"
         )
     q0, t0 = _line(before_inv, product["id"])
-    inv_total0 = _dec(before_inv.get("total"))
+    inv_total0 = dec(before_inv.get("total"))
     # Send enough usage to cross every tier boundary from where the invoice stands.
     bounds = [b for b in tier_boundaries(rate) if b > q0]
     target = (bounds[-1] + 10) if bounds else q0 + 10
     quantity = target - q0
     agg = _aggregation(metric)
     ref = _customer_ref(ctx)
-    t = _now() - timedelta(minutes=2)
+    t = utc_now() - timedelta(minutes=2)
     if agg == "sum":
         halves = [quantity - quantity // 2, quantity // 2]
         events = [
@@ -713,7 +678,7 @@ async def invoice_draft(ctx: ProbeContext) -> Verdict:
     else:
         if quantity > 500:
             return warned(
-                f"reaching every tier needs {_fmt(quantity)} count events; golive sends at"
+                f"reaching every tier needs {fmt(quantity)} count events; golive sends at"
                 " most 500 — verify the upper tiers by hand"
             )
         events = [_event(ctx, metric, ref, i + 1, 1, t, "invoice") for i in range(int(quantity))]
@@ -735,16 +700,16 @@ async def invoice_draft(ctx: ProbeContext) -> Verdict:
         if not await ctx.poll(wait):
             return warned(
                 f"the draft invoice did not change within {ctx.spec.deadline:.0f} s of sending"
-                f" {_fmt(quantity)} units; Metronome may be lagging — re-run later"
+                f" {fmt(quantity)} units; Metronome may be lagging — re-run later"
             )
         wait = min(wait * 2, 2.0)
     assert after_inv is not None
     name = _name(product)
     ctx.note(
         f"{name}: expected vs actual",
-        f"quantity: before {_fmt(q0)}, sent {_fmt(quantity)} (+1 duplicate),"
-        f" expected {_fmt(expected_qty)}, actual {_fmt(q1)}\n"
-        f"line total: before {_fmt(t0)}, expected {_fmt(expected_line)}, actual {_fmt(t1)}\n"
+        f"quantity: before {fmt(q0)}, sent {fmt(quantity)} (+1 duplicate),"
+        f" expected {fmt(expected_qty)}, actual {fmt(q1)}\n"
+        f"line total: before {fmt(t0)}, expected {fmt(expected_line)}, actual {fmt(t1)}\n"
         f"rate: {json.dumps(rate, default=str)}",
     )
     problems = []
@@ -752,19 +717,19 @@ async def invoice_draft(ctx: ProbeContext) -> Verdict:
         dup_billed = q1 - q0 == quantity + dup_qty
         extra = " — the duplicate event was billed" if dup_billed else ""
         problems.append(
-            f"{name}: quantity grew by {_fmt(q1 - q0)}, expected exactly {_fmt(quantity)}{extra}"
+            f"{name}: quantity grew by {fmt(q1 - q0)}, expected exactly {fmt(quantity)}{extra}"
         )
     if t1 != expected_line:
         problems.append(
-            f"{name}: line total is {_fmt(t1)}, expected {_fmt(expected_line)} from the rate card"
+            f"{name}: line total is {fmt(t1)}, expected {fmt(expected_line)} from the rate card"
             f" ({str(rate.get('rate_type', '')).lower()} rate) — the tiers or price on the"
             " contract differ from the rate card"
         )
-    inv_total1 = _dec(after_inv.get("total"))
+    inv_total1 = dec(after_inv.get("total"))
     if not problems and inv_total1 - inv_total0 != t1 - t0:
         problems.append(
-            f"invoice total grew by {_fmt(inv_total1 - inv_total0)} while the {name} line grew"
-            f" by {_fmt(t1 - t0)}; another charge moved at the same time"
+            f"invoice total grew by {fmt(inv_total1 - inv_total0)} while the {name} line grew"
+            f" by {fmt(t1 - t0)}; another charge moved at the same time"
         )
     if problems:
         return failed(problems[0], *problems[1:])
@@ -772,7 +737,7 @@ async def invoice_draft(ctx: ProbeContext) -> Verdict:
     how = f"all {tiers} tiers crossed" if tiers else "flat rate"
     currency = (before_inv.get("credit_type") or {}).get("name", "")
     return passed(
-        f"{name}: +{_fmt(quantity)} units (duplicate ignored) added exactly {_fmt(t1 - t0)}"
+        f"{name}: +{fmt(quantity)} units (duplicate ignored) added exactly {fmt(t1 - t0)}"
         f" {currency} to the draft ({how})",
     )
 
@@ -841,19 +806,19 @@ async def pricing_setup(ctx: ProbeContext) -> Verdict:
         elif any(s is None for s in sizes[:-1]):
             problems.append(f"{label}: only the last tier may be open-ended")
         elif sizes[-1] is not None:
-            top = sum((_dec(s) for s in sizes), Decimal(0))
+            top = sum((dec(s) for s in sizes), Decimal(0))
             problems.append(
-                f"{label}: tiers stop at {_fmt(top)} units; usage beyond would be unpriced —"
+                f"{label}: tiers stop at {fmt(top)} units; usage beyond would be unpriced —"
                 " make the last tier open-ended"
             )
-        elif any(_dec(s) <= 0 for s in sizes[:-1]):
+        elif any(dec(s) <= 0 for s in sizes[:-1]):
             problems.append(f"{label}: a tier has a size of zero or less")
-        elif any(_dec(t.get("price")) < 0 for t in tiers):
+        elif any(dec(t.get("price")) < 0 for t in tiers):
             problems.append(f"{label}: a tier has a negative price")
         else:
             details.append(
                 f"{label}: {len(tiers)} tiers, boundaries"
-                f" {', '.join(_fmt(b) for b in tier_boundaries(rate))}"
+                f" {', '.join(fmt(b) for b in tier_boundaries(rate))}"
             )
     details.insert(0, f"rate card {card_data.get('name')!r}: {currency}, {len(rates)} rates")
     if problems:
@@ -907,13 +872,9 @@ async def customer_contract(ctx: ProbeContext) -> Verdict:
     if expected_freq and str(expected_freq).upper() != freq:
         return failed(f"the contract bills {freq}, expected {expected_freq}", *details)
     end = contract.get("ending_before")
-    if end:
-        try:
-            ends = datetime.fromisoformat(str(end).replace("Z", "+00:00"))
-            if ends - _now() < timedelta(days=30):
-                return warned(f"the contract ends on {end}, within 30 days", *details)
-        except ValueError:
-            pass
+    ends = parse_time(end) if end else None
+    if ends and ends - utc_now() < timedelta(days=30):
+        return warned(f"the contract ends on {end}, within 30 days", *details)
     return passed(f"{name!r} has an active contract billed {freq}", *details)
 
 
@@ -992,7 +953,7 @@ async def grouped_usage(ctx: ProbeContext) -> Verdict:
     keyed = [m for m in metrics.values() if m.get("group_keys") and not m.get("archived_at")]
     if not keyed:
         return warned("no active metric has group keys; nothing to verify by group")
-    end = _now().replace(minute=0, second=0) + timedelta(hours=1)
+    end = utc_now().replace(minute=0, second=0) + timedelta(hours=1)
     start = end - timedelta(days=30)
     details, problems = [], []
     for m in keyed[:4]:
@@ -1002,14 +963,14 @@ async def grouped_usage(ctx: ProbeContext) -> Verdict:
             "/v1/usage",
             json_body={
                 "window_size": "none",
-                "starting_on": _iso(start),
-                "ending_before": _iso(end),
+                "starting_on": iso(start),
+                "ending_before": iso(end),
                 "customer_ids": [customer["id"]],
                 "billable_metrics": [{"id": m["id"]}],
             },
         )
         rows = total_resp.body.get("data", []) if isinstance(total_resp.body, dict) else []
-        total = sum((_dec(r.get("value")) for r in rows), Decimal(0))
+        total = sum((dec(r.get("value")) for r in rows), Decimal(0))
         for keys in m["group_keys"][:2]:
             key = keys if isinstance(keys, list) else [keys]
             groups = await _paged(
@@ -1020,20 +981,20 @@ async def grouped_usage(ctx: ProbeContext) -> Verdict:
                     "customer_id": customer["id"],
                     "billable_metric_id": m["id"],
                     "window_size": "none",
-                    "starting_on": _iso(start),
-                    "ending_before": _iso(end),
+                    "starting_on": iso(start),
+                    "ending_before": iso(end),
                     "group_key": key,
                 },
             )
-            grouped = sum((_dec(g.get("value")) for g in groups), Decimal(0))
+            grouped = sum((dec(g.get("value")) for g in groups), Decimal(0))
             details.append(
                 f"{m.get('name')} by {'+'.join(key)}: {len(groups)} groups summing to"
-                f" {_fmt(grouped)} (ungrouped total {_fmt(total)})"
+                f" {fmt(grouped)} (ungrouped total {fmt(total)})"
             )
             if grouped != total and _aggregation(m) in ("sum", "count"):
                 problems.append(
-                    f"{m.get('name')} grouped by {'+'.join(key)} sums to {_fmt(grouped)}, but the"
-                    f" ungrouped total is {_fmt(total)}; some events lack the {key[0]!r} property"
+                    f"{m.get('name')} grouped by {'+'.join(key)} sums to {fmt(grouped)}, but the"
+                    f" ungrouped total is {fmt(total)}; some events lack the {key[0]!r} property"
                 )
     if problems:
         return failed(problems[0], *problems[1:], *details)
@@ -1060,7 +1021,7 @@ async def webhook_signature(ctx: ProbeContext) -> Verdict:
             " a genuine test notification"
         )
     parts = urlsplit(url)
-    loopback_http = parts.scheme == "http" and _is_loopback(parts.hostname or "")
+    loopback_http = parts.scheme == "http" and is_loopback(parts.hostname or "")
     if parts.scheme != "https" and not loopback_http:
         return failed(f"webhook URL {url!r} is not https; Metronome delivers only to https")
     if ctx.webhook_secret is None:
