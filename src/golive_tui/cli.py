@@ -58,6 +58,20 @@ class _RefuseSecretFlag(argparse.Action):
         )
 
 
+# Each sandbox's FAULTS (golive_tui.core.sandbox.<provider>), listed here so --help stays
+# light; the sandbox tests check that the two agree.
+SANDBOX_FAULTS: dict[str, tuple[str, ...]] = {
+    "metronome": (
+        "dedup-off", "wrong-tier-math", "archived-metric", "missing-alias", "no-contract",
+        "5xx-burst", "permanent-500", "slow", "429-storm", "webhook-accepts-forged",
+    ),
+    "flexprice": (
+        "event-name-typo", "customer-missing", "aggregation-field-missing", "no-subscription",
+        "duplicates-counted", "wrong-tier-math", "5xx-burst", "slow",
+    ),
+}  # fmt: skip
+
+
 def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--state",
@@ -228,13 +242,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=("text", "json", "junit"), default="text")
 
     p = sub.add_parser("sandbox", help="serve a local, stateful API sandbox with demo data")
-    # Mirrors golive_tui.core.sandbox.metronome.FAULTS (listed here so --help stays light;
-    # tests/test_sandbox_metronome.py checks that the two agree).
-    faults = (
-        "dedup-off", "wrong-tier-math", "archived-metric", "missing-alias", "no-contract",
-        "5xx-burst", "permanent-500", "slow", "429-storm", "webhook-accepts-forged",
-    )  # fmt: skip
-    p.add_argument("--provider", choices=("metronome",), required=True, help="API to emulate")
+    # Mirrors SANDBOX_FAULTS: which faults a provider has is checked when the command runs.
+    faults = tuple(dict.fromkeys(f for names in SANDBOX_FAULTS.values() for f in names))
+    p.add_argument(
+        "--provider", choices=tuple(SANDBOX_FAULTS), required=True, help="API to emulate"
+    )
     p.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default: a free one)")
     p.add_argument(
         "--fault",
@@ -242,7 +254,8 @@ def build_parser() -> argparse.ArgumentParser:
         default=[],
         metavar="NAME",
         choices=faults,
-        help=f"break one thing on purpose (repeatable): {', '.join(faults)}",
+        help="break one thing on purpose (repeatable); "
+        + "; ".join(f"{prov}: {', '.join(names)}" for prov, names in SANDBOX_FAULTS.items()),
     )
     p.add_argument(
         "--token-env",
