@@ -2,7 +2,8 @@
 
 They let golive's live probes be tested without the internet and demoed without
 an account. `asgi` is the generic machinery (router, request log), `server`
-serves an app in a background thread, and `metronome` emulates Metronome's API.
+serves an app in a background thread, `metronome` emulates Metronome's API and
+`flexprice` Flexprice's.
 Nothing here imports uvicorn at module level.
 """
 
