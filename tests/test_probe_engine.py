@@ -312,3 +312,33 @@ def test_unknown_probe_names_are_reported() -> None:
 def test_api_error_carries_status() -> None:
     err = ApiError("x", status=403)
     assert err.is_auth and ProbeStatus.FAIL.value == "fail"
+
+
+async def test_a_long_429_storm_is_waited_out_within_the_deadline(scripted) -> None:
+    app, url = scripted
+    for _ in range(6):  # more refusals than the 5xx retry budget allows
+        app.on("/v1/thing", 429, {"message": "slow down"}, {"Retry-After": "0"})
+    app.on("/v1/thing", 200, {"ok": True})
+
+    async def fn(ctx: ProbeContext):
+        await _get(ctx)
+        return passed("ok")
+
+    [result] = await _runner(url).run([_spec(fn, deadline=10)])
+    assert result.status == "pass"
+    assert app.hits["/v1/thing"] == 7
+
+
+async def test_endless_429s_end_as_an_error_naming_the_rate_limit(scripted) -> None:
+    app, url = scripted
+    for _ in range(20):
+        app.on("/v1/thing", 429, {"message": "slow down"}, {"Retry-After": "0"})
+
+    async def fn(ctx: ProbeContext):
+        await _get(ctx)
+        return passed("unreachable")
+
+    [result] = await _runner(url).run([_spec(fn, deadline=10)])
+    assert result.status == "error"
+    assert "rate-limiting" in result.summary
+    assert app.hits["/v1/thing"] == 8  # MAX_RATE_LIMITED

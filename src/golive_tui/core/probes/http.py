@@ -27,7 +27,8 @@ import httpx
 from golive_tui.core.redact import Redactor, Secret
 from golive_tui.core.state import Evidence
 
-MAX_ATTEMPTS = 4
+MAX_ATTEMPTS = 4  # for network errors and 5xx
+MAX_RATE_LIMITED = 8  # 429s: nothing was processed, so waiting is safe; the deadline bounds it
 BACKOFF_BASE = 0.2  # seconds; doubles per attempt
 BACKOFF_CAP = 4.0
 RETRY_AFTER_CAP = 60.0
@@ -140,7 +141,8 @@ class ApiClient:
         headers = {"Accept": "application/json", **self.dialect.auth_header(self.token)}
         if extra_headers:
             headers.update(extra_headers)
-        attempt = 0
+        attempt = 0  # attempts that failed with a network error or 5xx
+        rate_limited = 0
         last_error: ApiError | None = None
         while True:
             attempt += 1
@@ -201,10 +203,12 @@ class ApiClient:
                     rate_limit_type=rl_type,
                 )
                 if resp.status_code == 429:
+                    attempt -= 1  # a refusal is not a failed attempt
+                    rate_limited += 1
                     wait = _retry_after(resp.headers)
-                    if attempt < MAX_ATTEMPTS:
+                    if rate_limited < MAX_RATE_LIMITED:
                         await self._pause(
-                            wait if wait is not None else _backoff(attempt), last_error
+                            wait if wait is not None else _backoff(rate_limited), last_error
                         )
                         continue
                     raise last_error
