@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -139,6 +140,10 @@ class GoliveApp(App[int]):
             self.push_screen(
                 SetupScreen(defaults=None, checklist_spec=self.checklist_spec), self._setup_done
             )
+
+    def on_ready(self) -> None:
+        # A second after the first frame, not before it: the collection is a pause.
+        self.set_timer(1.0, freeze_long_lived, name="gc freeze")
 
     def _setup_done(self, result: SetupResult | None) -> None:
         if result is None:
@@ -270,6 +275,20 @@ class GoliveApp(App[int]):
                 )
                 rows.append((binding.id, shown, binding.tooltip or binding.description))
         return rows
+
+
+def freeze_long_lived(*, collect: bool = True) -> None:
+    """Move what exists now (modules, checklist, state, screens) out of the GC's sight.
+
+    Called a second after the first frame (collecting first, so that no garbage is
+    kept forever; that collection is a one-off pause of 15–60 ms), and again, without
+    collecting, right after the probe engine (httpx) is first imported. Without it every
+    full collection walks all of it: a 25–45 ms pause, every few hundred ms while
+    probes run, that delays key presses (benchmarks/ui_latency.py).
+    """
+    if collect:
+        gc.collect()
+    gc.freeze()
 
 
 def binding_ids() -> set[str]:

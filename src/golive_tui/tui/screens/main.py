@@ -9,6 +9,8 @@ imported only when the first probe runs (inside the worker), never on first pain
 from __future__ import annotations
 
 import asyncio
+import importlib
+import sys
 import time
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, ClassVar
@@ -436,11 +438,16 @@ class MainScreen(Screen[None]):
                 self._ticker.stop()
                 self._ticker = None
             return
-        if self.item.probe in self.running:
-            self._show_detail()
+        probe = self.item.probe
+        if probe in self.running:
+            # Only the elapsed time changes: re-rendering the whole pane (and a layout
+            # pass) ten times a second would delay key presses while probes run.
+            self.query_one(ItemDetail).show_running(time.monotonic() - self.running[probe])
 
     async def _run(self, probe_ids: list[str]) -> None:
         # Imported here: httpx comes with the probe engine and is not needed before.
+        # The first import takes ~100 ms: in a thread, so the UI keeps answering keys.
+        await _import_probe_engine()
         from golive_tui.core.checkrun import run_check
 
         token = await self.golive.acquire_token()
@@ -541,3 +548,12 @@ class MainScreen(Screen[None]):
 
 
 STALE_HINT = "marked △"
+
+
+async def _import_probe_engine() -> None:
+    if "golive_tui.core.checkrun" in sys.modules:
+        return
+    await asyncio.to_thread(importlib.import_module, "golive_tui.core.checkrun")
+    from golive_tui.tui.app import freeze_long_lived
+
+    freeze_long_lived(collect=False)  # the engine and httpx live as long as the app

@@ -22,6 +22,10 @@ from golive_tui.tui.widgets.format import (
 )
 
 HISTORY_SHOWN = 5
+# Characters of each evidence excerpt shown here (the state and the export keep up to
+# 4 KB each): a probe saves up to ten excerpts, and wrapping and painting 10 KB of
+# JSON on every cursor move pushed key-to-repaint past 50 ms (benchmarks/ui_latency.py).
+EVIDENCE_SHOWN = 600
 RedactFn = Callable[[str], str]
 
 
@@ -67,12 +71,7 @@ class ProbePanel(Vertical):
         )
         latest = st.latest
         if view.running_for is not None:
-            status.update(
-                Content.from_markup(
-                    f"[b $text-accent]{RUNNING} running… $s s[/]  (esc cancels)",
-                    s=f"{view.running_for:.1f}",
-                )
-            )
+            status.update(_running(view.running_for))
         elif view.transient is not None:
             kind, text = view.transient
             status.update(
@@ -105,6 +104,16 @@ class ProbePanel(Vertical):
         else:
             history.update("")
 
+    def show_running(self, seconds: float) -> None:
+        """Tick the "running… N s" line alone: one line, so no layout pass (cheap, 10×/s)."""
+        self.query_one("#probe-status", Static).update(_running(seconds), layout=False)
+
+
+def _running(seconds: float) -> Content:
+    return Content.from_markup(
+        f"[b $text-accent]{RUNNING} running… $s s[/]  (esc cancels)", s=f"{seconds:.1f}"
+    )
+
 
 def _when(rec: ProbeRecord) -> str:
     return rec.at.astimezone().strftime("%Y-%m-%d %H:%M:%S")
@@ -124,7 +133,11 @@ def _record(rec: ProbeRecord, redact: RedactFn) -> Content:
         lines.append(
             Content.from_markup("[b]Evidence: $l[/] [$text-muted](redacted)[/]", l=ev.label)
         )
-        lines.append(Content.from_markup("[$text-muted]$t[/]", t=redact(ev.text)))
+        text = redact(ev.text)
+        if len(text) > EVIDENCE_SHOWN:
+            more = len(text) - EVIDENCE_SHOWN
+            text = f"{text[:EVIDENCE_SHOWN]}… ({more} more characters in the review: e exports it)"
+        lines.append(Content.from_markup("[$text-muted]$t[/]", t=text))
     return Content("\n").join(lines)
 
 
@@ -205,3 +218,7 @@ class ItemDetail(VerticalScroll):
         )
         self.query_one("#detail-body", Static).update(body)
         self.query_one(ProbePanel).show(item, st, view, redact)
+
+    def show_running(self, seconds: float) -> None:
+        """Update only the running probe's elapsed time (see `ProbePanel.show_running`)."""
+        self.query_one(ProbePanel).show_running(seconds)

@@ -13,6 +13,10 @@ from golive_tui.core.state import Target
 class TargetHeader(Horizontal):
     """One line. Production is a reverse-video `⚠ PRODUCTION` badge: hard to miss, even in mono."""
 
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._shown: dict[str, str] = {}
+
     def compose(self) -> ComposeResult:
         yield Static("golive", id="hdr-brand")
         yield Static(id="hdr-provider")
@@ -33,9 +37,14 @@ class TargetHeader(Horizontal):
 
     def show_progress(self, counts: Counts) -> None:
         failing = f" ✗ {counts.failing} failing" if counts.failing else ""
-        self.query_one("#hdr-progress", Static).update(
-            f"{counts.done}/{counts.total} done{failing}"
-        )
+        self._set("#hdr-progress", f"{counts.done}/{counts.total} done{failing}")
 
     def show_saved(self, text: str) -> None:
-        self.query_one("#hdr-saved", Static).update(f"saved {text}")
+        self._set("#hdr-saved", f"saved {text}")
+
+    def _set(self, selector: str, text: str) -> None:
+        # Called every second and after every change: an unchanged text is not
+        # re-set, since each update costs a layout pass of the whole screen.
+        if self._shown.get(selector) != text:
+            self._shown[selector] = text
+            self.query_one(selector, Static).update(text)

@@ -1,0 +1,317 @@
+"""Snapshot tests: SVG renders of the app's screens, compared with `tests/tui/__snapshots__/`.
+
+Deterministic on purpose: the state file is written here with fixed timestamps and
+probe records (no live probes: their run ids and timings vary), the base URL is a
+fixed `https://api.metronome.com` (never a sandbox's random port), the clock is fixed
+("saved 3 min ago"), times are shown in UTC, cursors do not blink, workers have
+finished and notifications are cleared before capture. The state path never appears
+on screen. Update the baselines with `--snapshot-update` only after reading the
+failing run's `snapshot_report.html`.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable, Iterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from textual.pilot import Pilot
+from textual.widgets import Input, TextArea
+
+from golive_tui.core import checklist as checklists
+from golive_tui.core.state import (
+    Cursor,
+    Evidence,
+    ItemState,
+    ItemStatus,
+    ProbeRecord,
+    ProbeStatus,
+    State,
+    Target,
+    atomic_write,
+)
+from golive_tui.tui.app import GoliveApp, make_app
+
+from .conftest import FIXED_NOW, MemoryKeyring, fixed_clock
+
+URL = "https://api.metronome.com"
+SAVED_AT = FIXED_NOW - timedelta(minutes=3)
+RUN_ID = "5a1e0c3b9d27"
+WIDE = (100, 32)
+SMALL = (80, 24)
+
+SnapCompare = Callable[..., bool]
+RunBefore = Callable[[Pilot[Any]], Awaitable[None]]
+
+
+@pytest.fixture(autouse=True)
+def utc(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Times on screen are local times: make local time UTC for the snapshots."""
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+@pytest.fixture(autouse=True)
+def fixed_names(monkeypatch: pytest.MonkeyPatch, memory_keyring: MemoryKeyring) -> None:
+    """The setup form shows the login name and the keyring backend's (module) name."""
+    monkeypatch.setattr("golive_tui.tui.screens.setup._default_operator", lambda: "dana")
+    monkeypatch.setattr(type(memory_keyring), "name", "in-memory test keyring", raising=False)
+
+
+# --- a state file with progress and probe results, all fixed ---------------------------
+
+
+def _pass(probe: str, summary: str, details: list[str], minutes: int) -> ProbeRecord:
+    return ProbeRecord(
+        probe=probe,
+        status=ProbeStatus.PASS,
+        summary=summary,
+        details=details,
+        at=FIXED_NOW - timedelta(minutes=minutes),
+        duration_ms=105,
+        run_id=RUN_ID,
+        evidence=[
+            Evidence(
+                label="POST /v1/contract-pricing/rate-cards/getRates → 200 (48 ms)",
+                text='request: {"rate_card_id":"aa14ab73-…"}\nresponse: {"data":[…4 rates…]}',
+            )
+        ],
+    )
+
+
+PRICING_PASS = _pass(
+    "pricing-setup",
+    "5 products, every usage product metered, 4 rates in USD (cents)",
+    [
+        "rate card 'Standard 2026 (USD)': USD (cents), 4 rates",
+        "USAGE: API requests, Input tokens, Output tokens",
+        "Input tokens: 3 tiers, boundaries 1000000, 10000000",
+    ],
+    minutes=4,
+)
+TIERS_FAIL = ProbeRecord(
+    probe="invoice-draft",
+    status=ProbeStatus.FAIL,
+    summary=(
+        "Input tokens: line total is 3000.003, expected 2601.95215 from the rate card"
+        " (tiered rate) — the tiers or price on the contract differ from the rate card"
+    ),
+    at=FIXED_NOW - timedelta(minutes=4),
+    duration_ms=368,
+    run_id=RUN_ID,
+    evidence=[
+        Evidence(
+            label="Input tokens: expected vs actual",
+            text=(
+                "quantity: before 2039003, sent 7961007 (+1 duplicate), expected 10000010\n"
+                "line total: before 611.7009, expected 2601.95215, actual 3000.003"
+            ),
+        )
+    ],
+)
+
+
+def _auth_pass(environment: str) -> ProbeRecord:
+    return ProbeRecord(
+        probe="auth",
+        status=ProbeStatus.PASS,
+        summary=f"token accepted by {URL} (42 ms); target is {environment}",
+        at=FIXED_NOW - timedelta(minutes=30),
+        duration_ms=42,
+        run_id="0c77d2e1a940",
+    )
+
+
+def write_state(
+    folder: Path,
+    *,
+    environment: str = "sandbox",
+    cursor: str = "pricing.tier-boundaries",
+) -> Path:
+    """A Metronome session with some progress, a PASS and a FAIL; saved 3 min before now."""
+    cl = checklists.load("metronome")
+    target = Target(
+        provider="metronome",
+        environment="production" if environment == "production" else "sandbox",
+        base_url=URL,
+        customer_id="nimbus-test",
+        operator="dana",
+    )
+    state = State.new(cl, "metronome", target)
+    state.created_at = FIXED_NOW - timedelta(days=2)
+    state.updated_at = SAVED_AT
+
+    def mark(item_id: str, status: ItemStatus, note: str = "") -> ItemState:
+        st = ItemState(
+            status=status,
+            note=note,
+            by="dana",
+            at=FIXED_NOW - timedelta(hours=1),
+            fingerprint=cl.by_id[item_id].fingerprint,
+        )
+        state.items[item_id] = st
+        return st
+
+    mark("usage.required-fields", ItemStatus.DONE)
+    mark("usage.idempotency", ItemStatus.DONE, "dedup verified in staging with replayed events")
+    mark("usage.load-test", ItemStatus.SKIPPED, "load test booked for next sprint")
+    mark("invoicing.lifecycle", ItemStatus.NOT_APPLICABLE)
+    for item_id in ("pricing.products", "pricing.usage-product-metric", "pricing.rate-card"):
+        mark(item_id, ItemStatus.DONE).probe_results = [PRICING_PASS]
+    state.items["pricing.setup-order"] = ItemState(probe_results=[PRICING_PASS])
+    state.items["pricing.tier-boundaries"] = ItemState(probe_results=[TIERS_FAIL])
+    state.items["end-to-end.dry-run"] = ItemState(probe_results=[TIERS_FAIL])
+    for item_id in ("security.production-token", "security.production-url"):
+        state.items[item_id] = ItemState(probe_results=[_auth_pass(environment)])
+    section = cl.section_of(cursor)
+    state.cursor = Cursor(section=section.id, item=cursor)
+    path = folder / "golive-state.toml"
+    atomic_write(path, state.to_toml().encode("utf-8"))
+    return path
+
+
+# --- capture helpers ---------------------------------------------------------------------
+
+
+async def settle(pilot: Pilot[Any]) -> None:
+    """Workers done, no blinking cursors, no toasts (their timeouts race the capture)."""
+    app = pilot.app
+    for _ in range(2):  # a finished worker's message may start another (keyring → stored)
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+    for screen in app.screen_stack:
+        for widget in screen.query(Input):
+            widget.cursor_blink = False
+        for area in screen.query(TextArea):
+            area.cursor_blink = False
+    app.clear_notifications()
+    await pilot.pause()
+
+
+def steps(*actions: Callable[[Pilot[Any]], Awaitable[None]]) -> RunBefore:
+    async def run_before(pilot: Pilot[Any]) -> None:
+        await settle(pilot)
+        for action in actions:
+            await action(pilot)
+            await settle(pilot)
+
+    return run_before
+
+
+def press(*keys: str) -> Callable[[Pilot[Any]], Awaitable[None]]:
+    async def action(pilot: Pilot[Any]) -> None:
+        await pilot.press(*keys)
+        await pilot.pause()
+
+    return action
+
+
+@pytest.fixture
+def session(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., GoliveApp]]:
+    """Build an app on a fixed state in tmp_path (chdir'd: paths stay relative)."""
+    monkeypatch.chdir(tmp_path)
+    apps: list[GoliveApp] = []
+
+    def build(**state_args: Any) -> GoliveApp:
+        write_state(Path("."), **state_args)
+        app = make_app(Path("golive-state.toml"), clock=fixed_clock)
+        apps.append(app)
+        return app
+
+    yield build
+    for app in apps:
+        app.shutdown_state()
+
+
+def snap(snap_compare: SnapCompare, app: GoliveApp, size: tuple[int, int], *actions: Any) -> None:
+    assert snap_compare(app, terminal_size=size, run_before=steps(*actions))
+
+
+# --- the snapshots -----------------------------------------------------------------------
+
+
+def test_main_100x32(snap_compare: SnapCompare, session: Callable[..., GoliveApp]) -> None:
+    """Resumed at a done item with a note: lists stacked left, detail right."""
+    snap(snap_compare, session(cursor="usage.idempotency"), WIDE)
+
+
+def test_main_80x24(snap_compare: SnapCompare, session: Callable[..., GoliveApp]) -> None:
+    """The smallest supported terminal: header and footer must still fit on one line."""
+    snap(snap_compare, session(cursor="usage.idempotency"), SMALL)
+
+
+def test_main_probe_fail(snap_compare: SnapCompare, session: Callable[..., GoliveApp]) -> None:
+    """A section with PASS and FAIL rows; the detail shows the FAIL with its evidence."""
+    snap(snap_compare, session(cursor="pricing.tier-boundaries"), WIDE)
+
+
+def test_main_probe_pass(snap_compare: SnapCompare, session: Callable[..., GoliveApp]) -> None:
+    """The same section at 120 columns (three panes); the detail shows a PASS."""
+    snap(snap_compare, session(cursor="pricing.rate-card"), (120, 36))
+
+
+def test_production_header(snap_compare: SnapCompare, session: Callable[..., GoliveApp]) -> None:
+    """A production target: the reverse-video ⚠ PRODUCTION badge in the header."""
+    snap(snap_compare, session(environment="production", cursor="security.production-token"), WIDE)
+
+
+def test_production_write_confirmation(
+    snap_compare: SnapCompare, session: Callable[..., GoliveApp]
+) -> None:
+    """The typed confirmation before a probe writes to production (Confirm disabled)."""
+    from golive_tui.tui.dialogs.confirm_write import ConfirmWriteScreen
+
+    async def confirm(pilot: Pilot[Any]) -> None:
+        pilot.app.push_screen(
+            ConfirmWriteScreen("Test events are deduplicated and matched", "production", URL)
+        )
+        await pilot.pause()
+
+    app = session(environment="production", cursor="usage.required-fields")
+    snap(snap_compare, app, WIDE, confirm)
+
+
+def test_note_editor(snap_compare: SnapCompare, session: Callable[..., GoliveApp]) -> None:
+    """n on an item with a note: the editor opens with the note, cursor at its end."""
+    snap(snap_compare, session(cursor="usage.idempotency"), WIDE, press("n"))
+
+
+def test_help_screen(snap_compare: SnapCompare, session: Callable[..., GoliveApp]) -> None:
+    """? lists every binding from the live keymap with its id, and the how-to."""
+    snap(snap_compare, session(), WIDE, press("question_mark"))
+
+
+def test_light_theme(snap_compare: SnapCompare, session: Callable[..., GoliveApp]) -> None:
+    """textual-light: statuses and the FAIL stay readable on a light background."""
+
+    async def light(pilot: Pilot[Any]) -> None:
+        pilot.app.theme = "textual-light"
+        await pilot.pause()
+
+    snap(snap_compare, session(cursor="pricing.tier-boundaries"), WIDE, light)
+
+
+def test_setup_screen(
+    snap_compare: SnapCompare, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No state yet: the setup form at 80×24, pre-filled, the keyring check finished."""
+    monkeypatch.chdir(tmp_path)
+    app = make_app(Path("golive-state.toml"), clock=fixed_clock)
+
+    async def fill(pilot: Pilot[Any]) -> None:
+        screen = pilot.app.screen
+        screen.query_one("#customer", Input).value = "nimbus-test"
+        screen.query_one("#token", Input).value = "not-a-real-token"
+        await pilot.pause()
+
+    try:
+        snap(snap_compare, app, SMALL, fill)
+    finally:
+        app.shutdown_state()
+    assert not (tmp_path / "golive-state.toml").exists()
