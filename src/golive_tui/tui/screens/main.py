@@ -15,7 +15,7 @@ import time
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, ClassVar
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
@@ -153,6 +153,13 @@ class MainScreen(Screen[None]):
                 yield ItemList(id="items")
             yield ItemDetail(id="detail")
         yield Footer()
+
+    def on_resize(self, event: events.Resize) -> None:
+        # Below 100 columns the full footer would cut off "q Quit ? Help", the two
+        # keys a newcomer needs most: go compact and leave ^p to the help screen.
+        footer = self.query_one(Footer)
+        footer.compact = event.size.width < 100
+        footer.show_command_palette = event.size.width >= 100
 
     def on_mount(self) -> None:
         state = self.state_file.state
