@@ -1,13 +1,13 @@
-"""How long a full Metronome `golive check` takes against the local sandbox.
+"""How long a full `golive check` takes against the local sandboxes (Metronome, Flexprice).
 
-Run: .venv/bin/python benchmarks/check_speed.py [--runs N]
+Run: .venv/bin/python benchmarks/check_speed.py [--runs N] [--provider metronome|flexprice]
 
-Starts the Metronome sandbox on a free loopback port (its default simulated
-processing delay included), then runs every probe of the built-in Metronome
-checklist N times concurrently (the default, as `golive check` does) and N times
-sequentially (concurrency 1), each run on a fresh sandbox. Prints the median and
-best wall time of each and the ratio, and the target line (≤ 2 s, concurrent).
-Not a test: timings depend on the machine.
+For each provider (both by default): starts its sandbox on a free loopback port (its
+default simulated processing delays included, as `golive demo` does), then runs every
+probe of the provider's built-in checklist N times concurrently (the default, as
+`golive check` does) and N times sequentially (concurrency 1), each run on a fresh
+sandbox. Prints the median and best wall time of each and the ratio, and the target
+line (≤ 2 s, concurrent). Not a test: timings depend on the machine.
 """
 
 from __future__ import annotations
@@ -17,18 +17,19 @@ import asyncio
 import statistics
 import time
 
-from golive_tui.commands.demo import demo_target, new_sandbox
+from golive_tui.commands.demo import PROVIDERS, demo_target, new_sandbox
 from golive_tui.core import checklist as checklists
 from golive_tui.core.checkrun import CheckReport, run_check
 from golive_tui.core.redact import Secret
 from golive_tui.core.sandbox.server import SandboxServer
 
 TARGET_S = 2.0
+NAMES = {"metronome": "Metronome", "flexprice": "Flexprice"}
 
 
-def one_run(concurrency: int) -> tuple[float, CheckReport]:
-    checklist = checklists.load("metronome")
-    sb, token = new_sandbox()
+def one_run(provider: str, concurrency: int) -> tuple[float, CheckReport]:
+    checklist = checklists.load(provider)
+    sb, token = new_sandbox((), provider)
     with SandboxServer(sb) as server:
         target = demo_target(sb, server.base_url)
         t0 = time.perf_counter()
@@ -44,10 +45,10 @@ def one_run(concurrency: int) -> tuple[float, CheckReport]:
         return time.perf_counter() - t0, report
 
 
-def measure(concurrency: int, runs: int) -> list[float]:
+def measure(provider: str, concurrency: int, runs: int) -> list[float]:
     times = []
     for _ in range(runs):
-        wall, report = one_run(concurrency)
+        wall, report = one_run(provider, concurrency)
         not_pass = [f"{r.probe}={r.status}" for r in report.results if r.status != "pass"]
         if not_pass:
             print(f"  note: concurrency {concurrency}: not all passed: {sorted(set(not_pass))}")
@@ -55,25 +56,34 @@ def measure(concurrency: int, runs: int) -> list[float]:
     return times
 
 
+def bench(provider: str, runs: int) -> None:
+    name = NAMES.get(provider, provider)
+    one_run(provider, 6)  # warm-up: imports, first connections
+    concurrent = measure(provider, 6, runs)
+    sequential = measure(provider, 1, runs)
+    c_med, s_med = statistics.median(concurrent), statistics.median(sequential)
+    print(
+        f"full {name} check, concurrent (6): median {c_med:.2f} s,"
+        f" best {min(concurrent):.2f} s ({runs} runs)"
+    )
+    print(
+        f"full {name} check, sequential (1): median {s_med:.2f} s,"
+        f" best {min(sequential):.2f} s ({runs} runs)"
+    )
+    print(f"{name} sequential / concurrent: {s_med / c_med:.1f}x")
+    verdict = "OK" if c_med <= TARGET_S else "OVER"
+    print(f"{name} target: concurrent median ≤ {TARGET_S:.0f} s: {verdict} ({c_med:.2f} s)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument(
+        "--provider", choices=PROVIDERS, action="append", help="default: every provider"
+    )
     args = parser.parse_args()
-    one_run(6)  # warm-up: imports, first connections
-    concurrent = measure(6, args.runs)
-    sequential = measure(1, args.runs)
-    c_med, s_med = statistics.median(concurrent), statistics.median(sequential)
-    print(
-        f"full Metronome check, concurrent (6): median {c_med:.2f} s,"
-        f" best {min(concurrent):.2f} s ({args.runs} runs)"
-    )
-    print(
-        f"full Metronome check, sequential (1): median {s_med:.2f} s,"
-        f" best {min(sequential):.2f} s ({args.runs} runs)"
-    )
-    print(f"sequential / concurrent: {s_med / c_med:.1f}x")
-    verdict = "OK" if c_med <= TARGET_S else "OVER"
-    print(f"target: concurrent median ≤ {TARGET_S:.0f} s: {verdict} ({c_med:.2f} s)")
+    for provider in args.provider or PROVIDERS:
+        bench(provider, args.runs)
 
 
 if __name__ == "__main__":

@@ -225,16 +225,23 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser(
         "demo",
-        help="try golive against a local Metronome sandbox (throwaway session)",
+        help="try golive against a local Metronome or Flexprice sandbox (throwaway session)",
         allow_abbrev=False,
     )
-    p.add_argument("--provider", choices=("metronome",), default="metronome")
+    p.add_argument(
+        "--provider",
+        choices=tuple(SANDBOX_FAULTS),
+        default="metronome",
+        help="which API the sandbox emulates (default: metronome)",
+    )
     p.add_argument(
         "--fault",
         metavar="NAME",
         action="append",
         default=[],
-        help="make the sandbox misbehave (repeatable; an unknown name lists them all)",
+        help="make the sandbox misbehave (repeatable; only --provider's faults; "
+        + "; ".join(f"{prov}: {', '.join(names)}" for prov, names in SANDBOX_FAULTS.items())
+        + ")",
     )
     p.add_argument(
         "--headless", action="store_true", help="run the checks and print the table (no app)"

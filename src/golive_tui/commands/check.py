@@ -2,9 +2,11 @@
 
 Where the target comes from: the state file when one exists (`--state`, else
 `$GOLIVE_STATE`, else `./golive-state.toml`), with `--base-url`, `--environment` and
-`--customer-id` overriding it. Results are saved into that state file after every
-probe (and the overrides with them, so the state says what the results were run
-against). With no state file and no explicit `--state`, the run is not saved and the
+`--customer-id` overriding it. With neither, the base URL defaults to the provider's
+one API host (Metronome); a provider with regional hosts (Flexprice: US and India) needs
+`--base-url`, which also sets the target's region. Results are saved into that state
+file after every probe (and the overrides with them, so the state says what the results
+were run against). With no state file and no explicit `--state`, the run is not saved and the
 checklist comes from `--checklist`; an explicit `--state PATH` that does not exist yet
 is created.
 
@@ -41,8 +43,13 @@ EXIT_OK = 0
 EXIT_FAILED = 3
 EXIT_WARNINGS = 4
 
+# One host per provider, used when neither --base-url nor the state gives one …
 DEFAULT_BASE_URL = {"metronome": "https://api.metronome.com"}
-FLEXPRICE_REGIONS = "https://us.api.flexprice.io (US) or https://api.cloud.flexprice.io (India)"
+# … or several regional hosts (host → region), and then --base-url is required. A base URL
+# given on the command line sets the target's region from these ("" for any other host).
+REGION_HOSTS: dict[str, dict[str, str]] = {
+    "flexprice": {"https://us.api.flexprice.io": "us", "https://api.cloud.flexprice.io": "india"},
+}
 
 
 def exit_code(report: CheckReport) -> int:
@@ -76,8 +83,8 @@ def run(args: argparse.Namespace) -> int:
     else:
         if not args.checklist:
             raise GoliveError(
-                f"{state_path}: no state file here; pass --checklist metronome (or a path) to"
-                " check without saving, or --state PATH to save the results"
+                f"{state_path}: no state file here; pass --checklist metronome or flexprice (or"
+                " a path) to check without saving, or --state PATH to save the results"
             )
         checklist = checklists.load(args.checklist)
     try:
@@ -124,10 +131,13 @@ def _target(args: argparse.Namespace, checklist: Checklist, saved: Target | None
     base = saved if saved is not None and saved.provider in ("", provider) else None
     environment = args.environment or (base.environment if base else "sandbox")
     base_url = args.base_url or (base.base_url if base else "")
+    regions = REGION_HOSTS.get(provider, {})
     if not base_url:
-        if provider == "flexprice":
+        if provider not in DEFAULT_BASE_URL:
+            hosts = " or ".join(f"{host} ({_label(region)})" for host, region in regions.items())
             raise GoliveError(
-                f"--base-url: missing; Flexprice has two regions, pass {FLEXPRICE_REGIONS}"
+                f"--base-url: missing; {provider.capitalize()} has {len(regions)} regions,"
+                f" pass {hosts}"
             )
         base_url = DEFAULT_BASE_URL[provider]
     try:
@@ -136,9 +146,16 @@ def _target(args: argparse.Namespace, checklist: Checklist, saved: Target | None
         raise GoliveError(exc.message) from None
     fields = base.model_dump() if base else {}
     fields.update(provider=provider, environment=environment, base_url=base_url)
+    if args.base_url and regions:
+        fields["region"] = regions.get(base_url.rstrip("/"), "")
     if args.customer_id is not None:
         fields["customer_id"] = args.customer_id.strip()
     return Target.model_validate(fields)
+
+
+def _label(region: str) -> str:
+    """`us` → `US`, `india` → `India`."""
+    return region.upper() if len(region) <= 2 else region.capitalize()
 
 
 def _secrets(args: argparse.Namespace, target: Target) -> tuple[Secret, Secret | None]:

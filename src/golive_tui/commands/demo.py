@@ -1,14 +1,16 @@
-"""`golive demo`: golive against a local Metronome sandbox, no account needed.
+"""`golive demo`: golive against a local sandbox (Metronome or Flexprice), no account needed.
 
-Starts the sandbox (golive's Metronome emulator, seeded with a demo account) on a
-free loopback port, makes a throwaway session in a temporary folder pointed at it,
+Starts the `--provider`'s sandbox (golive's emulator of that API, seeded with a demo
+account) on a free loopback port, makes a throwaway session in a temporary folder
+pointed at it (the provider's built-in checklist, the sandbox's `target_settings`),
 runs every probe, prints the results and writes the launch-review Markdown next to
 the session. The token and webhook secret are random, made here and handed over in
 memory: never through the environment, argv or the keyring.
 
-`--fault NAME` makes the sandbox misbehave (e.g. `no-contract`, `dedup-off`) to see
-how golive reports a broken integration. Without `--headless` it opens the app on
-that throwaway session instead (the token and webhook secret handed over in memory).
+`--fault NAME` makes the sandbox misbehave (e.g. Metronome's `no-contract`, Flexprice's
+`event-name-typo`) to see how golive reports a broken integration; only the chosen
+provider's faults are accepted. Without `--headless` it opens the app on that
+throwaway session instead (the token and webhook secret handed over in memory).
 Exit codes as for `golive check` (headless) or the app.
 """
 
@@ -16,12 +18,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import base64
 import secrets
 import sys
 import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeAlias
 
+from golive_tui.cli import SANDBOX_FAULTS
 from golive_tui.commands.check import exit_code, render
 from golive_tui.core import checklist as checklists
 from golive_tui.core.checkrun import CheckReport, run_check
@@ -31,60 +35,111 @@ from golive_tui.core.redact import Redactor, Secret
 from golive_tui.core.state import StateFile, Target, atomic_write
 
 if TYPE_CHECKING:
+    from golive_tui.core.sandbox.flexprice import FlexpriceSandbox
     from golive_tui.core.sandbox.metronome import MetronomeSandbox
 
+    DemoSandbox: TypeAlias = MetronomeSandbox | FlexpriceSandbox
 
-def demo_target(sb: MetronomeSandbox, base_url: str) -> Target:
-    """The target a session needs to probe `sb`'s seeded demo account."""
+PROVIDERS = tuple(SANDBOX_FAULTS)
+
+
+def provider_of(sb: DemoSandbox) -> str:
+    """Which provider's API `sb` emulates (its module's name: `…sandbox.<provider>`)."""
+    provider = type(sb).__module__.rsplit(".", 1)[-1]
+    if provider not in PROVIDERS:
+        raise GoliveError(f"{type(sb).__name__}: not a golive demo sandbox")
+    return provider
+
+
+def demo_target(sb: DemoSandbox, base_url: str) -> Target:
+    """The target a session needs to probe `sb`'s seeded demo account.
+
+    Whatever the provider, the sandbox says what the user's app sends
+    (`target_settings`); the customer and the region move to the target's own fields.
+    """
     if sb.demo is None:
         raise GoliveError("the sandbox has no demo account (seed=False); nothing to check")
     settings = sb.target_settings(base_url)
-    settings.pop("customer_id", None)  # the target's own field says it
+    # Metronome: the ingest alias, not the id, so that probes exercise alias lookup.
+    # Flexprice: the external customer id, as the app's events send it.
+    customer_id = str(settings.pop("customer_id", ""))
+    region = str(settings.pop("region", ""))  # "" on loopback: no Flexprice Cloud host
     return Target(
-        provider="metronome",
+        provider=provider_of(sb),
         environment="sandbox",
         base_url=base_url,
-        # The ingest alias, not the id, so that probes exercise alias lookup.
-        customer_id=sb.demo.customer_alias,
+        customer_id=customer_id,
         operator="demo",
+        region=region,
         settings=settings,
     )
 
 
-def new_sandbox(faults: list[str] | tuple[str, ...] = ()) -> tuple[MetronomeSandbox, Secret]:
-    """A seeded sandbox with a random token and webhook secret (both in memory)."""
-    from golive_tui.core.sandbox.metronome import FAULTS, MetronomeSandbox
-
-    unknown = [f for f in faults if f not in FAULTS]
+def new_sandbox(
+    faults: list[str] | tuple[str, ...] = (), provider: str = "metronome"
+) -> tuple[DemoSandbox, Secret]:
+    """A seeded `provider` sandbox with a random token and webhook secret (both in memory)."""
+    known = SANDBOX_FAULTS.get(provider)
+    if known is None:
+        raise GoliveError(
+            f"--provider {provider}: no such sandbox; known: {', '.join(SANDBOX_FAULTS)}"
+        )
+    unknown = [f for f in faults if f not in known]
     if unknown:
         raise GoliveError(
-            f"--fault {', '.join(unknown)}: no such sandbox fault; known: {', '.join(FAULTS)}"
+            f"--fault {', '.join(unknown)}: not a {provider} sandbox fault;"
+            f" {provider} has: {', '.join(known)}"
         )
+    if provider == "flexprice":
+        from golive_tui.core.sandbox.flexprice import FlexpriceSandbox
+        from golive_tui.core.sandbox.flexprice_state import ulid
+
+        token = Secret(ulid("sk"))  # shaped like a real private key: sk_<ULID>
+        # Svix: `whsec_` + base64 of the signing key.
+        hook = "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode()
+        return FlexpriceSandbox(token.reveal(), faults=tuple(faults), webhook_secret=hook), token
+    from golive_tui.core.sandbox.metronome import MetronomeSandbox
+
     token = Secret("mt_demo_" + secrets.token_hex(20))
     hook = secrets.token_urlsafe(32)
     return MetronomeSandbox(token.reveal(), faults=tuple(faults), webhook_secret=hook), token
 
 
+def _throwaway_state(sb: DemoSandbox, base_url: str) -> Path:
+    """A fresh session in a new temporary folder, pointed at `sb` (closed again)."""
+    provider = provider_of(sb)
+    folder = Path(tempfile.mkdtemp(prefix="golive-demo-"))
+    state_path = folder / "golive-state.toml"
+    with StateFile.open(
+        state_path,
+        checklist=checklists.load(provider),
+        source=provider,
+        target=demo_target(sb, base_url),
+        create=True,
+    ):
+        pass
+    return state_path
+
+
 def run(args: argparse.Namespace) -> int:
     from golive_tui.core.sandbox.server import SandboxServer
 
-    sb, token = new_sandbox(args.fault)
+    provider = getattr(args, "provider", None) or "metronome"
+    sb, token = new_sandbox(args.fault, provider)
     webhook_secret = Secret(sb.webhook_secret)
     if not args.headless:
         return _interactive(sb, token, webhook_secret)
-    folder = Path(tempfile.mkdtemp(prefix="golive-demo-"))
-    state_path = folder / "golive-state.toml"
-    review_path = folder / "launch-review.md"
-    checklist = checklists.load("metronome")
+    checklist = checklists.load(provider)
     with SandboxServer(sb) as server:
-        target = demo_target(sb, server.base_url)
-        with StateFile.open(
-            state_path, checklist=checklist, source="metronome", target=target, create=True
-        ) as sf:
+        state_path = _throwaway_state(sb, server.base_url)
+        with StateFile.open(state_path) as sf:
             report: CheckReport = asyncio.run(
-                run_check(checklist, target, token, webhook_secret=webhook_secret, state_file=sf)
+                run_check(
+                    checklist, sf.state.target, token, webhook_secret=webhook_secret, state_file=sf
+                )
             )
             state = sf.state
+    review_path = state_path.parent / "launch-review.md"
     markdown = to_markdown(checklist, state, redactor=Redactor([token, webhook_secret]))
     atomic_write(review_path, markdown.encode("utf-8"))
 
@@ -102,21 +157,15 @@ def run(args: argparse.Namespace) -> int:
     return exit_code(report)
 
 
-def _interactive(sb: MetronomeSandbox, token: Secret, webhook_secret: Secret) -> int:
+def _interactive(sb: DemoSandbox, token: Secret, webhook_secret: Secret) -> int:
     """Open the app on a throwaway session pointed at the running sandbox."""
     from golive_tui.commands.tui import run_app
     from golive_tui.core.sandbox.server import SandboxServer
     from golive_tui.tui.app import make_app
 
-    folder = Path(tempfile.mkdtemp(prefix="golive-demo-"))
-    state_path = folder / "golive-state.toml"
-    checklist = checklists.load("metronome")
     with SandboxServer(sb) as server:
-        target = demo_target(sb, server.base_url)
-        with StateFile.open(
-            state_path, checklist=checklist, source="metronome", target=target, create=True
-        ):
-            pass  # created; the app opens it (and holds the lock) itself
+        # Created and closed again: the app opens it (and holds the lock) itself.
+        state_path = _throwaway_state(sb, server.base_url)
         app = make_app(state_path, token=token, webhook_secret=webhook_secret)
         code = run_app(app)
     print(f"state:  {state_path}", file=sys.stderr)

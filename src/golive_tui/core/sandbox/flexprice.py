@@ -145,7 +145,7 @@ class FlexpriceSandbox(App):
         *,
         faults: Iterable[str] = (),
         processing_delay: float = 0.2,
-        merge_delay: float = 1.0,
+        merge_delay: float = 0.5,
         slow_seconds: float = 3.0,
         webhook_secret: str | None = None,
         seed: bool = True,

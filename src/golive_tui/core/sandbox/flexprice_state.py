@@ -590,7 +590,7 @@ class Invoice:
 class Account:
     tenant_id: str = TENANT_ID
     environment_id: str = ENVIRONMENT_ID
-    merge_delay: float = 1.0  # seconds until an exact repeat collapses
+    merge_delay: float = 0.5  # seconds until an exact repeat collapses
     collapse_duplicates: bool = True
     swap_tier_modes: bool = False
     meters: dict[str, Meter] = field(default_factory=dict)
