@@ -132,6 +132,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--note", help="replace the item's note")
     p.add_argument("--operator", help="who made the change (default: the state's operator)")
 
+    p = sub.add_parser(
+        "set",
+        help="change the target or a probe setting (webhook_url, event_names, …)",
+        description="Change the state's target or a probe setting; `--list` shows them all."
+        " Secrets are refused: they belong in the keyring (golive token set).",
+    )
+    _common(p)
+    p.add_argument("key", metavar="KEY", nargs="?", help="e.g. webhook_url, event_names")
+    p.add_argument("value", metavar="VALUE", nargs="?", help="the new value")
+    p.add_argument("--unset", action="store_true", help="remove the setting")
+    p.add_argument("--json", action="store_true", help="parse VALUE as JSON")
+    p.add_argument("--list", action="store_true", help="show the target and every setting")
+
     p = sub.add_parser("export", help="write the checklist as Markdown or JSON")
     _common(p)
     p.add_argument("--format", choices=("md", "json"), default="md")

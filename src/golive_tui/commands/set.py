@@ -1,0 +1,99 @@
+"""`golive set KEY [VALUE]`: change the target or a probe setting in the state file.
+
+Target fields (provider, environment, base_url, customer_id, operator, region) and
+probe settings (webhook_url, event_names, sample_events, backdate_days, rate_card_id,
+plan_id, currency, billing_frequency, …) live in the state's `[target]`; never a
+secret: names that look like one are refused, as the state itself refuses them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any
+
+from pydantic import ValidationError
+
+from golive_tui.commands._session import open_for_write
+from golive_tui.core.errors import GoliveError
+from golive_tui.core.state import Target
+
+TARGET_FIELDS = ("provider", "environment", "base_url", "customer_id", "operator", "region")
+# Settings the probes read, with what a value looks like (shown by --list).
+KNOWN_SETTINGS = {
+    "webhook_url": "https URL of your webhook endpoint (both providers)",
+    "event_names": "comma-separated event_name values your app sends (Flexprice)",
+    "sample_events": 'JSON {event_name: {property: "value"}} as your app sends (Flexprice)',
+    "plan_id": "the plan the test customer should be on (Flexprice)",
+    "backdate_days": "days back for the backdated-event test, 1–34 (Metronome, default 14)",
+    "rate_card_id": "the rate card the contract should use (Metronome)",
+    "billing_frequency": "expected contract billing frequency, e.g. MONTHLY (Metronome)",
+    "currency": "expected rate card currency, e.g. USD (Metronome)",
+    "sample_event": 'JSON {"event_type": …, "properties": {…}} to send instead (Metronome)',
+}
+_LIST_SETTINGS = {"event_names"}
+
+
+def _value(key: str, raw: str, as_json: bool) -> Any:
+    if as_json or key in ("sample_events", "sample_event"):
+        try:
+            return json.loads(raw)
+        except ValueError as exc:
+            raise GoliveError(f"VALUE for {key}: not valid JSON ({exc.msg}); quote it") from None
+    if key in _LIST_SETTINGS:
+        return [part.strip() for part in raw.split(",") if part.strip()]
+    if raw.lstrip("-").isdigit():
+        return int(raw)
+    if raw in ("true", "false"):
+        return raw == "true"
+    return raw
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.list:
+        _, sf = open_for_write(args, create=False)
+        with sf:
+            target = sf.state.target
+        for name in TARGET_FIELDS:
+            print(f"{name:<18} {getattr(target, name) or '(not set)'}")
+        for name, value in sorted(target.settings.items()):
+            print(f"{name:<18} {json.dumps(value)}")
+        unset = [k for k in KNOWN_SETTINGS if k not in target.settings]
+        if unset:
+            print()
+            for name in unset:
+                print(f"{name:<18} (not set) — {KNOWN_SETTINGS[name]}")
+        return 0
+    if not args.key:
+        raise GoliveError(
+            "KEY missing; e.g. golive set webhook_url https://…, or golive set --list"
+        )
+    if args.value is None and not args.unset:
+        raise GoliveError(f"VALUE missing for {args.key}; or pass --unset to remove it")
+    _, sf = open_for_write(args, create=False)
+    with sf:
+        data = sf.state.target.model_dump()
+        if args.key in TARGET_FIELDS:
+            data[args.key] = "" if args.unset else args.value
+        elif args.key == "settings":
+            raise GoliveError("KEY settings: name one setting, e.g. golive set webhook_url …")
+        elif args.unset:
+            data["settings"].pop(args.key, None)
+        else:
+            data["settings"][args.key] = _value(args.key, args.value, args.json)
+        try:
+            sf.state.target = Target.model_validate(data)
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            msg = err["msg"].removeprefix("Value error, ")
+            raise GoliveError(f"{args.key}: {msg}") from None
+        sf.save()
+    shown = (
+        "(removed)"
+        if args.unset
+        else json.dumps(
+            sf.state.target.settings.get(args.key, getattr(sf.state.target, args.key, None))
+        )
+    )
+    print(f"{args.key} = {shown}")
+    return 0
