@@ -24,13 +24,12 @@ import time
 from datetime import timedelta
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 from golive_tui.core.probes.common import (
     dec,
     fmt,
     insecure_url,
-    is_loopback,
     iso,
     utc_now,
 )
@@ -44,6 +43,7 @@ from golive_tui.core.probes.engine import (
     warned,
 )
 from golive_tui.core.probes.http import ApiError
+from golive_tui.core.probes.webhooks import Scheme, check_endpoint, endpoint_problem
 
 HOSTS = {"us": "https://us.api.flexprice.io", "india": "https://api.cloud.flexprice.io"}
 USAGE = "customer-usage"  # serial group: probes that add usage to the test customer
@@ -790,6 +790,15 @@ async def invoice_preview(ctx: ProbeContext) -> Verdict:
     )
 
 
+FLEXPRICE_WEBHOOKS = Scheme(
+    noun="delivery",
+    signature_header="svix-signature",
+    signed_content="svix-id.svix-timestamp.raw body, keyed with the base64 part of whsec_",
+    timestamp_header="svix-timestamp",
+    secret_hint="the endpoint's whsec_… secret from the Flexprice (Svix) webhook portal",
+)
+
+
 def svix_signature(secret: str, msg_id: str, timestamp: str, body: bytes) -> str:
     """Svix's scheme: base64 HMAC-SHA256 over `id.timestamp.body` with the whsec_ key."""
     key = base64.b64decode(secret.removeprefix("whsec_"))
@@ -805,22 +814,10 @@ def svix_signature(secret: str, msg_id: str, timestamp: str, body: bytes) -> str
     deadline=20,
 )
 async def webhook_signature(ctx: ProbeContext) -> Verdict:
-    url = str(ctx.settings.get("webhook_url") or "")
-    if not url:
-        return warned(
-            "no webhook endpoint configured; set webhook_url so golive can send it a forged and"
-            " a genuine test delivery"
-        )
-    parts = urlsplit(url)
-    if parts.scheme != "https" and not (
-        parts.scheme == "http" and is_loopback(parts.hostname or "")
-    ):
-        return failed(f"webhook URL {url!r} is not https")
-    if ctx.webhook_secret is None:
-        return warned(
-            "no webhook secret stored; run golive token set --webhook-secret with the endpoint's"
-            " whsec_… secret from the Flexprice (Svix) portal"
-        )
+    problem = endpoint_problem(ctx, FLEXPRICE_WEBHOOKS)
+    if problem:
+        return problem
+    assert ctx.webhook_secret is not None
     secret = ctx.webhook_secret.reveal()
     try:
         base64.b64decode(secret.removeprefix("whsec_"), validate=True)
@@ -829,49 +826,23 @@ async def webhook_signature(ctx: ProbeContext) -> Verdict:
     body = json.dumps(
         {"event_type": "golive.signature_test", "golive_run": ctx.run_id}, separators=(",", ":")
     ).encode()
-    now_ts = str(int(time.time()))
-    old_ts = str(int(time.time()) - 600)
+    serial = iter(range(3))
+
+    def signed(key: str, at: int) -> dict[str, str]:
+        msg_id = f"msg_golive_{ctx.run_id}_{next(serial)}"
+        return {
+            "svix-id": msg_id,
+            "svix-timestamp": str(at),
+            "svix-signature": svix_signature(key, msg_id, str(at), body),
+        }
+
+    now = int(time.time())
     forged_key = "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode()
-    cases = [
-        ("forged signature", now_ts, forged_key),
-        ("stale timestamp (10 min)", old_ts, secret),
-        ("genuine", now_ts, secret),
-    ]
-    outcomes: list[tuple[str, bool, int]] = []
-    for label, ts, key in cases:
-        msg_id = f"msg_golive_{ctx.run_id}_{len(outcomes)}"
-        ctx.doing(f"sending a {label} test delivery to the webhook endpoint")
-        resp = await ctx.http.post(
-            url,
-            content=body,
-            headers={
-                "Content-Type": "application/json",
-                "svix-id": msg_id,
-                "svix-timestamp": ts,
-                "svix-signature": svix_signature(key, msg_id, ts, body),
-            },
-            timeout=min(10.0, max(0.1, ctx.remaining())),
-        )
-        outcomes.append((label, 200 <= resp.status_code < 300, resp.status_code))
-        ctx.note(f"webhook {label} → {resp.status_code}", ctx.redactor(resp.text[:300]))
-    details = [f"{label}: HTTP {code}" for label, _, code in outcomes]
-    if outcomes[0][1]:
-        return failed(
-            f"the endpoint accepted a delivery with a forged svix-signature (HTTP"
-            f" {outcomes[0][2]}); verify it before trusting any payload",
-            *details,
-        )
-    if not outcomes[2][1]:
-        return failed(
-            f"the endpoint rejected a correctly signed delivery (HTTP {outcomes[2][2]}); Svix"
-            " will retry it for days — check the secret and the signed content"
-            " (svix-id.svix-timestamp.raw body)",
-            *details,
-        )
-    if outcomes[1][1]:
-        return warned(
-            "forged signatures are rejected, but a 10-minute-old signed delivery was accepted;"
-            " reject svix-timestamp more than 5 minutes off to stop replays",
-            *details,
-        )
-    return passed("forged and stale deliveries rejected, genuine one accepted with 2xx", *details)
+    return await check_endpoint(
+        ctx,
+        FLEXPRICE_WEBHOOKS,
+        body,
+        forged=signed(forged_key, now),
+        stale=signed(secret, now - 600),
+        genuine=signed(secret, now),
+    )

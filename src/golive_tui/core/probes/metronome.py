@@ -20,13 +20,11 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from email.utils import format_datetime
 from typing import Any
-from urllib.parse import urlsplit
 
 from golive_tui.core.probes.common import (
     dec,
     fmt,
     insecure_url,
-    is_loopback,
     iso,
     parse_time,
     utc_now,
@@ -41,6 +39,7 @@ from golive_tui.core.probes.engine import (
     warned,
 )
 from golive_tui.core.probes.http import ApiError
+from golive_tui.core.probes.webhooks import Scheme, check_endpoint, endpoint_problem
 
 PRODUCTION_URL = "https://api.metronome.com"
 USAGE = "customer-usage"  # serial group: probes that add usage to the test customer
@@ -1001,6 +1000,15 @@ async def grouped_usage(ctx: ProbeContext) -> Verdict:
     return passed(f"usage of {len(keyed[:4])} grouped metrics adds up per group key", *details)
 
 
+METRONOME_WEBHOOKS = Scheme(
+    noun="notification",
+    signature_header="Metronome-Webhook-Signature",
+    signed_content="X-Metronome-Date + newline + the raw body",
+    timestamp_header="X-Metronome-Date",
+    secret_hint="the endpoint's secret from Metronome (Developer → Notifications → Webhooks)",
+)
+
+
 def sign(secret: str, date: str, body: bytes) -> str:
     """Metronome's webhook signature: hex HMAC-SHA256 over `date + "\\n" + body`."""
     return hmac.new(secret.encode(), date.encode() + b"\n" + body, hashlib.sha256).hexdigest()
@@ -1014,21 +1022,10 @@ def sign(secret: str, date: str, body: bytes) -> str:
     deadline=20,
 )
 async def webhook_signature(ctx: ProbeContext) -> Verdict:
-    url = str(ctx.settings.get("webhook_url") or "")
-    if not url:
-        return warned(
-            "no webhook endpoint configured; set webhook_url so golive can send it a forged and"
-            " a genuine test notification"
-        )
-    parts = urlsplit(url)
-    loopback_http = parts.scheme == "http" and is_loopback(parts.hostname or "")
-    if parts.scheme != "https" and not loopback_http:
-        return failed(f"webhook URL {url!r} is not https; Metronome delivers only to https")
-    if ctx.webhook_secret is None:
-        return warned(
-            "no webhook secret stored; run golive token set --webhook-secret so the genuine"
-            " test notification can be signed"
-        )
+    problem = endpoint_problem(ctx, METRONOME_WEBHOOKS)
+    if problem:
+        return problem
+    assert ctx.webhook_secret is not None
     secret = ctx.webhook_secret.reveal()
     body = json.dumps(
         {
@@ -1038,50 +1035,22 @@ async def webhook_signature(ctx: ProbeContext) -> Verdict:
         },
         indent=2,
     ).encode()
-    now_date = format_datetime(datetime.now(UTC), usegmt=True)
-    old_date = format_datetime(datetime.now(UTC) - timedelta(minutes=10), usegmt=True)
-    cases = [
-        ("forged signature", now_date, sign("golive-forged-key", now_date, body), False),
-        ("stale date (10 min)", old_date, sign(secret, old_date, body), False),
-        ("genuine", now_date, sign(secret, now_date, body), True),
-    ]
-    outcomes = []
-    for label, date, signature, should_accept in cases:
-        ctx.doing(f"sending a {label} test notification to the webhook endpoint")
-        resp = await ctx.http.post(
-            url,
-            content=body,
-            headers={
-                "Content-Type": "application/json",
-                "User-Agent": "Metronome",
-                "X-Metronome-Date": date,
-                "Date": date,
-                "Metronome-Webhook-Signature": signature,
-            },
-            timeout=min(10.0, max(0.1, ctx.remaining())),
-        )
-        accepted = 200 <= resp.status_code < 300
-        outcomes.append((label, should_accept, accepted, resp.status_code))
-        ctx.note(f"webhook {label} → {resp.status_code}", ctx.redactor(resp.text[:300]))
-    details = [f"{label}: HTTP {code}" for label, _, _, code in outcomes]
-    forged = outcomes[0]
-    if forged[2]:
-        return failed(
-            f"the endpoint accepted a notification with a forged signature (HTTP {forged[3]});"
-            " verify Metronome-Webhook-Signature before trusting any payload",
-            *details,
-        )
-    genuine = outcomes[2]
-    if not genuine[2]:
-        return failed(
-            f"the endpoint rejected a correctly signed notification (HTTP {genuine[3]}); check"
-            " the secret and that the signature covers X-Metronome-Date + newline + raw body",
-            *details,
-        )
-    if outcomes[1][2]:
-        return warned(
-            "forged signatures are rejected, but a 10-minute-old signed notification was"
-            " accepted; reject X-Metronome-Date older than 5 minutes to stop replays",
-            *details,
-        )
-    return passed("forged and stale notifications rejected, genuine one accepted", *details)
+
+    def signed(key: str, when: datetime) -> dict[str, str]:
+        date = format_datetime(when, usegmt=True)
+        return {
+            "User-Agent": "Metronome",
+            "X-Metronome-Date": date,
+            "Date": date,
+            "Metronome-Webhook-Signature": sign(key, date, body),
+        }
+
+    now = datetime.now(UTC)
+    return await check_endpoint(
+        ctx,
+        METRONOME_WEBHOOKS,
+        body,
+        forged=signed("golive-forged-key", now),
+        stale=signed(secret, now - timedelta(minutes=10)),
+        genuine=signed(secret, now),
+    )
