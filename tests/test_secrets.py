@@ -18,37 +18,16 @@ import keyring.backends.fail
 import pytest
 import tomli_w
 from keyring.backend import KeyringBackend
-from keyring.errors import InitError, KeyringLocked, PasswordDeleteError
+from keyring.errors import InitError, KeyringLocked
 from pydantic import BaseModel, ConfigDict
 
 from golive_tui.core import secrets
 from golive_tui.core.errors import GoliveError, SecretStoreError
 from golive_tui.core.redact import Secret
 from golive_tui.core.secrets import SecretKey
+from memory_keyring import MemoryKeyring
 
 TOKEN = "mtr_live_0123456789abcdefXYZ"
-
-
-class MemoryKeyring(KeyringBackend):
-    """A dict; priority below `fail` so keyring never auto-selects it."""
-
-    priority = -10  # type: ignore[assignment]
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.entries: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.entries.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.entries[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        try:
-            del self.entries[(service, username)]
-        except KeyError:
-            raise PasswordDeleteError("No such password!") from None
 
 
 class LockedKeyring(MemoryKeyring):

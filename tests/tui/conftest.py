@@ -16,40 +16,17 @@ from typing import Any
 
 import keyring
 import pytest
-from keyring.backend import KeyringBackend
-from keyring.errors import PasswordDeleteError
 
 from golive_tui.core import checklist as checklists
 from golive_tui.core.redact import Secret
 from golive_tui.core.state import StateFile, Target
+from memory_keyring import MemoryKeyring
 
 FIXED_NOW = datetime(2025, 1, 1, 12, 0, tzinfo=UTC)
 
 
 def fixed_clock() -> datetime:
     return FIXED_NOW
-
-
-class MemoryKeyring(KeyringBackend):
-    """A dict; priority below `fail` so keyring never auto-selects it."""
-
-    priority = -10  # type: ignore[assignment]
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.entries: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.entries.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.entries[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        try:
-            del self.entries[(service, username)]
-        except KeyError:
-            raise PasswordDeleteError("No such password!") from None
 
 
 @pytest.fixture(autouse=True)
