@@ -342,3 +342,55 @@ async def test_endless_429s_end_as_an_error_naming_the_rate_limit(scripted) -> N
     assert result.status == "error"
     assert "rate-limiting" in result.summary
     assert app.hits["/v1/thing"] == 8  # MAX_RATE_LIMITED
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "expected"),
+    [
+        # Flexprice's current envelope
+        (
+            400,
+            {
+                "code": "validation_error",
+                "message": "Invalid request payload",
+                "http_status_code": 400,
+            },
+            "validation_error: Invalid request payload",
+        ),
+        # the legacy envelope, still in Flexprice's docs
+        (
+            400,
+            {"success": False, "error": {"message": "bad limit", "internal_error": "x"}},
+            "bad limit",
+        ),
+        # the auth middleware's shape
+        (
+            403,
+            {"error": "Access denied", "message": "Invalid or inaccessible environment"},
+            "Access denied: Invalid or inaccessible environment",
+        ),
+        (401, {"error": "Unauthorized"}, "Unauthorized"),
+        # Metronome's shape
+        (400, {"message": "transaction_id too long"}, "transaction_id too long"),
+    ],
+)
+async def test_every_vendor_error_shape_is_read_into_the_summary(
+    scripted, status: int, body: dict[str, Any], expected: str
+) -> None:
+    from golive_tui.core.probes.http import FLEXPRICE
+
+    app, url = scripted
+    app.on("/v1/thing", status, body)
+
+    async def fn(ctx: ProbeContext):
+        await _get(ctx)
+        return passed("unreachable")
+
+    runner = Runner(
+        target=Target(provider="flexprice", base_url=url),
+        token=Secret(TOKEN),
+        dialect=FLEXPRICE,
+    )
+    [result] = await runner.run([_spec(fn)])
+    assert result.status == "fail"
+    assert expected in result.summary
