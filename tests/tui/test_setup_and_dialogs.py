@@ -31,7 +31,15 @@ from golive_tui.core.secrets import SecretKey
 from golive_tui.tui.dialogs.confirm_write import ConfirmWriteScreen
 from golive_tui.tui.dialogs.note import NoteScreen
 from golive_tui.tui.dialogs.token import TokenResult, TokenScreen
-from golive_tui.tui.screens.setup import CUSTOM, OWN_FILE, SetupResult, SetupScreen, check_base_url
+from golive_tui.tui.screens.setup import (
+    CUSTOM,
+    OWN_FILE,
+    SetupResult,
+    SetupScreen,
+    check_base_url,
+    check_webhook_url,
+    parse_event_names,
+)
 
 SIZE = (80, 24)
 TOKEN = "tok-7f3a9"  # short: Pilot types about 15 keys a second
@@ -116,6 +124,11 @@ def text_of(screen: Screen[Any], selector: str) -> str:
 
 async def type_text(pilot: Pilot[None], text: str) -> None:
     await pilot.press(*text)
+
+
+def form_shows(screen: Screen[Any], widget: Any) -> bool:
+    """Is the widget wholly inside the scrolling form's visible region?"""
+    return screen.query_one("#setup-form").region.contains_region(widget.region)
 
 
 # --- setup: happy paths ---------------------------------------------------------------
@@ -253,6 +266,8 @@ async def test_setup_without_keyring_forces_run_only(no_keyring: list[Any]) -> N
         screen.query_one("#token", Input).focus()
         await type_text(pilot, TOKEN)
         await pilot.press("tab")  # the disabled checkbox is skipped
+        assert app.focused is screen.query_one("#webhook-url")
+        await pilot.press("tab")
         assert app.focused is screen.query_one("#webhook")
         await type_text(pilot, "whs-42")
         await pilot.press("enter")
@@ -408,6 +423,155 @@ async def test_setup_production_is_unmistakable_in_light_theme_without_colour(
         assert "writes to a live account will ask for" in text
 
 
+# --- setup: probe settings (webhook endpoint, Flexprice event names) -----------------------
+
+
+async def test_setup_webhook_url_round_trip(memory_keyring: MemoryKeyring) -> None:
+    screen = SetupScreen()
+    app = Host(screen)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen.query_one("#token", Input).focus()
+        await type_text(pilot, TOKEN)
+        await pilot.press("tab", "tab")  # past "run only" to the webhook endpoint
+        field = screen.query_one("#webhook-url", Input)
+        assert app.focused is field
+        assert form_shows(screen, field)
+        await type_text(pilot, " https://a.io/wh ")
+        await pilot.press("enter")  # on to the webhook secret: Enter there starts
+        assert app.focused is screen.query_one("#webhook")
+        await pilot.press("enter")
+        await settle(pilot)
+        [result] = app.results
+        assert result.target.settings == {"webhook_url": "https://a.io/wh"}
+
+
+async def test_setup_bad_webhook_url_is_refused_inline(memory_keyring: MemoryKeyring) -> None:
+    screen = SetupScreen()
+    app = Host(screen)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen.query_one("#token", Input).value = TOKEN
+        field = screen.query_one("#webhook-url", Input)
+        for bad, words in [
+            ("http://hooks.example.com/wh", "localhost sandbox"),
+            ("hooks.example.com/wh", "not an http(s) URL"),
+            ("https://user:pw@hooks.example.com/wh", "credentials"),
+        ]:
+            field.value = bad
+            await pilot.press("ctrl+s")
+            await settle(pilot)
+            assert app.results == []
+            error = text_of(screen, "#webhook-url-error")
+            assert words in error
+            assert error in screen_text(app)  # shown, on one line at 80 columns
+            assert app.focused is field
+        assert memory_keyring.entries == {}  # nothing saved while the form is refused
+
+        # Typing clears the message; a loopback sandbox may use plain http.
+        field.value = "http://localhost:8080/wh"
+        await pilot.pause()
+        assert not screen.query_one("#webhook-url-error").display
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        [result] = app.results
+        assert result.target.settings == {"webhook_url": "http://localhost:8080/wh"}
+
+
+async def test_setup_production_refuses_a_plain_http_webhook(
+    memory_keyring: MemoryKeyring,
+) -> None:
+    screen = SetupScreen()
+    app = Host(screen)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.click("#env-production")
+        screen.query_one("#token", Input).value = TOKEN
+        screen.query_one("#webhook-url", Input).value = "http://127.0.0.1:8080/wh"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.results == []
+        assert "production requires https" in text_of(screen, "#webhook-url-error")
+
+
+async def test_setup_flexprice_event_names_are_parsed(memory_keyring: MemoryKeyring) -> None:
+    screen = SetupScreen(checklist_spec="flexprice")
+    app = Host(screen)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        field = screen.query_one("#event-names", Input)
+        assert field.display
+        screen.query_one("#operator", Input).focus()
+        await pilot.press("tab")
+        assert app.focused is field  # keyboard reachable, right after the operator
+        assert form_shows(screen, field)
+        await type_text(pilot, " api_call ,Tokens_Used,, api_call , ")
+        text = screen_text(app)
+        assert "exact and case-sensitive; compared with your meters" in text
+        screen.query_one("#token", Input).value = "sk_42"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        [result] = app.results
+        assert result.target.settings == {"event_names": ["api_call", "Tokens_Used"]}
+
+
+async def test_setup_empty_probe_settings_are_not_set(memory_keyring: MemoryKeyring) -> None:
+    screen = SetupScreen(checklist_spec="flexprice")
+    app = Host(screen)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen.query_one("#event-names", Input).value = " , ,"
+        screen.query_one("#webhook-url", Input).value = "   "
+        screen.query_one("#token", Input).value = "sk_42"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        [result] = app.results
+        assert result.target.settings == {}
+
+
+async def test_setup_event_names_are_only_for_flexprice(memory_keyring: MemoryKeyring) -> None:
+    screen = SetupScreen()
+    app = Host(screen)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert screen.query_one("#checklist", Select).value == "metronome"
+        assert not screen.query_one("#event-names-row").display
+        assert "Event names" not in screen_text(app)
+        screen.query_one("#operator", Input).focus()
+        await pilot.press("tab")
+        assert app.focused is screen.query_one("#token")  # skipped while hidden
+        # Flexprice shows it; back to Metronome hides it again.
+        screen.query_one("#checklist", Select).value = "flexprice"
+        await pilot.pause()
+        assert screen.query_one("#event-names-row").display
+        screen.query_one("#event-names", Input).value = "api_call"
+        screen.query_one("#checklist", Select).value = "metronome"
+        await pilot.pause()
+        assert not screen.query_one("#event-names-row").display
+        screen.query_one("#token", Input).value = TOKEN
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        [result] = app.results
+        assert result.target.provider == "metronome"
+        assert "event_names" not in result.target.settings
+
+
+def test_check_webhook_url_and_parse_event_names() -> None:
+    assert check_webhook_url("", "production") == ""
+    assert check_webhook_url(" https://a.io/wh ", "production") == "https://a.io/wh"
+    assert check_webhook_url("http://[::1]:9/wh", "sandbox") == "http://[::1]:9/wh"
+    for url, env, words in [
+        ("ftp://a.io", "sandbox", "not an http(s) URL"),
+        ("http://a.io/wh", "sandbox", "localhost sandbox"),
+        ("http://localhost/wh", "production", "production requires https"),
+        ("https://u:p@a.io/wh", "sandbox", "credentials"),
+    ]:
+        with pytest.raises(ValueError, match=re.escape(words)):
+            check_webhook_url(url, env)
+    assert parse_event_names("") == []
+    assert parse_event_names(" API_Call , b,,b , ") == ["API_Call", "b"]
+
+
 def test_check_base_url_rules() -> None:
     assert check_base_url(" HTTPS://API.Metronome.com/ ", "production") == METRONOME
     assert check_base_url("http://localhost:9000", "sandbox") == "http://localhost:9000"
@@ -431,6 +595,11 @@ async def test_setup_defaults_prefill_the_form(memory_keyring: MemoryKeyring) ->
         base_url="https://flex.internal.example",
         customer_id="c-1",
         operator="bob",
+        settings={
+            "webhook_url": "https://app.example/hooks",
+            "event_names": ["api_call", "Tokens"],
+            "plan_id": "plan-9",
+        },
     )
     screen = SetupScreen(defaults, checklist_spec="flexprice")
     app = Host(screen)
@@ -441,6 +610,14 @@ async def test_setup_defaults_prefill_the_form(memory_keyring: MemoryKeyring) ->
         assert screen.query_one("#base-url-custom", Input).value == defaults.base_url
         assert screen.query_one("#customer", Input).value == "c-1"
         assert screen.query_one("#operator", Input).value == "bob"
+        assert screen.query_one("#webhook-url", Input).value == "https://app.example/hooks"
+        assert screen.query_one("#event-names", Input).value == "api_call, Tokens"
+        screen.query_one("#token", Input).value = "sk_42"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        [result] = app.results
+        # Unchanged fields round-trip; settings the form does not show are kept.
+        assert result.target.settings == defaults.settings
 
 
 # --- setup: 80×24 -------------------------------------------------------------------------
@@ -480,6 +657,7 @@ async def test_setup_every_field_reachable_by_tab_and_fits_80_columns(
             "operator",
             "token",
             "run-only",
+            "webhook-url",
             "webhook",
             "start",
             "quit",

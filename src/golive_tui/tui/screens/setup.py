@@ -1,5 +1,10 @@
 """The setup screen: which checklist, which account, and the token that reaches it.
 
+It also asks for the probe parameters a real account cannot tell golive: the app's
+webhook endpoint (both providers) and, for Flexprice, the event names the app
+sends. They go into `Target.settings` ("webhook_url", "event_names"); other
+settings given in the defaults are kept.
+
 A single scrolling form that fits 80×24. Every field is reachable with Tab, Enter
 moves to the next field (and starts from the last one), ctrl+s starts from
 anywhere, esc quits.
@@ -19,7 +24,7 @@ import getpass
 import ipaddress
 from dataclasses import dataclass
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
 from textual import on, work
@@ -125,6 +130,34 @@ def check_base_url(url: str, environment: str, provider: str = "") -> str:
         return secrets.normalise_base_url(url)
     except SecretStoreError as exc:
         raise ValueError(exc.message) from None
+
+
+def check_webhook_url(url: str, environment: str) -> str:
+    """The webhook endpoint URL ("" when not given), or ValueError with a one-line reason.
+
+    The reasons are short enough to stay on one line beside the field at 80 columns.
+    """
+    url = url.strip()
+    if not url:
+        return ""
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    if scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError("not an http(s) URL, e.g. https://app.example/webhooks")
+    if parts.username is not None or parts.password is not None:
+        raise ValueError("no credentials in the URL: it is saved in plain text")
+    if scheme == "http":
+        if environment == "production":
+            raise ValueError("production requires https for the webhook")
+        if not _is_loopback(parts.hostname):
+            raise ValueError("use https (plain http only for a localhost sandbox)")
+    return url
+
+
+def parse_event_names(text: str) -> list[str]:
+    """Comma-separated names: case kept, spaces around commas and empty entries dropped."""
+    names = (name.strip() for name in text.split(","))
+    return list(dict.fromkeys(name for name in names if name))
 
 
 def _default_operator() -> str:
@@ -300,6 +333,10 @@ class SetupScreen(Screen[SetupResult | None]):
         # Load the first choice now, so the base-URL presets match its provider.
         self._load_choice(self._first_choice, self._first_path, update=False)
         url_value, custom_url = self._initial_base_url(self._provider)
+        webhook_url = d.settings.get("webhook_url")
+        event_names = d.settings.get("event_names")
+        if isinstance(event_names, str):
+            event_names = [event_names]
 
         yield Static(id="setup-banner")
         with VerticalScroll(id="setup-form", can_focus=False):
@@ -361,6 +398,22 @@ class SetupScreen(Screen[SetupResult | None]):
                         placeholder="who runs this go-live",
                         id="operator",
                     )
+            with Horizontal(
+                id="event-names-row",
+                classes="row" if self._provider == "flexprice" else "row -hidden",
+            ):
+                yield Label("Event names\nyour app sends", classes="field-label")
+                with Vertical(classes="field"):
+                    yield Input(
+                        ", ".join(str(n) for n in event_names)
+                        if isinstance(event_names, list)
+                        else "",
+                        placeholder="comma-separated, e.g. api_call, tokens_used",
+                        id="event-names",
+                    )
+                    yield Static(
+                        "exact and case-sensitive; compared with your meters", classes="hint"
+                    )
             with Horizontal(classes="row"):
                 yield Label("API token", classes="field-label")
                 with Vertical(classes="field"):
@@ -369,6 +422,15 @@ class SetupScreen(Screen[SetupResult | None]):
                     yield Static("Keyring: checking keyring…", id="keyring-status", classes="hint")
                     yield Checkbox("Use for this run only (not saved)", id="run-only")
                     yield Static("", id="keyring-error", classes="error -hidden")
+            with Horizontal(classes="row"):
+                yield Label("Webhook URL", classes="field-label")
+                with Vertical(classes="field"):
+                    yield Input(
+                        webhook_url if isinstance(webhook_url, str) else "",
+                        placeholder="optional: your webhook endpoint, https://…",
+                        id="webhook-url",
+                    )
+                    yield Static("", id="webhook-url-error", classes="error -hidden")
             with Horizontal(classes="row"):
                 yield Label("Webhook secret", classes="field-label")
                 with Vertical(classes="field"):
@@ -414,6 +476,9 @@ class SetupScreen(Screen[SetupResult | None]):
             self._provider = loaded.provider
             if update:
                 self._set_provider_presets()
+                self.query_one("#event-names-row").set_class(
+                    self._provider != "flexprice", "-hidden"
+                )
         return True
 
     def _show_checklist_info(self) -> None:
@@ -501,6 +566,40 @@ class SetupScreen(Screen[SetupResult | None]):
     @on(Input.Blurred, "#base-url-custom")
     def _custom_url_blurred(self) -> None:
         self._check_stored()
+
+    # --- probe settings -----------------------------------------------------------------
+
+    def _checked_webhook_url(self) -> str | None:
+        """The URL ("" when not given), or None after showing why it is refused."""
+        try:
+            url = check_webhook_url(self.query_one("#webhook-url", Input).value, self.environment)
+        except ValueError as exc:
+            self._show_error("webhook-url-error", str(exc))
+            return None
+        self._show_error("webhook-url-error", "")
+        return url
+
+    @on(Input.Blurred, "#webhook-url")
+    def _webhook_url_blurred(self) -> None:
+        self._checked_webhook_url()
+
+    @on(Input.Changed, "#webhook-url")
+    def _webhook_url_changed(self) -> None:
+        self._show_error("webhook-url-error", "")
+
+    def _settings(self, provider: str, webhook_url: str) -> dict[str, Any]:
+        """The defaults' settings (same provider only), with the form's fields on top."""
+        d = self.defaults
+        settings = dict(d.settings) if d.provider in ("", provider) else {}
+        settings.pop("webhook_url", None)
+        if webhook_url:
+            settings["webhook_url"] = webhook_url
+        if provider == "flexprice":
+            settings.pop("event_names", None)
+            names = parse_event_names(self.query_one("#event-names", Input).value)
+            if names:
+                settings["event_names"] = names
+        return settings
 
     # --- the keyring --------------------------------------------------------------------
 
@@ -625,10 +724,13 @@ class SetupScreen(Screen[SetupResult | None]):
         if run_only and not token:
             self._show_error("token-error", "paste the API token: it is used for this run only")
             first_bad = first_bad or "token"
+        webhook_url = self._checked_webhook_url()
+        if webhook_url is None:
+            first_bad = first_bad or "webhook-url"
         if first_bad is not None:
             self.query_one(f"#{first_bad}").focus()
             return
-        assert self._checklist is not None
+        assert self._checklist is not None and webhook_url is not None
         region = next(
             (p.region for p in PRESETS.get(self._provider, ()) if p.url == url),
             self.defaults.region if url == self.defaults.base_url.rstrip("/") else "",
@@ -640,7 +742,7 @@ class SetupScreen(Screen[SetupResult | None]):
             customer_id=self.query_one("#customer", Input).value.strip(),
             operator=self.query_one("#operator", Input).value.strip(),
             region=region,
-            settings={},
+            settings=self._settings(self._checklist.provider, webhook_url),
         )
         self._busy = True
         self.query_one("#start", Button).disabled = True
