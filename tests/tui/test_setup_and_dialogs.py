@@ -17,8 +17,6 @@ from typing import Any
 import keyring
 import keyring.backends.fail
 import pytest
-from keyring.backend import KeyringBackend
-from keyring.errors import PasswordDeleteError
 from rich.console import Console
 from textual.app import App
 from textual.pilot import Pilot
@@ -40,43 +38,13 @@ from golive_tui.tui.screens.setup import (
     check_webhook_url,
     parse_event_names,
 )
+from memory_keyring import MemoryKeyring
 
 SIZE = (80, 24)
 TOKEN = "tok-7f3a9"  # short: Pilot types about 15 keys a second
 METRONOME = "https://api.metronome.com"
 FLEXPRICE_US = "https://us.api.flexprice.io"
 FLEXPRICE_INDIA = "https://api.cloud.flexprice.io"
-
-
-class MemoryKeyring(KeyringBackend):
-    """A dict; priority below `fail` so keyring never auto-selects it."""
-
-    priority = -10  # type: ignore[assignment]
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.entries: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.entries.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.entries[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        try:
-            del self.entries[(service, username)]
-        except KeyError:
-            raise PasswordDeleteError("No such password!") from None
-
-
-@pytest.fixture
-def memory_keyring() -> Iterator[MemoryKeyring]:
-    previous = keyring.get_keyring()
-    kr = MemoryKeyring()
-    keyring.set_keyring(kr)
-    yield kr
-    keyring.set_keyring(previous)
 
 
 @pytest.fixture
