@@ -15,13 +15,11 @@ webhook endpoint and verifies Svix signatures, as Flexprice Cloud sends them.
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import binascii
 import hashlib
 import hmac
 import secrets
-import threading
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
@@ -29,7 +27,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from golive_tui.core.sandbox.asgi import App, HttpError, Request, Response
+from golive_tui.core.sandbox.asgi import HttpError, Request, Response
+from golive_tui.core.sandbox.emulator import Emulator
 from golive_tui.core.sandbox.flexprice_demo import WEBHOOK_PATH, FlexpriceDemo
 from golive_tui.core.sandbox.flexprice_demo import seed as seed_demo
 from golive_tui.core.sandbox.flexprice_state import (
@@ -136,7 +135,7 @@ class ReceivedWebhook:
     reason: str | None
 
 
-class FlexpriceSandbox(App):
+class FlexpriceSandbox(Emulator):
     """`FlexpriceSandbox(token)`: an ASGI app emulating Flexprice's API under `/v1`."""
 
     def __init__(
@@ -151,29 +150,18 @@ class FlexpriceSandbox(App):
         seed: bool = True,
         clock: Callable[[], datetime] | None = None,
     ) -> None:
-        super().__init__()
-        if not token:
-            raise ValueError("the sandbox needs a token")
-        self.faults = frozenset(faults)
-        unknown = sorted(self.faults - set(FAULTS))
-        if unknown:
-            raise ValueError(f"unknown fault(s) {', '.join(unknown)}; known: {', '.join(FAULTS)}")
-        self.token = token
+        super().__init__(token, faults, FAULTS, slow_seconds=slow_seconds, clock=clock)
         self.processing_delay = processing_delay
-        self.slow_seconds = slow_seconds
         if webhook_secret is None:
             webhook_secret = "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode()
         _svix_key(webhook_secret)  # fail early on a malformed secret
         self.webhook_secret = webhook_secret
-        self.clock = clock or (lambda: datetime.now(UTC))
         self.account = Account(
             merge_delay=merge_delay,
             collapse_duplicates="duplicates-counted" not in self.faults,
             swap_tier_modes="wrong-tier-math" in self.faults,
         )
         self.webhooks: list[ReceivedWebhook] = []
-        self._lock = threading.RLock()
-        self._hits: Counter[str] = Counter()
         self._lookups: Counter[str] = Counter()
         self.demo: FlexpriceDemo | None = (
             seed_demo(self.account, self.clock(), self.faults) if seed else None
@@ -212,10 +200,7 @@ class FlexpriceSandbox(App):
         settings["region"] = ""
         return settings
 
-    def now(self) -> datetime:
-        return self.clock()
-
-    # --- the request pipeline ---
+    # --- the request pipeline (see Emulator.serve) ---
 
     def error_body(self, status: int, message: str, extra: Mapping[str, Any]) -> Any:
         if "raw" in extra:  # the auth middleware's own shapes (ref §1)
@@ -232,29 +217,17 @@ class FlexpriceSandbox(App):
     async def handle(self, request: Request) -> Response:
         request_id = request.headers.get("x-request-id") or str(uuid.uuid4())
         try:
-            response = await self._handle(request)
+            response = await self.serve(request)
         except HttpError as exc:
             exc.headers.setdefault("X-Request-ID", request_id)
             raise
         response.headers.setdefault("X-Request-ID", request_id)
         return response
 
-    async def _handle(self, request: Request) -> Response:
-        if request.path.startswith("/_sandbox/"):
-            with self._lock:
-                return await self.router.dispatch(request)
-        self._authenticate(request)
-        with self._lock:
-            self._hits[request.path] += 1
-            hits = self._hits[request.path]
-        if "5xx-burst" in self.faults and hits <= 2:
-            raise HttpError(503, "Service temporarily unavailable", code="service_unavailable")
-        if "slow" in self.faults:
-            await asyncio.sleep(self.slow_seconds)
-        with self._lock:
-            return await self.router.dispatch(request)
+    def unavailable(self) -> HttpError:
+        return HttpError(503, "Service temporarily unavailable", code="service_unavailable")
 
-    def _authenticate(self, request: Request) -> None:
+    def authenticate(self, request: Request) -> None:
         """ref §1: a key is checked first; its environment must resolve."""
         key = request.headers.get("x-api-key", "").strip()
         if key:

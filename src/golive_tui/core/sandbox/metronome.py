@@ -14,15 +14,12 @@ webhook endpoint, verifying signatures the way Metronome documents.
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import hmac
 import math
 import secrets
-import threading
 import time
 from base64 import urlsafe_b64decode, urlsafe_b64encode
-from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -30,7 +27,8 @@ from decimal import Decimal
 from email.utils import parsedate_to_datetime
 from typing import Any
 
-from golive_tui.core.sandbox.asgi import App, HttpError, Request, Response
+from golive_tui.core.sandbox.asgi import HttpError, Request, Response
+from golive_tui.core.sandbox.emulator import Emulator
 from golive_tui.core.sandbox.metronome_demo import WEBHOOK_PATH, MetronomeDemo
 from golive_tui.core.sandbox.metronome_demo import seed as seed_demo
 from golive_tui.core.sandbox.metronome_state import (
@@ -110,7 +108,7 @@ class ReceivedWebhook:
     reason: str | None
 
 
-class MetronomeSandbox(App):
+class MetronomeSandbox(Emulator):
     """`MetronomeSandbox(token)`: an ASGI app emulating Metronome's API."""
 
     def __init__(
@@ -125,24 +123,13 @@ class MetronomeSandbox(App):
         seed: bool = True,
         clock: Callable[[], datetime] | None = None,
     ) -> None:
-        super().__init__()
-        if not token:
-            raise ValueError("the sandbox needs a token")
-        self.faults = frozenset(faults)
-        unknown = sorted(self.faults - set(FAULTS))
-        if unknown:
-            raise ValueError(f"unknown fault(s) {', '.join(unknown)}; known: {', '.join(FAULTS)}")
-        self.token = token
+        super().__init__(token, faults, FAULTS, slow_seconds=slow_seconds, clock=clock)
         self.rate_limit = rate_limit
         self.processing_delay = processing_delay
-        self.slow_seconds = slow_seconds
         self.webhook_secret = webhook_secret or secrets.token_hex(24)
-        self.clock = clock or (lambda: datetime.now(UTC))
         self.account = Account(first_tier_only="wrong-tier-math" in self.faults)
         self.webhooks: list[ReceivedWebhook] = []
-        self._lock = threading.RLock()
         self._buckets: dict[str, tuple[float, float]] = {}
-        self._hits: Counter[str] = Counter()
         self.demo: MetronomeDemo | None = (
             seed_demo(self.account, self.clock(), self.faults) if seed else None
         )
@@ -163,34 +150,21 @@ class MetronomeSandbox(App):
             )
         return settings
 
-    def now(self) -> datetime:
-        return self.clock()
-
-    # --- the request pipeline ---
+    # --- the request pipeline (see Emulator.serve) ---
 
     async def handle(self, request: Request) -> Response:
-        if request.path.startswith("/_sandbox/"):
-            with self._lock:
-                return await self.router.dispatch(request)
-        self._authenticate(request)
+        return await self.serve(request)
+
+    def before_dispatch(self, request: Request, hits: int) -> None:
         self._throttle(request)
-        with self._lock:
-            self._hits[request.path] += 1
-            hits = self._hits[request.path]
         if "permanent-500" in self.faults:
             raise HttpError(500, "Internal server error")
-        if "5xx-burst" in self.faults and hits <= 2:
-            raise HttpError(503, "Service temporarily unavailable")
         if "429-storm" in self.faults and hits <= 3:
             err = HttpError(429, "Too many requests")
             err.headers.update({"X-Metronome-Rate-Limit-Type": "client", "Retry-After": "0"})
             raise err
-        if "slow" in self.faults:
-            await asyncio.sleep(self.slow_seconds)
-        with self._lock:
-            return await self.router.dispatch(request)
 
-    def _authenticate(self, request: Request) -> None:
+    def authenticate(self, request: Request) -> None:
         auth = request.headers.get("authorization", "")
         scheme, _, given = auth.partition(" ")
         if scheme.lower() != "bearer" or not hmac.compare_digest(
