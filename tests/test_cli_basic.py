@@ -198,3 +198,24 @@ def test_help_and_status_do_not_import_heavy_modules(
     assert imported.isdisjoint(HEAVY), imported & set(HEAVY)
     if args == ["--help"]:
         assert "pydantic" not in imported  # --help is argparse only
+
+
+def test_stray_values_on_the_command_line_are_never_echoed(tmp_path: Path) -> None:
+    # A value pasted where no argument is expected may well be a token.
+    canary = "mt_live_CANARY_0123456789abcdef"
+    for argv in (
+        ["token", "set", canary],
+        ["status", canary, "--bogus=1"],
+        ["export", "--format", "md", canary],
+    ):
+        result = subprocess.run(
+            [sys.executable, "-m", "golive_tui", *argv],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            stdin=subprocess.DEVNULL,
+            timeout=60,
+        )
+        assert result.returncode == 2, argv
+        assert canary not in result.stdout + result.stderr
+        assert "not shown" in result.stderr and result.stderr.count("\n") == 1
