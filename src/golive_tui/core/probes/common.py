@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import ipaddress
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import urlsplit
+
+from golive_tui.core.net import is_loopback
 
 
 def utc_now() -> datetime:
@@ -36,15 +37,6 @@ def dec(value: Any) -> Decimal:
 def fmt(d: Decimal) -> str:
     """A Decimal without exponent noise: 1.50E+3 → 1500, 0.0300 → 0.03."""
     return format(d.normalize(), "f")
-
-
-def is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
 
 
 def insecure_url(url: str, fix: str) -> str | None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from golive_tui.core.probes.common import is_loopback
+from golive_tui.core.net import is_loopback
 from golive_tui.core.probes.engine import ProbeContext, Verdict, failed, passed, warned
 
 

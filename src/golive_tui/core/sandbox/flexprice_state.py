@@ -134,6 +134,18 @@ def error_obj(code: str, message: str, status: int) -> dict[str, Any]:
 # --- catalogue ---------------------------------------------------------------------------
 
 
+def _audit(account: Account, created_at: datetime) -> dict[str, str]:
+    """The tenant, environment and audit fields every Flexprice object carries."""
+    return {
+        "tenant_id": account.tenant_id,
+        "environment_id": account.environment_id,
+        "created_at": iso(created_at),
+        "updated_at": iso(created_at),
+        "created_by": CREATED_BY,
+        "updated_by": CREATED_BY,
+    }
+
+
 @dataclass
 class Meter:
     id: str
@@ -190,12 +202,7 @@ class Meter:
             "filters": [{"key": k, "values": list(v)} for k, v in self.filters],
             "reset_usage": self.reset_usage,
             "status": "published",
-            "tenant_id": account.tenant_id,
-            "environment_id": account.environment_id,
-            "created_at": iso(self.created_at),
-            "updated_at": iso(self.created_at),
-            "created_by": CREATED_BY,
-            "updated_by": CREATED_BY,
+            **_audit(account, self.created_at),
         }
 
 
@@ -222,12 +229,7 @@ class Feature:
             "unit_plural": self.unit_plural,
             "metadata": {},
             "status": "published",
-            "tenant_id": account.tenant_id,
-            "environment_id": account.environment_id,
-            "created_at": iso(self.created_at),
-            "updated_at": iso(self.created_at),
-            "created_by": CREATED_BY,
-            "updated_by": CREATED_BY,
+            **_audit(account, self.created_at),
         }
         if self.meter_id:
             out["meter_id"] = self.meter_id
@@ -256,12 +258,7 @@ class Customer:
             "address_country": "US",
             "metadata": dict(self.metadata),
             "status": self.status,
-            "tenant_id": account.tenant_id,
-            "environment_id": account.environment_id,
-            "created_at": iso(self.created_at),
-            "updated_at": iso(self.created_at),
-            "created_by": CREATED_BY,
-            "updated_by": CREATED_BY,
+            **_audit(account, self.created_at),
         }
 
 
@@ -338,13 +335,8 @@ class Price:
             "price_unit_type": "FIAT",
             "metadata": {},
             "status": "published",
-            "tenant_id": account.tenant_id,
-            "environment_id": account.environment_id,
             "start_date": iso(self.created_at),
-            "created_at": iso(self.created_at),
-            "updated_at": iso(self.created_at),
-            "created_by": CREATED_BY,
-            "updated_by": CREATED_BY,
+            **_audit(account, self.created_at),
         }
         if self.meter_id:
             out["meter_id"] = self.meter_id
@@ -405,12 +397,7 @@ class Plan:
             "description": self.description,
             "metadata": {},
             "status": "published",
-            "tenant_id": account.tenant_id,
-            "environment_id": account.environment_id,
-            "created_at": iso(self.created_at),
-            "updated_at": iso(self.created_at),
-            "created_by": CREATED_BY,
-            "updated_by": CREATED_BY,
+            **_audit(account, self.created_at),
         }
         if with_prices:
             out["prices"] = [
@@ -471,12 +458,7 @@ class Subscription:
             "start_date": iso(item.start_date),
             "metadata": {},
             "status": "published",
-            "tenant_id": account.tenant_id,
-            "environment_id": account.environment_id,
-            "created_at": iso(self.created_at),
-            "updated_at": iso(self.created_at),
-            "created_by": CREATED_BY,
-            "updated_by": CREATED_BY,
+            **_audit(account, self.created_at),
         }
         if price.meter_id:
             meter = account.meters[price.meter_id]
@@ -521,12 +503,7 @@ class Subscription:
             "version": 1,
             "metadata": {},
             "status": "published",
-            "tenant_id": account.tenant_id,
-            "environment_id": account.environment_id,
-            "created_at": iso(self.created_at),
-            "updated_at": iso(self.created_at),
-            "created_by": CREATED_BY,
-            "updated_by": CREATED_BY,
+            **_audit(account, self.created_at),
         }
         if line_items or meters:
             out["line_items"] = [

@@ -8,7 +8,6 @@ so `base_url` is known before the server thread starts.
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import signal
 import socket
 import threading
@@ -16,17 +15,10 @@ import time
 from types import TracebackType
 from typing import Any
 
+from golive_tui.core.net import is_loopback
+
 STARTUP_TIMEOUT = 10.0  # seconds
 SHUTDOWN_TIMEOUT = 5.0
-
-
-def is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
 
 
 def _interrupt(signum: int, frame: object) -> None:

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import dataclasses
 import getpass
-import ipaddress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
@@ -50,6 +49,7 @@ from golive_tui.core import checklist as checklists
 from golive_tui.core import secrets
 from golive_tui.core.checklist import Checklist
 from golive_tui.core.errors import ChecklistError, SecretStoreError
+from golive_tui.core.net import is_loopback
 from golive_tui.core.redact import Redactor, Secret
 from golive_tui.core.secrets import SecretKey
 from golive_tui.core.state import Target
@@ -96,15 +96,6 @@ class SetupResult:
     """True when the API token is in the OS keyring (saved now, or already there)."""
 
 
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
-
-
 def check_base_url(url: str, environment: str, provider: str = "") -> str:
     """The normalised base URL, or ValueError with a one-line reason."""
     url = url.strip()
@@ -120,7 +111,7 @@ def check_base_url(url: str, environment: str, provider: str = "") -> str:
             raise ValueError(
                 "production requires https: plain http would send the token unencrypted"
             )
-        if not _is_loopback(parts.hostname):
+        if not is_loopback(parts.hostname):
             raise ValueError(
                 "plain http is only for a loopback sandbox (localhost, 127.0.0.1); use https"
             )
@@ -149,7 +140,7 @@ def check_webhook_url(url: str, environment: str) -> str:
     if scheme == "http":
         if environment == "production":
             raise ValueError("production requires https for the webhook")
-        if not _is_loopback(parts.hostname):
+        if not is_loopback(parts.hostname):
             raise ValueError("use https (plain http only for a localhost sandbox)")
     return url
 
