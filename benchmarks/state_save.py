@@ -42,14 +42,15 @@ def _synthetic_checklist(n_items: int = 42) -> checklists.Checklist:
             for i in range(n_items // 7)
         ]
         sections.append({"id": f"s{s}", "title": f"Section {s}", "items": items})
-    return checklists.Checklist.model_validate(
+    return checklists.validate_data(
         {
             "id": "synthetic",
             "title": "Synthetic",
             "provider": "other",
             "source": "https://example.com",
             "sections": sections,
-        }
+        },
+        "synthetic checklist",
     )
 
 

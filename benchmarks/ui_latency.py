@@ -54,7 +54,7 @@ sb.slow_seconds = float(sys.argv[1])
 server = SandboxServer(sb).start()
 target = demo_target(sb, server.base_url)
 print(json.dumps({
-    "target": target.model_dump(mode="json"),
+    "target": target.to_data(),
     "token": token.reveal(),
     "webhook_secret": sb.webhook_secret,
 }), flush=True)
@@ -175,7 +175,7 @@ def main() -> None:
             os.environ["GOLIVE_CONFIG"] = str(Path(tmp) / "no-config.toml")
             state = Path(tmp) / "golive-state.toml"
             checklist = checklists.load("metronome")
-            target = Target.model_validate(info["target"])
+            target = Target.from_data(info["target"])
             with StateFile.open(
                 state, checklist=checklist, source="metronome", target=target, create=True
             ):

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import html
 import os
 import sys
@@ -60,7 +61,7 @@ def sandbox(*faults: str) -> Iterator[tuple[SandboxServer, Secret, Secret]]:
 def new_state(folder: Path, server: SandboxServer, **target_changes: Any) -> Path:
     path = folder / "golive-state.toml"
     path.unlink(missing_ok=True)
-    target = demo_target(server.app, server.base_url).model_copy(update=target_changes)
+    target = dataclasses.replace(demo_target(server.app, server.base_url), **target_changes)
     checklist = checklists.load("metronome")
     with StateFile.open(path, checklist=checklist, source="metronome", target=target, create=True):
         pass

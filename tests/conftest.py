@@ -9,6 +9,24 @@ import pytest
 FIXTURES = Path(__file__).parent / "fixtures"
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _private_cache_dir(tmp_path_factory: pytest.TempPathFactory):
+    """The validated-checklist cache in a temp folder: tests never write to ~/.cache.
+
+    Set in os.environ so the golive subprocesses some tests start use it too.
+    """
+    import os
+
+    folder = tmp_path_factory.mktemp("golive-cache")
+    old = os.environ.get("GOLIVE_CACHE_DIR")
+    os.environ["GOLIVE_CACHE_DIR"] = str(folder)
+    yield folder
+    if old is None:
+        os.environ.pop("GOLIVE_CACHE_DIR", None)
+    else:
+        os.environ["GOLIVE_CACHE_DIR"] = old
+
+
 @pytest.fixture
 def mini_path() -> Path:
     """A small valid checklist file (tests/fixtures/mini.toml)."""

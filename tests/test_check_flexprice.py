@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import base64
+import dataclasses
 import json
 import secrets
 import subprocess
@@ -56,7 +57,7 @@ class Sandbox:
 
     def write_state(self, path: Path) -> Path:
         """A session whose target has the probe settings (as `golive demo` makes it)."""
-        target = demo.demo_target(self.sb, self.base_url).model_copy(update={"operator": "ci"})
+        target = dataclasses.replace(demo.demo_target(self.sb, self.base_url), operator="ci")
         checklist = checklists.load("flexprice")
         with S.StateFile.open(
             path, checklist=checklist, source="flexprice", target=target, create=True

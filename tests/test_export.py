@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 import secrets
@@ -450,7 +451,7 @@ def test_markdown_created_objects(mini: Checklist) -> None:
 def test_markdown_is_deterministic(mini: Checklist) -> None:
     state = build_state(mini)
     a = export.to_markdown(mini, state, generated_at=GENERATED)
-    b = export.to_markdown(mini, state.model_copy(deep=True), generated_at=GENERATED)
+    b = export.to_markdown(mini, copy.deepcopy(state), generated_at=GENERATED)
     assert a == b
     assert a.endswith("\n") and not a.endswith("\n\n")
 

@@ -234,7 +234,7 @@ async def test_token_never_reaches_evidence_even_when_echoed(scripted) -> None:
         return passed(f"server said {body['raw']}", f"detail {body['echo']}")
 
     [result] = await _runner(url).run([_spec(fn)])
-    blob = json.dumps([result.summary, result.details, [e.model_dump() for e in result.evidence]])
+    blob = json.dumps([result.summary, result.details, [e.to_data() for e in result.evidence]])
     assert TOKEN not in blob
     assert "[REDACTED]" in blob
     # …while the server did receive it, as a Bearer header.

@@ -216,7 +216,7 @@ async def test_no_event_names_configured_is_a_warning_not_a_pass(sandbox: Sandbo
 async def test_evidence_never_contains_the_key_or_webhook_secret(sandbox: Sandbox) -> None:
     results = await sandbox.run()
     blob = repr(
-        [(r.summary, r.details, [e.model_dump() for e in r.evidence]) for r in results.values()]
+        [(r.summary, r.details, [e.to_data() for e in r.evidence]) for r in results.values()]
     )
     assert sandbox.token not in blob and WEBHOOK_SECRET not in blob
 

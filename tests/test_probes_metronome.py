@@ -220,7 +220,7 @@ async def test_unknown_customer_fails_with_the_cause(sandbox: Sandbox) -> None:
 async def test_evidence_never_contains_the_token(sandbox: Sandbox) -> None:
     results = await sandbox.run()
     blob = repr(
-        [(r.summary, r.details, [e.model_dump() for e in r.evidence]) for r in results.values()]
+        [(r.summary, r.details, [e.to_data() for e in r.evidence]) for r in results.values()]
     )
     assert sandbox.token not in blob
     assert WEBHOOK_SECRET not in blob

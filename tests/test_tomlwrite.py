@@ -332,7 +332,7 @@ def _rich_state(mini: checklists.Checklist) -> S.State:
 
 def test_real_state_round_trips(mini: checklists.Checklist) -> None:
     state = _rich_state(mini)
-    data = S._plain(state.model_dump(mode="python", exclude_none=True))
+    data = state.to_data()
     text = dumps(data)
     assert S.State.from_toml(text) == state
     assert '"""\n{\\"id\\": \\"evt_0\\", \\"v\\": 42}\n' in text  # readable evidence
@@ -354,7 +354,7 @@ def test_real_state_round_trips_any_text(
         evidence=[S.Evidence(label=label, text=evidence)],
     )
     state.add_probe_result(mini.items()[0].id, rec)
-    data = S._plain(state.model_dump(mode="python", exclude_none=True))
+    data = state.to_data()
     assert S.State.from_toml(dumps(data)) == state
 
 

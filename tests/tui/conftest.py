@@ -8,6 +8,7 @@ clock is fixed so "saved … ago" is stable.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -54,7 +55,7 @@ class Sandbox:
     def target(self, **changes: Any) -> Target:
         from golive_tui.commands.demo import demo_target
 
-        return demo_target(self.app, self.base_url).model_copy(update=changes)
+        return dataclasses.replace(demo_target(self.app, self.base_url), **changes)
 
     def requests(self, path: str) -> list[Any]:
         return [rec for rec in self.app.log if rec.path == path]

@@ -36,6 +36,7 @@ from golive_tui.core import secrets
 from golive_tui.core.checklist import Checklist
 from golive_tui.core.checkrun import CheckReport, run_check
 from golive_tui.core.errors import GoliveError, SecretStoreError
+from golive_tui.core.fields import Invalid
 from golive_tui.core.redact import Secret
 from golive_tui.core.state import DEFAULT_STATE_FILE, StateFile, Target
 
@@ -144,13 +145,16 @@ def _target(args: argparse.Namespace, checklist: Checklist, saved: Target | None
         base_url = secrets.normalise_base_url(base_url)
     except SecretStoreError as exc:
         raise GoliveError(exc.message) from None
-    fields = base.model_dump() if base else {}
+    fields = base.to_data() if base else {}
     fields.update(provider=provider, environment=environment, base_url=base_url)
     if args.base_url and regions:
         fields["region"] = regions.get(base_url.rstrip("/"), "")
     if args.customer_id is not None:
         fields["customer_id"] = args.customer_id.strip()
-    return Target.model_validate(fields)
+    try:
+        return Target.from_data(fields)
+    except Invalid as exc:
+        raise GoliveError(f"target {exc.field}: {exc.message}") from None
 
 
 def _label(region: str) -> str:

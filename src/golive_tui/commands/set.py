@@ -12,10 +12,9 @@ import argparse
 import json
 from typing import Any
 
-from pydantic import ValidationError
-
 from golive_tui.commands._session import open_for_write
 from golive_tui.core.errors import GoliveError
+from golive_tui.core.fields import Invalid
 from golive_tui.core.state import Target
 
 TARGET_FIELDS = ("provider", "environment", "base_url", "customer_id", "operator", "region")
@@ -72,7 +71,7 @@ def run(args: argparse.Namespace) -> int:
         raise GoliveError(f"VALUE missing for {args.key}; or pass --unset to remove it")
     _, sf = open_for_write(args, create=False)
     with sf:
-        data = sf.state.target.model_dump()
+        data = sf.state.target.to_data()
         if args.key in TARGET_FIELDS:
             data[args.key] = "" if args.unset else args.value
         elif args.key == "settings":
@@ -82,11 +81,9 @@ def run(args: argparse.Namespace) -> int:
         else:
             data["settings"][args.key] = _value(args.key, args.value, args.json)
         try:
-            sf.state.target = Target.model_validate(data)
-        except ValidationError as exc:
-            err = exc.errors()[0]
-            msg = err["msg"].removeprefix("Value error, ")
-            raise GoliveError(f"{args.key}: {msg}") from None
+            sf.state.target = Target.from_data(data)
+        except Invalid as exc:
+            raise GoliveError(f"{args.key}: {exc.message}") from None
         sf.save()
     shown = (
         "(removed)"

@@ -1,48 +1,31 @@
-"""Checklists as data: the schema, the loader, and the built-in catalogue.
+"""Checklists as data: the model, the loader, and the built-in catalogue.
 
 A checklist is a TOML file of sections, each with items. Every item says why it
 matters, how to verify it, and either names the probe that verifies it or is
-marked `manual = true`. Files are validated strictly (unknown fields are errors)
-so that a typo in a user's own checklist is caught, not silently ignored.
+marked `manual = true`. Files are validated strictly by the pydantic schema in
+`checklist_schema` (unknown fields are errors) so that a typo in a user's own
+checklist is caught, not silently ignored.
+
+The model here is plain frozen dataclasses, so loading a checklist that was
+validated before (same bytes, same schema: `validated_cache`) needs neither
+pydantic nor even a TOML parse: that keeps start-up fast (benchmarks/startup.py).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import re
 import tomllib
+from dataclasses import dataclass
 from enum import StrEnum
 from functools import cached_property
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Any
 
-from pydantic import (
-    AfterValidator,
-    BaseModel,
-    ConfigDict,
-    Field,
-    StrictBool,
-    ValidationError,
-    field_validator,
-    model_validator,
-)
-
+from golive_tui.core import validated_cache
 from golive_tui.core.errors import ChecklistError
 
 SCHEMA_VERSION = 1
-_ID = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
-_PROBE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
-
-
-def _stable_id(v: str) -> str:
-    if not _ID.match(v):
-        raise ValueError("must be lowercase letters, digits, '.', '_' or '-'")
-    return v
-
-
-# Ids are what the state file keys progress by, so their format is strict.
-StableId = Annotated[str, AfterValidator(_stable_id)]
 
 
 class Severity(StrEnum):
@@ -50,51 +33,20 @@ class Severity(StrEnum):
     RECOMMENDED = "recommended"
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
-
-
-class Item(_Strict):
+@dataclass(frozen=True, kw_only=True)
+class Item:
     """One thing to verify before go-live."""
 
-    id: StableId
-    title: str = Field(min_length=1)
-    why: str = Field(min_length=1, description="Why it matters, in our own words.")
-    verify: str = Field(min_length=1, description="How to verify it.")
-    docs: str = Field(min_length=1, description="Link to the vendor's documentation.")
+    id: str
+    title: str
+    why: str  # why it matters, in our own words
+    verify: str  # how to verify it
+    docs: str  # link to the vendor's documentation
     severity: Severity
-    irreversible: str | None = Field(
-        default=None, description="Shown as a warning: what cannot be undone later."
-    )
-    probe: str | None = Field(default=None, description="The probe that verifies the item.")
-    manual: StrictBool = False
-    origin: str | None = Field(
-        default=None, description="Which source document the item comes from."
-    )
-
-    @field_validator("probe")
-    @classmethod
-    def _probe_format(cls, v: str | None) -> str | None:
-        if v is not None and not _PROBE.match(v):
-            raise ValueError("must be a probe name such as 'auth' or 'ingest-dedup'")
-        return v
-
-    @field_validator("docs")
-    @classmethod
-    def _docs_is_url(cls, v: str) -> str:
-        if not v.startswith(("https://", "http://")):
-            raise ValueError("must be an http(s) link")
-        return v
-
-    @model_validator(mode="after")
-    def _probe_xor_manual(self) -> Item:
-        if self.probe and self.manual:
-            raise ValueError("set either 'probe' or 'manual = true', not both")
-        if not self.probe and not self.manual:
-            raise ValueError(
-                "neither 'probe' nor 'manual' is set; set 'probe = \"<name>\"' or 'manual = true'"
-            )
-        return self
+    irreversible: str | None = None  # shown as a warning: what cannot be undone later
+    probe: str | None = None  # the probe that verifies the item
+    manual: bool = False
+    origin: str | None = None  # which source document the item comes from
 
     @property
     def automatable(self) -> bool:
@@ -103,38 +55,52 @@ class Item(_Strict):
     @cached_property
     def fingerprint(self) -> str:
         """Changes whenever what the user was asked to verify changes."""
-        return _digest(self.model_dump(mode="json"))
+        return _digest(self.to_data())
+
+    def to_data(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "title": self.title,
+            "why": self.why,
+            "verify": self.verify,
+            "docs": self.docs,
+            "severity": self.severity.value,
+            "irreversible": self.irreversible,
+            "probe": self.probe,
+            "manual": self.manual,
+            "origin": self.origin,
+        }
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any]) -> Item:
+        return cls(**{**data, "severity": Severity(data["severity"])})
 
 
-class Section(_Strict):
-    id: StableId
-    title: str = Field(min_length=1)
+@dataclass(frozen=True, kw_only=True)
+class Section:
+    id: str
+    title: str
     summary: str = ""
-    items: list[Item] = Field(min_length=1)
+    items: list[Item]
+
+    def to_data(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "title": self.title,
+            "summary": self.summary,
+            "items": [i.to_data() for i in self.items],
+        }
 
 
-class Checklist(_Strict):
-    schema_version: Literal[1] = 1
-    id: StableId
-    title: str = Field(min_length=1)
-    provider: Literal["metronome", "flexprice", "other"]
-    source: str = Field(min_length=1, description="The vendor page this checklist follows.")
+@dataclass(frozen=True, kw_only=True)
+class Checklist:
+    schema_version: int = SCHEMA_VERSION
+    id: str
+    title: str
+    provider: str  # metronome, flexprice or other
+    source: str  # the vendor page this checklist follows
     description: str = ""
-    sections: list[Section] = Field(min_length=1)
-
-    @model_validator(mode="after")
-    def _unique_ids(self) -> Checklist:
-        seen: set[str] = set()
-        for section in self.sections:
-            if section.id in seen:
-                raise ValueError(f"duplicate section id {section.id!r}")
-            seen.add(section.id)
-        seen = set()
-        for item in self.items():
-            if item.id in seen:
-                raise _DuplicateItem(item.id)
-            seen.add(item.id)
-        return self
+    sections: list[Section]
 
     def items(self) -> list[Item]:
         return [item for section in self.sections for item in section.items]
@@ -151,13 +117,33 @@ class Checklist(_Strict):
 
     @cached_property
     def fingerprint(self) -> str:
-        return _digest(self.model_dump(mode="json"))
+        return _digest(self.to_data())
 
+    def to_data(self) -> dict[str, Any]:
+        """The same plain form the schema produces (`checklist_schema.validate`)."""
+        return {
+            "schema_version": self.schema_version,
+            "id": self.id,
+            "title": self.title,
+            "provider": self.provider,
+            "source": self.source,
+            "description": self.description,
+            "sections": [s.to_data() for s in self.sections],
+        }
 
-class _DuplicateItem(ValueError):
-    def __init__(self, item_id: str) -> None:
-        super().__init__(f"duplicate item id {item_id!r}")
-        self.item_id = item_id
+    @classmethod
+    def from_data(cls, data: dict[str, Any]) -> Checklist:
+        """Build from validated data (the schema's output); does not validate."""
+        sections = [
+            Section(
+                id=s["id"],
+                title=s["title"],
+                summary=s["summary"],
+                items=[Item.from_data(i) for i in s["items"]],
+            )
+            for s in data["sections"]
+        ]
+        return cls(**{**data, "sections": sections})
 
 
 def _digest(data: Any) -> str:
@@ -195,7 +181,7 @@ def resolve(spec: str) -> Path:
     )
 
 
-def load(spec: str | Path) -> Checklist:
+def load(spec: str | Path, *, use_cache: bool = True) -> Checklist:
     """Load and validate a checklist; every problem is one `ChecklistError` line."""
     path = resolve(str(spec))
     try:
@@ -204,10 +190,21 @@ def load(spec: str | Path) -> Checklist:
         raise ChecklistError(f"{path}: checklist file not found; check the path") from None
     except OSError as exc:
         raise ChecklistError(f"{path}: cannot read checklist ({exc.strerror})") from None
-    return parse(raw_bytes, path)
+    return parse(raw_bytes, path, use_cache=use_cache)
 
 
-def parse(raw_bytes: bytes, path: Path | str) -> Checklist:
+def parse(raw_bytes: bytes, path: Path | str, *, use_cache: bool = True) -> Checklist:
+    """Validate `raw_bytes` (a checklist file's content) unless these exact bytes were before.
+
+    `use_cache=False` always runs the schema (and does not touch the cache).
+    """
+    if use_cache:
+        cached = validated_cache.lookup(raw_bytes)
+        if cached is not None:
+            try:
+                return Checklist.from_data(cached)
+            except (KeyError, TypeError, ValueError):
+                pass  # a cache entry golive did not write: validate again
     try:
         text = raw_bytes.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -220,59 +217,14 @@ def parse(raw_bytes: bytes, path: Path | str) -> Checklist:
         raise ChecklistError(f"{path}: invalid TOML: {exc}; fix the syntax there") from None
     except RecursionError:
         raise ChecklistError(f"{path}: invalid TOML: values nested too deeply") from None
-    try:
-        return Checklist.model_validate(data)
-    except ValidationError as exc:
-        raise ChecklistError(_explain(exc, data, path)) from None
+    checklist = validate_data(data, path)
+    if use_cache:
+        validated_cache.store(raw_bytes, checklist.to_data())
+    return checklist
 
 
-def _explain(exc: ValidationError, data: dict[str, Any], path: Path | str) -> str:
-    """Name the file, the item id and the field of the first problem."""
-    err = exc.errors()[0]
-    loc = tuple(err["loc"])
-    where = _where(loc, data)
-    field = _field_name(loc)
-    ctx = err.get("ctx") or {}
-    if isinstance(ctx.get("error"), _DuplicateItem):
-        item_id = ctx["error"].item_id
-        return (
-            f"{path}: item {item_id!r}: field 'id': duplicate item id; every item id must be unique"
-        )
-    msg = err["msg"].removeprefix("Value error, ")
-    if err["type"] == "extra_forbidden":
-        msg = "unknown field; check the spelling (allowed fields are in the README)"
-    elif err["type"] == "missing":
-        msg = "required field is missing; add it"
-    elif err["type"] in ("enum", "literal_error"):
-        msg = f"{msg} (got {err.get('input')!r})"
-    parts = [str(path)]
-    if where:
-        parts.append(where)
-    if field:
-        parts.append(f"field {field!r}")
-    return ": ".join([*parts, msg])
+def validate_data(data: dict[str, Any], path: object) -> Checklist:
+    """Run the pydantic schema over parsed TOML; one `ChecklistError` line per problem."""
+    from golive_tui.core import checklist_schema  # pydantic: only when validating
 
-
-def _where(loc: tuple[Any, ...], data: dict[str, Any]) -> str:
-    try:
-        if len(loc) >= 2 and loc[0] == "sections" and isinstance(loc[1], int):
-            section = data["sections"][loc[1]]
-            if len(loc) >= 4 and loc[2] == "items" and isinstance(loc[3], int):
-                item = section["items"][loc[3]]
-                item_id = item.get("id") if isinstance(item, dict) else None
-                if item_id:
-                    return f"item {item_id!r}"
-                return f"section {section.get('id', loc[1])!r} item #{loc[3] + 1}"
-            return f"section {section.get('id', loc[1]) if isinstance(section, dict) else loc[1]!r}"
-    except (KeyError, IndexError, TypeError, AttributeError):
-        pass
-    return ""
-
-
-def _field_name(loc: tuple[Any, ...]) -> str:
-    names = [str(p) for p in loc if not isinstance(p, int)]
-    if len(names) > 1 and names[0] == "sections":
-        names = names[1:]
-    if len(names) > 1 and names[0] == "items":
-        names = names[1:]
-    return ".".join(names)
+    return Checklist.from_data(checklist_schema.validate(data, path))

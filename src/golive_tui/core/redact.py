@@ -5,7 +5,7 @@ this on every piece of text they show or save.
 
 - `Secret` wraps a token. `str()`, `repr()` and f-strings show `Secret(****)`;
   only `reveal()` returns the value. It refuses pickling and copying to another
-  process, and `json`, `tomli_w` and pydantic reject it as an unknown type, so it
+  process, and `json`, `tomli_w` and golive's TOML writer reject it as an unknown type, so it
   cannot end up in a file by accident.
 - `Redactor` replaces every known secret (and its base64 and URL-encoded forms)
   with `[REDACTED]`, and blanks sensitive headers entirely.

@@ -12,22 +12,23 @@ Guarantees, each tested:
 from __future__ import annotations
 
 import contextlib
+import copy
 import glob
 import itertools
 import os
 import re
 import tomllib
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import IO, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
-
 from golive_tui.core import tomlwrite
 from golive_tui.core.checklist import Checklist, Item
 from golive_tui.core.errors import StateError, StateLockedError
+from golive_tui.core.fields import Invalid, Loc, Table, text_item
 
 SCHEMA_VERSION = 1
 DEFAULT_STATE_FILE = "golive-state.toml"
@@ -85,36 +86,81 @@ class ProbeStatus(StrEnum):
     ERROR = "error"
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Evidence:
+    """A redacted excerpt of what a probe saw (a request, a response, a finding).
 
-
-class Evidence(_Model):
-    """A redacted excerpt of what a probe saw (a request, a response, a finding)."""
+    Frozen: the text is capped once, here, and can never grow past the cap later.
+    """
 
     label: str
     text: str
 
-    @field_validator("text")
+    def __post_init__(self) -> None:
+        if len(self.text) > EVIDENCE_LIMIT:
+            capped = self.text[: EVIDENCE_LIMIT - 20] + "\n… (truncated)"
+            object.__setattr__(self, "text", capped)
+
+    def to_data(self) -> dict[str, Any]:
+        return {"label": self.label, "text": self.text}
+
     @classmethod
-    def _cap(cls, v: str) -> str:
-        if len(v) > EVIDENCE_LIMIT:
-            return v[: EVIDENCE_LIMIT - 20] + "\n… (truncated)"
-        return v
+    def from_data(cls, data: object, loc: Loc = ()) -> Evidence:
+        t = Table(data, loc)
+        evidence = cls(label=t.text("label"), text=t.text("text"))
+        t.done()
+        return evidence
 
 
-class ProbeRecord(_Model):
+@dataclass(slots=True, kw_only=True)
+class ProbeRecord:
     probe: str
     status: ProbeStatus
     summary: str
-    details: list[str] = Field(default_factory=list)
+    details: list[str] = field(default_factory=list)
     at: datetime
-    duration_ms: int = Field(ge=0)
-    evidence: list[Evidence] = Field(default_factory=list)
+    duration_ms: int
+    evidence: list[Evidence] = field(default_factory=list)
     run_id: str | None = None
 
+    def __post_init__(self) -> None:
+        self.status = ProbeStatus(self.status)
+        if self.duration_ms < 0:
+            raise Invalid(("duration_ms",), f"must be at least 0, not {self.duration_ms}")
 
-class ItemState(_Model):
+    def to_data(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "probe": self.probe,
+            "status": self.status.value,
+            "summary": self.summary,
+            "details": list(self.details),
+            "at": self.at,
+            "duration_ms": self.duration_ms,
+            "evidence": [e.to_data() for e in self.evidence],
+        }
+        if self.run_id is not None:
+            data["run_id"] = self.run_id
+        return data
+
+    @classmethod
+    def from_data(cls, data: object, loc: Loc = ()) -> ProbeRecord:
+        t = Table(data, loc)
+        record = cls(
+            probe=t.text("probe"),
+            status=t.enum("status", ProbeStatus),
+            summary=t.text("summary"),
+            details=t.list_of("details", text_item),
+            at=t.timestamp("at"),
+            duration_ms=t.integer("duration_ms", minimum=0),
+            evidence=t.list_of("evidence", Evidence.from_data),
+            run_id=t.text("run_id", None),
+        )
+        t.done()
+        return record
+
+
+@dataclass(slots=True, kw_only=True)
+class ItemState:
     status: ItemStatus = ItemStatus.TODO
     note: str = ""
     by: str = ""
@@ -122,17 +168,44 @@ class ItemState(_Model):
     # The item's definition fingerprint when the user last acted on it; a different
     # current fingerprint means the checklist changed since and the item is stale.
     fingerprint: str = ""
-    probe_results: list[ProbeRecord] = Field(default_factory=list)
+    probe_results: list[ProbeRecord] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.status = ItemStatus(self.status)
 
     @property
     def latest(self) -> ProbeRecord | None:
         return self.probe_results[-1] if self.probe_results else None
 
+    def to_data(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"status": self.status.value, "note": self.note, "by": self.by}
+        if self.at is not None:
+            data["at"] = self.at
+        data["fingerprint"] = self.fingerprint
+        data["probe_results"] = [r.to_data() for r in self.probe_results]
+        return data
+
+    @classmethod
+    def from_data(cls, data: object, loc: Loc = ()) -> ItemState:
+        t = Table(data, loc)
+        st = cls(
+            status=t.enum("status", ItemStatus, ItemStatus.TODO),
+            note=t.text("note", ""),
+            by=t.text("by", ""),
+            at=t.timestamp("at", None),
+            fingerprint=t.text("fingerprint", ""),
+            probe_results=t.list_of("probe_results", ProbeRecord.from_data),
+        )
+        t.done()
+        return st
+
 
 Environment = Literal["sandbox", "production"]
+ENVIRONMENTS: tuple[Environment, ...] = ("sandbox", "production")
 
 
-class Target(_Model):
+@dataclass(slots=True, kw_only=True)
+class Target:
     """Where probes point. Never holds a secret: tokens live in the OS keyring."""
 
     provider: str = ""
@@ -142,27 +215,79 @@ class Target(_Model):
     operator: str = ""
     region: str = ""
     # Probe parameters (event names the app sends, a sample event, …).
-    settings: dict[str, Any] = Field(default_factory=dict)
+    settings: dict[str, Any] = field(default_factory=dict)
 
-    @field_validator("settings")
-    @classmethod
-    def _no_secrets(cls, v: dict[str, Any]) -> dict[str, Any]:
-        for key, value in v.items():
-            if looks_secret(key):
-                raise ValueError(
+    def __post_init__(self) -> None:
+        self.check()
+
+    def check(self) -> None:
+        """Raise `Invalid` for an unknown environment or a setting TOML or policy refuses.
+
+        Also called before every save: in-place edits (`settings["x"] = …`) skip
+        `__post_init__`, and a secret or a None must never be written.
+        """
+        if self.environment not in ENVIRONMENTS:
+            raise Invalid(
+                ("environment",),
+                f"must be one of 'sandbox', 'production' (got {self.environment!r})",
+            )
+        for key, value in self.settings.items():
+            if looks_secret(str(key)):
+                raise Invalid(
+                    ("settings", key),
                     f"setting {key!r} looks like a secret; secrets belong in the keyring"
-                    " (golive token set), never in the state file"
+                    " (golive token set), never in the state file",
                 )
-            _check_setting(key, value)
-        return v
+            try:
+                _check_setting(str(key), value)
+            except ValueError as exc:
+                raise Invalid(("settings", key), str(exc)) from None
+
+    def to_data(self) -> dict[str, Any]:
+        return {
+            "provider": self.provider,
+            "environment": self.environment,
+            "base_url": self.base_url,
+            "customer_id": self.customer_id,
+            "operator": self.operator,
+            "region": self.region,
+            "settings": copy.deepcopy(self.settings),
+        }
+
+    @classmethod
+    def from_data(cls, data: object, loc: Loc = ()) -> Target:
+        t = Table(data, loc)
+        fields = {
+            "provider": t.text("provider", ""),
+            "environment": t.choice("environment", ENVIRONMENTS, "sandbox"),
+            "base_url": t.text("base_url", ""),
+            "customer_id": t.text("customer_id", ""),
+            "operator": t.text("operator", ""),
+            "region": t.text("region", ""),
+            "settings": t.table("settings").data,
+        }
+        t.done()
+        try:
+            return cls(**fields)
+        except Invalid as exc:
+            raise Invalid((*loc, *exc.loc), exc.message) from None
 
 
-class Cursor(_Model):
+@dataclass(slots=True, kw_only=True)
+class Cursor:
     section: str = ""
     item: str = ""
 
+    @classmethod
+    def from_data(cls, data: object, loc: Loc = ()) -> Cursor:
+        t = Table(data, loc)
+        cursor = cls(section=t.text("section", ""), item=t.text("item", ""))
+        t.done()
+        return cursor
 
-class CreatedObject(_Model):
+
+@dataclass(slots=True, kw_only=True)
+class CreatedObject:
     """Something a probe created in the billing account, listed for clean-up."""
 
     run_id: str
@@ -171,18 +296,41 @@ class CreatedObject(_Model):
     id: str
     at: datetime
 
+    def to_data(self) -> dict[str, Any]:
+        return {
+            "run_id": self.run_id,
+            "probe": self.probe,
+            "kind": self.kind,
+            "id": self.id,
+            "at": self.at,
+        }
 
-class State(_Model):
-    schema_version: int = Field(default=SCHEMA_VERSION, ge=1)
+    @classmethod
+    def from_data(cls, data: object, loc: Loc = ()) -> CreatedObject:
+        t = Table(data, loc)
+        obj = cls(
+            run_id=t.text("run_id"),
+            probe=t.text("probe"),
+            kind=t.text("kind"),
+            id=t.text("id"),
+            at=t.timestamp("at"),
+        )
+        t.done()
+        return obj
+
+
+@dataclass(slots=True, kw_only=True)
+class State:
+    schema_version: int = SCHEMA_VERSION
     checklist_id: str
     checklist_source: str
     checklist_fingerprint: str
     created_at: datetime
     updated_at: datetime
-    target: Target = Field(default_factory=Target)
-    cursor: Cursor = Field(default_factory=Cursor)
-    items: dict[str, ItemState] = Field(default_factory=dict)
-    created_objects: list[CreatedObject] = Field(default_factory=list)
+    target: Target = field(default_factory=Target)
+    cursor: Cursor = field(default_factory=Cursor)
+    items: dict[str, ItemState] = field(default_factory=dict)
+    created_objects: list[CreatedObject] = field(default_factory=list)
 
     @classmethod
     def new(cls, checklist: Checklist, source: str, target: Target | None = None) -> State:
@@ -223,7 +371,7 @@ class State(_Model):
         by: str = "",
     ) -> None:
         st = self.items.setdefault(item.id, ItemState())
-        st.status = status
+        st.status = ItemStatus(status)
         if note is not None:
             st.note = note
         st.by = by or self.target.operator
@@ -250,11 +398,45 @@ class State(_Model):
     def move_cursor(self, section: str, item: str) -> None:
         self.cursor = Cursor(section=section, item=item)
 
-    # --- TOML ------------------------------------------------------------------
+    # --- data and TOML ------------------------------------------------------------
+
+    def to_data(self) -> dict[str, Any]:
+        """Plain values in file order (TOML has no null: absent optional fields are left out)."""
+        return {
+            "schema_version": self.schema_version,
+            "checklist_id": self.checklist_id,
+            "checklist_source": self.checklist_source,
+            "checklist_fingerprint": self.checklist_fingerprint,
+            "created_at": self.created_at,
+            "updated_at": self.updated_at,
+            "target": self.target.to_data(),
+            "cursor": {"section": self.cursor.section, "item": self.cursor.item},
+            "items": {k: v.to_data() for k, v in self.items.items()},
+            "created_objects": [o.to_data() for o in self.created_objects],
+        }
+
+    @classmethod
+    def from_data(cls, data: object) -> State:
+        """Check every field of a parsed state file; raises `Invalid` naming the first bad one."""
+        t = Table(data)
+        items = t.table("items")
+        state = cls(
+            schema_version=t.integer("schema_version", SCHEMA_VERSION, minimum=1),
+            checklist_id=t.text("checklist_id"),
+            checklist_source=t.text("checklist_source"),
+            checklist_fingerprint=t.text("checklist_fingerprint"),
+            created_at=t.timestamp("created_at"),
+            updated_at=t.timestamp("updated_at"),
+            target=Target.from_data(t.raw("target", {}), ("target",)),
+            cursor=Cursor.from_data(t.raw("cursor", {}), ("cursor",)),
+            items={k: ItemState.from_data(v, ("items", k)) for k, v in items.data.items()},
+            created_objects=t.list_of("created_objects", CreatedObject.from_data),
+        )
+        t.done()
+        return state
 
     def to_toml(self) -> str:
-        data = self.model_dump(mode="python", exclude_none=True)
-        return tomlwrite.dumps(_plain(data))
+        return tomlwrite.dumps(self.to_data())
 
     @classmethod
     def from_toml(cls, text: str, path: Path | str = DEFAULT_STATE_FILE) -> State:
@@ -280,25 +462,12 @@ class State(_Model):
                 f" up to {SCHEMA_VERSION}); upgrade golive — the file was left as it is"
             )
         try:
-            return cls.model_validate(data)
-        except ValidationError as exc:
-            err = exc.errors()[0]
-            field = ".".join(str(p) for p in err["loc"]) or "(top level)"
+            return cls.from_data(data)
+        except Invalid as exc:
             raise StateError(
-                f"{path}: field {field!r}: {err['msg']}; the file was left as it is —"
+                f"{path}: field {exc.field!r}: {exc.message}; the file was left as it is —"
                 " fix that field or pass --state for a new file"
             ) from None
-
-
-def _plain(value: Any) -> Any:
-    """Enums to their values; TOML has no null, so None was already excluded."""
-    if isinstance(value, StrEnum):
-        return value.value
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    return value
 
 
 # --- the file on disk -----------------------------------------------------------
@@ -427,13 +596,12 @@ class StateFile:
         return sf
 
     def save(self) -> None:
-        # In-place edits (settings["x"] = …, list.append) bypass pydantic's assignment
-        # validation; re-check the target so a secret or None can never be written.
         try:
-            Target.model_validate(self.state.target.model_dump())
-        except ValidationError as exc:
-            msg = exc.errors()[0]["msg"].removeprefix("Value error, ")
-            raise StateError(f"{self.path}: not saved: {msg}; the file was left as it is") from None
+            self.state.target.check()
+        except Invalid as exc:
+            raise StateError(
+                f"{self.path}: not saved: {exc.message}; the file was left as it is"
+            ) from None
         self.state.updated_at = now()
         try:
             data = self.state.to_toml().encode("utf-8")
