@@ -134,7 +134,7 @@ def _corrupt_files(mini_path: Path) -> dict[str, bytes]:
     return {
         "garbage": b"\x00\x01 certainly not toml {{{",
         "truncated": good[: len(good) * 2 // 3].encode(),
-        "wrong-types": good.replace('environment = "sandbox"', "environment = 7").encode(),
+        "wrong-types": good.replace("environment = 'sandbox'", "environment = 7").encode(),
         "not-utf8": good.encode().replace(b"mini", b"m\xffni", 1),
         "newer-schema": good.replace("schema_version = 1", "schema_version = 2").encode(),
     }

@@ -81,7 +81,7 @@ def test_new_state_records_schema_checklist_and_target(mini: checklists.Checklis
     assert state.cursor == S.Cursor(section="usage", item="usage.token")
     text = state.to_toml()
     assert f"schema_version = {S.SCHEMA_VERSION}" in text
-    assert f'checklist_fingerprint = "{mini.fingerprint}"' in text
+    assert f"checklist_fingerprint = '{mini.fingerprint}'" in text
 
 
 def test_mark_records_who_when_and_fingerprint(mini: checklists.Checklist) -> None:
@@ -402,7 +402,7 @@ def _corrupt(kind: str, mini: checklists.Checklist) -> bytes:
     if kind == "truncated":
         return good[: len(good) // 2].encode()
     if kind == "wrong-types":
-        return good.replace('environment = "sandbox"', "environment = 42").encode()
+        return good.replace("environment = 'sandbox'", "environment = 42").encode()
     if kind == "newer-schema":
         return good.replace("schema_version = 1", "schema_version = 99").encode()
     raw = CORRUPT[kind]

@@ -143,21 +143,21 @@ def test_golden_document() -> None:
         "mixed": [1, {"k": "v"}, {}],
     }
     assert dumps(doc) == (
-        'title = "golive"\n'
+        "title = 'golive'\n"
         "n = 3\n"
         "ratio = 0.5\n"
         "on = true\n"
         "when = 2025-03-01T12:00:00.123000+00:00\n"
         "day = 2025-03-01\n"
-        'tags = ["a", 1, [2.0, false]]\n'
-        'note = """\n'
+        "tags = ['a', 1, [2.0, false]]\n"
+        "note = '''\n"
         "line one\n"
-        'say \\"hi\\" \\\\ there\n'
-        '"""\n'
-        'mixed = [1, { k = "v" }, {}]\n'
+        'say "hi" \\ there\n'
+        "'''\n"
+        "mixed = [1, { k = 'v' }, {}]\n"
         "\n"
         "[target]\n"
-        'base_url = "https://x"\n'
+        "base_url = 'https://x'\n"
         "\n"
         "[target.settings]\n"
         "\n"
@@ -167,17 +167,17 @@ def test_golden_document() -> None:
         "[target.settings.empty]\n"
         "\n"
         "[[items]]\n"
-        'id = "one"\n'
+        "id = 'one'\n"
         "\n"
         "[[items.evidence]]\n"
-        'label = "r"\n'
-        'text = "x"\n'
+        "label = 'r'\n"
+        "text = 'x'\n"
         "\n"
         "[items.meta]\n"
         "k = 1\n"
         "\n"
         "[[items]]\n"
-        'id = "two"\n'
+        "id = 'two'\n"
         "evidence = []\n"
     )
     _roundtrip(doc)
@@ -202,9 +202,148 @@ def test_crlf_round_trips_exactly() -> None:
     assert tomllib.loads(dumps({"s": "a\r\nb\rc"}))["s"] == "a\r\nb\rc"
 
 
+# --- literal or basic: which form each string gets ---------------------------------------
+
+_CONTROLS = {chr(c) for c in [*range(0x20), 0x7F]}
+
+
+def _literal_fits(s: str, *, multiline: bool) -> bool:
+    """TOML 1.0, independently of the writer: can `s` be a (multi-line) literal string?"""
+    allowed = {"\t", "\n"} if multiline else {"\t"}
+    if any(c in _CONTROLS and c not in allowed for c in s):
+        return False
+    if multiline:
+        return "'''" not in s and not s.endswith("'")  # the writer avoids a final '
+    return "'" not in s
+
+
+def _written(s: str) -> str:
+    """How `s` is written as the value in a `key = value` line."""
+    text = dumps({"v": s})
+    assert text.startswith("v = ") and text.endswith("\n")
+    return text[4:-1]
+
+
+@pytest.mark.parametrize(
+    ("s", "written"),
+    [
+        ("", "''"),
+        ("plain", "'plain'"),
+        ('say "hi" \\ there \\n', "'say \"hi\" \\ there \\n'"),
+        ("tab\there", "'tab\there'"),
+        ("\x85 \xa0 \u2028 \ufeff é 😀", "'\x85 \xa0 \u2028 \ufeff é 😀'"),  # not ASCII controls
+        ('"""', '\'"""\''),
+        ("it's", "'''it's'''"),
+        ("'quoted' first", "''''quoted' first'''"),  # leading quotes are fine
+        ("''two", "'''''two'''"),
+        ("one ' and '' in the middle", "'''one ' and '' in the middle'''"),
+        ("tab\t'q' x", "'''tab\t'q' x'''"),
+        ("ends with '", '"ends with \'"'),  # would touch the closing '''
+        ("ends with ''", "\"ends with ''\""),
+        ("'", '"\'"'),
+        ("a'''b", "\"a'''b\""),
+        ("a\rb", '"a\\rb"'),
+        ("x\x7fy", '"x\\u007fy"'),
+        ("x\x00y\x1b", '"x\\u0000y\\u001b"'),
+        ("it's\x08", '"it\'s\\b"'),
+        # Multi-line: the newline after the opening delimiter is trimmed when read.
+        ('{"a": 1}\n{"b": "\\\\"}', "'''\n{\"a\": 1}\n{\"b\": \"\\\\\"}'''"),
+        ("it's\nmulti", "'''\nit's\nmulti'''"),
+        ("\nstarts with a newline", "'''\n\nstarts with a newline'''"),
+        ("ends with a newline\n", "'''\nends with a newline\n'''"),
+        ("\n", "'''\n\n'''"),
+        ("tab\t\nline", "'''\ntab\t\nline'''"),
+        ("'\nquote first", "'''\n'\nquote first'''"),
+        ("line\nends with '", '"""\nline\nends with \'"""'),
+        ("line\nends with ''", '"""\nline\nends with \'\'"""'),
+        ("a'''\nb", '"""\na\'\'\'\nb"""'),
+        ("a\r\nb", '"""\na\\r\nb"""'),
+        ("a\nb\x7f", '"""\na\nb\\u007f"""'),
+        ("a\nb\x0c", '"""\na\nb\\f"""'),
+        ('a\n"q" \\ \x00', '"""\na\n\\"q\\" \\\\ \\u0000"""'),
+    ],
+)
+def test_strings_are_literal_when_that_reads_back_exactly(s: str, written: str) -> None:
+    assert _written(s) == written
+    _roundtrip({"v": s, "in": [s, {"k": s}]})
+
+
+@pytest.mark.parametrize(
+    ("s", "written"),
+    [
+        ("x", "'x'"),
+        ("it's", "'''it's'''"),
+        ("a\nb", '"a\\nb"'),  # inline values stay on one line
+        ("it's\nb", '"it\'s\\nb"'),
+        ("", "''"),
+    ],
+)
+def test_strings_in_inline_arrays_and_tables_stay_on_one_line(s: str, written: str) -> None:
+    assert dumps({"a": [s, {"k": s}]}) == f"a = [{written}, {{ k = {written} }}]\n"
+    _roundtrip({"a": [s, {"k": s}]})
+
+
+@pytest.mark.parametrize(
+    ("s", "start"),
+    [
+        ('{"id": "evt_1", "v": 42}\n' * 40_000, "'''\n"),  # ~1 MB of JSON lines
+        ('{"msg": "it\'s"} ' * 60_000, "'''"),  # ~1 MB on one line, with quotes
+        ('"x" ' * 250_000, "'"),
+        ('{"id": 1}\n' * 100_000 + "\r", '"""\n'),  # one \r at the very end: basic
+        ("x" * 1_000_000 + "'", '"'),
+    ],
+)
+def test_very_long_strings(s: str, start: str) -> None:
+    text = dumps({"v": s})
+    assert text.startswith("v = " + start)
+    assert tomllib.loads(text) == {"v": s}
+
+
+@PROPS
+@given(s=st.one_of(_text, st.text(_chars, max_size=40), st.text("ab'\"\\\t\n\r\x7f", max_size=12)))
+def test_each_string_takes_the_first_form_that_fits(s: str) -> None:
+    written = _written(s)
+    if "\n" in s:
+        if _literal_fits(s, multiline=True):
+            assert written == "'''\n" + s + "'''"
+        else:
+            assert written.startswith('"""\n')
+    elif _literal_fits(s, multiline=False):
+        assert written == "'" + s + "'"
+    elif _literal_fits(s, multiline=True):
+        assert written == "'''" + s + "'''"
+    else:
+        assert written.startswith('"') and not written.startswith('"""')
+    _roundtrip({"v": s, "a": [s], "t": {"k": {"x": s}}})
+
+
+@pytest.mark.parametrize(
+    ("doc", "where", "bad"),
+    [
+        ({"items": {"x": {"note": "ok \udcff"}}}, "items.x.note", "\udcff"),  # '...'
+        ({"a": {"b": "it's \ud800!"}}, "a.b", "\ud800"),  # '''...'''
+        ({"a": {"b": "line\n\udfff"}}, "a.b", "\udfff"),  # multi-line '''...'''
+        ({"a": {"b": "cr\r\n\udfff"}}, "a.b", "\udfff"),  # multi-line basic
+        ({"a": {"b": "\x7f\udfff"}}, "a.b", "\udfff"),  # basic
+        ({"a": [1, {"c d": ["ok", "x\udcff'"]}]}, 'a[1]."c d"[1]', "\udcff"),  # inline
+    ],
+)
+def test_lone_surrogates_name_their_key_in_every_string_form(
+    doc: dict[str, Any], where: str, bad: str
+) -> None:
+    with pytest.raises(UnicodeEncodeError) as info:
+        dumps(doc)
+    exc = info.value
+    assert exc.object[exc.start : exc.end] == bad
+    assert f"(at {where})" in exc.reason
+
+
 def test_multiline_strings_stay_readable() -> None:
     text = dumps({"evidence": '{"id": 1}\n{"id": 2}'})
-    assert text == 'evidence = """\n{\\"id\\": 1}\n{\\"id\\": 2}"""\n'
+    assert text == "evidence = '''\n{\"id\": 1}\n{\"id\": 2}'''\n"
+    # A basic string (here for the \r) is one escaped line per line too.
+    text = dumps({"evidence": '{"id": 1}\r\n{"id": 2}'})
+    assert text == 'evidence = """\n{\\"id\\": 1}\\r\n{\\"id\\": 2}"""\n'
 
 
 def test_floats() -> None:
@@ -335,7 +474,7 @@ def test_real_state_round_trips(mini: checklists.Checklist) -> None:
     data = state.to_data()
     text = dumps(data)
     assert S.State.from_toml(text) == state
-    assert '"""\n{\\"id\\": \\"evt_0\\", \\"v\\": 42}\n' in text  # readable evidence
+    assert "'''\n" + '{"id": "evt_0", "v": 42}\n' in text  # readable evidence
 
 
 @settings(max_examples=50, deadline=None, suppress_health_check=list(HealthCheck))
