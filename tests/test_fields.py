@@ -55,6 +55,7 @@ def test_a_valid_state_round_trips() -> None:
     ("changes", "field", "message"),
     [
         ({"checklist_id": 7}, "checklist_id", "must be text, not an integer"),
+        ({"checklist_id": ""}, "checklist_id", "must not be empty"),
         ({"created_at": "yesterday"}, "created_at", "must be a date-time"),
         ({"schema_version": 0}, "schema_version", "at least 1"),
         ({"schema_version": True}, "schema_version", "must be an integer"),

@@ -71,10 +71,12 @@ class Table:
     def _wrong(self, key: str, want: str, value: object) -> Invalid:
         return Invalid((*self.loc, key), f"must be {want}, not {_kind(value)}")
 
-    def text(self, key: str, default: Any = _MISSING) -> Any:
+    def text(self, key: str, default: Any = _MISSING, *, nonempty: bool = False) -> Any:
         value = self._get(key, default)
         if value is not default and not isinstance(value, str):
             raise self._wrong(key, "text", value)
+        if nonempty and not value:
+            raise Invalid((*self.loc, key), "must not be empty")
         return value
 
     def integer(self, key: str, default: Any = _MISSING, *, minimum: int | None = None) -> Any:

@@ -422,7 +422,7 @@ class State:
         items = t.table("items")
         state = cls(
             schema_version=t.integer("schema_version", SCHEMA_VERSION, minimum=1),
-            checklist_id=t.text("checklist_id"),
+            checklist_id=t.text("checklist_id", nonempty=True),
             checklist_source=t.text("checklist_source"),
             checklist_fingerprint=t.text("checklist_fingerprint"),
             created_at=t.timestamp("created_at"),
