@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from golive_tui.core import checklist as checklists
 from golive_tui.core import state as states
 from golive_tui.core.errors import ChecklistError, StateError
+
+if TYPE_CHECKING:
+    import argparse
 
 
 def checklist_source(spec: str) -> str:
@@ -22,7 +25,7 @@ def load_for_read(args: argparse.Namespace) -> tuple[checklists.Checklist, state
     """The checklist and, when the state file exists, its state (unlocked)."""
     path = Path(args.state)
     state = states.read(path) if path.exists() else None
-    checklist = _checklist_for(args, state, path)
+    checklist = checklist_for(args.checklist, state, path)
     return checklist, state
 
 
@@ -33,7 +36,7 @@ def open_for_write(
     if path.exists():
         sf = states.StateFile.open(path)
         try:
-            checklist = _checklist_for(args, sf.state, path)
+            checklist = checklist_for(args.checklist, sf.state, path)
         except BaseException:
             sf.close()
             raise
@@ -50,21 +53,22 @@ def open_for_write(
     return checklist, sf
 
 
-def _checklist_for(
-    args: argparse.Namespace, state: states.State | None, path: Path
+def checklist_for(
+    checklist_spec: str | None, state: states.State | None, path: Path
 ) -> checklists.Checklist:
+    """The `--checklist` given, else the one the state tracks (checked to be the same id)."""
     if state is None:
-        if not args.checklist:
+        if not checklist_spec:
             raise StateError(
                 f"{path}: no state file here; pass --checklist metronome (or flexprice, or a"
                 " path) to start one"
             )
-        return checklists.load(args.checklist)
-    spec = args.checklist or state.checklist_source
+        return checklists.load(checklist_spec)
+    spec = checklist_spec or state.checklist_source
     try:
         checklist = checklists.load(spec)
     except ChecklistError as exc:
-        if args.checklist:
+        if checklist_spec:
             raise
         # The user never typed this path: say it came from the state file.
         raise ChecklistError(

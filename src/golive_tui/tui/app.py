@@ -11,7 +11,6 @@ the token) and httpx (imported by the probe engine inside the probe worker).
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import gc
 from collections.abc import Callable
@@ -284,11 +283,14 @@ def freeze_long_lived(*, collect: bool = True) -> None:
     kept forever; that collection is a one-off pause of 15–60 ms), and again, without
     collecting, right after the probe engine (httpx) is first imported. Without it every
     full collection walks all of it: a 25–45 ms pause, every few hundred ms while
-    probes run, that delays key presses (benchmarks/ui_latency.py).
+    probes run, that delays key presses (benchmarks/ui_latency.py). It also turns the
+    GC back on: `golive` starts with it off (commands/tui.py) to reach the first frame
+    sooner.
     """
     if collect:
         gc.collect()
     gc.freeze()
+    gc.enable()
 
 
 def binding_ids() -> set[str]:
@@ -327,13 +329,11 @@ def make_app(
     checklist: Checklist | None = None
     state_file: StateFile | None = None
     if path.exists():
-        from golive_tui.commands._session import _checklist_for
+        from golive_tui.commands._session import checklist_for
 
         state_file = StateFile.open(path)
         try:
-            checklist = _checklist_for(
-                argparse.Namespace(checklist=checklist_spec), state_file.state, path
-            )
+            checklist = checklist_for(checklist_spec, state_file.state, path)
         except BaseException:
             state_file.close()
             raise
