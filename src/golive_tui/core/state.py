@@ -25,7 +25,6 @@ from enum import StrEnum
 from pathlib import Path
 from typing import IO, Any, Literal
 
-from golive_tui.core import tomlwrite
 from golive_tui.core.checklist import Checklist, Item
 from golive_tui.core.errors import StateError, StateLockedError
 from golive_tui.core.fields import Invalid, Loc, Table, text_item
@@ -436,6 +435,8 @@ class State:
         return state
 
     def to_toml(self) -> str:
+        from golive_tui.core import tomlwrite  # not needed to show a session, only to save it
+
         return tomlwrite.dumps(self.to_data())
 
     @classmethod
