@@ -58,7 +58,7 @@ async def _run_probe(pilot: Any, item: str) -> str:
     await pilot.pause()
     await pilot.press("r")
     await _settle(pilot)
-    return widget_text(pilot.app, "#probe-result")
+    return widget_text(pilot.app, "#detail-body")
 
 
 async def test_flexprice_probes_pass_and_the_export_lists_flexprice_items(

@@ -28,6 +28,10 @@ async def _settle(pilot: Any) -> None:
     await pilot.pause()
 
 
+def header_text(app: Any) -> str:
+    return screen_text(app).splitlines()[0]
+
+
 def _main(app: Any) -> MainScreen:
     assert isinstance(app.screen, MainScreen), app.screen
     return app.screen
@@ -69,7 +73,7 @@ async def test_setup_probe_marks_notes_resume_export(
         assert main.item_id == "security.production-token"
         await pilot.press("r")
         await _settle(pilot)
-        panel = widget_text(app, "#probe-result")
+        panel = widget_text(app, "#detail-body")
         assert "✓ PASS" in panel
         assert "token" in panel.lower()
         assert "⟳" not in screen_text(app)
@@ -87,7 +91,7 @@ async def test_setup_probe_marks_notes_resume_export(
         await pilot.press("ctrl+s")
         await pilot.pause()
         assert _main(app).item_id == "security.production-token"
-        assert "checked with our rep" in widget_text(app, "#detail-note")
+        assert "checked with our rep" in widget_text(app, "#detail-head")
         await pilot.press("q")
     assert app.return_value == 0
 
@@ -106,8 +110,8 @@ async def test_setup_probe_marks_notes_resume_export(
         assert any(n.startswith("resumed: 1/") and "done" in n for n in app.notices)
         text = screen_text(app)
         assert "✓ DONE" in text and "↷ SKIPPED" in text and "– N/A" in text
-        assert "checked with our rep" in widget_text(app, "#detail-note")
-        assert "✓ PASS" in widget_text(app, "#probe-result")
+        assert "checked with our rep" in widget_text(app, "#detail-head")
+        assert "✓ PASS" in widget_text(app, "#detail-body")
         await pilot.press("e")
         await pilot.pause()
         review = tmp_path / "golive-state-review.md"
@@ -132,7 +136,7 @@ async def test_production_write_asks_for_the_environment_name(
         await pilot.pause()
         main = _main(app)
         assert main.item_id == "usage.required-fields"  # probe ingest-dedup (writes)
-        assert "PRODUCTION" in widget_text(app, "#hdr-env")
+        assert "⚠ PRODUCTION" in header_text(app)
         await pilot.press("r")
         for _ in range(20):
             await pilot.pause(0.05)
@@ -181,12 +185,12 @@ async def test_failing_probe_shows_fail_and_the_cause(tmp_path: Path, sandbox_fa
         await pilot.pause()
         await pilot.press("R")  # the section's probes: customer-contract only
         await _settle(pilot)
-        result = widget_text(app, "#probe-result")
+        result = widget_text(app, "#detail-body")
         assert "✗ FAIL" in result
         assert "no contract" in result.lower()
         assert "✗ FAIL" in screen_text(app)  # the item row says it too
         assert "✗2" in screen_text(app)  # the section counts both of its items as failing
-        assert "✗ 2 failing" in widget_text(app, "#hdr-progress")
+        assert "✗ 2 failing" in header_text(app)
         await pilot.press("q")
 
 

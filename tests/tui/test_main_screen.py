@@ -31,6 +31,15 @@ def _state(tmp_path: Path, target: Target = TARGET) -> Path:
     return make_state(tmp_path / "golive-state.toml", target)
 
 
+async def click_text(pilot: Any, text: str) -> None:
+    """Click `text` where the screen shows it, as a mouse user would."""
+    for y, line in enumerate(screen_text(pilot.app).splitlines()):
+        if (x := line.find(text)) >= 0:
+            await pilot.click(offset=(x + len(text) // 2, y))
+            return
+    raise AssertionError(f"{text!r} is not on screen")
+
+
 async def test_resume_notice_and_cursor(tmp_path: Path) -> None:
     path = _state(tmp_path)
     cl = checklists.load("metronome")
@@ -46,8 +55,8 @@ async def test_resume_notice_and_cursor(tmp_path: Path) -> None:
         assert isinstance(main, MainScreen)
         assert (main.section_id, main.item_id) == ("pricing", "pricing.rate-card")
         assert app.notices[0].startswith("resumed: 1/39 done, 1 failing, last saved ")
-        # The mouse works too: the detail pane's buttons mirror the keys.
-        await pilot.click("#btn-skip")
+        # The mouse works too: the detail pane's links mirror the keys.
+        await click_text(pilot, "Skip s")
         await pilot.pause()
         assert read(path).item("pricing.rate-card").status is ItemStatus.SKIPPED
         assert app.focused is main.query_one("#items")
@@ -72,7 +81,8 @@ async def test_stale_items_are_marked(tmp_path: Path) -> None:
         assert "△" in screen_text(app)
         await pilot.press("down")
         await pilot.pause()
-        assert "CHANGED since checked" in widget_text(app, "#detail-stale")
+        head = widget_text(app, "#detail-head")
+        assert "△ CHANGED" in head and "since checked" in head
         # Marking it again clears the mark.
         await pilot.press("space", "space")
         await pilot.pause()
@@ -175,10 +185,94 @@ async def test_missing_token_is_asked_for_and_remembered(
         await pilot.press("enter")
         await app.workers.wait_for_complete()
         await pilot.pause()
-        assert "✓ PASS" in widget_text(app, "#probe-result")
+        assert "✓ PASS" in widget_text(app, "#detail-body")
         await pilot.press("q")
     key = SecretKey("metronome", "sandbox", sandbox.base_url)
     assert memory_keyring.entries[(SERVICE, key.username)] == sandbox.token.reveal()
+
+
+async def test_main_screen_stays_a_handful_of_widgets(tmp_path: Path) -> None:
+    # Start-up cost grows with every widget (mount, style, layout, render, and again on
+    # each restyle): the header, the detail pane and the key bar are one text block
+    # each, not a widget per field, button or key. 67 widgets took ~90 ms to a first
+    # frame; 9 take ~30 ms. A new pane or bar is fine; a widget per row or key is not.
+    path = _state(tmp_path)
+    for size in ((80, 24), (120, 40)):
+        app = make_app(path, clock=fixed_clock)
+        async with app.run_test(size=size) as pilot:
+            await pilot.pause()
+            widgets = list(app.screen.walk_children())
+            assert len(widgets) <= 12, sorted(type(w).__name__ for w in widgets)
+            await pilot.press("q")
+
+
+async def test_detail_links_do_what_the_keys_do(tmp_path: Path) -> None:
+    from golive_tui.tui.dialogs.note import NoteScreen
+    from golive_tui.tui.dialogs.token import TokenScreen
+
+    path = _state(tmp_path)
+    app = make_app(path, clock=fixed_clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        main = app.screen
+        assert isinstance(main, MainScreen)
+        await click_text(pilot, "Done ␣")
+        await pilot.pause()
+        assert read(path).item("usage.required-fields").status is ItemStatus.DONE
+        assert app.focused is main.query_one("#items")
+        await click_text(pilot, "N/A x")
+        await pilot.pause()
+        assert read(path).item("usage.required-fields").status is ItemStatus.NOT_APPLICABLE
+        await click_text(pilot, "Note n")
+        await pilot.pause()
+        assert isinstance(app.screen, NoteScreen)
+        await pilot.press("escape")
+        await pilot.pause()
+        main.jump_to("usage.load-test")  # a manual item: no run links
+        await pilot.pause()
+        assert "Manual check" in screen_text(app) and "Run probe r" not in screen_text(app)
+        main.jump_to("security.production-token")
+        await pilot.pause()
+        await click_text(pilot, "Run probe r")  # no token yet: it is asked for
+        for _ in range(40):
+            await pilot.pause(0.05)
+            if isinstance(app.screen, TokenScreen):
+                break
+        assert isinstance(app.screen, TokenScreen)
+        await pilot.press("escape")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert "nothing was run" in widget_text(app, "#probe-status")
+        await pilot.press("q")
+
+
+async def test_key_bar_shows_the_keymap_and_clicks_press_keys(tmp_path: Path) -> None:
+    from golive_tui.tui.widgets.keybar import KeyBar
+
+    path = _state(tmp_path)
+    config = tmp_path / "config.toml"
+    config.write_text('[keymap]\nskip = "z"\n', encoding="utf-8")
+    app = make_app(path, config_path=config, clock=fixed_clock)
+    async with app.run_test(size=(100, 32)) as pilot:
+        await pilot.pause()
+        bar = screen_text(app).splitlines()[-1]
+        assert bar.startswith(" space Done  x N/A ") and "  z Skip  " in bar  # as Footer
+        assert "q Quit  ? Help" in bar and bar.rstrip().endswith("^p Palette")
+        # Hovering a key highlights it and shows its tooltip; a click presses it.
+        keys = app.screen.query_one(KeyBar)
+        x = bar.index("e Export")
+        await pilot.hover(offset=(x + 1, 31))
+        await pilot.pause()
+        assert keys.tooltip == "Write the Markdown review"
+        await pilot.click(offset=(x + 1, 31))
+        await pilot.pause()
+        assert (tmp_path / "golive-state-review.md").exists()
+        # Below 100 columns: compact, and no ^p (the help screen lists it).
+        await pilot.resize_terminal(80, 24)
+        await pilot.pause()
+        bar = screen_text(app).splitlines()[-1]
+        assert bar.startswith("space Done x N/A ") and bar.endswith("z Skip q Quit ? Help")
+        await pilot.press("q")
 
 
 async def test_palette_jumps_and_exports(tmp_path: Path) -> None:

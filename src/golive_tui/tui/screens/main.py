@@ -15,14 +15,14 @@ import time
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, ClassVar
 
-from textual import events, on
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.message import Message
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Button, Footer, OptionList
+from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
 
@@ -33,6 +33,7 @@ from golive_tui.core.state import ItemStatus, StateFile, atomic_write
 from golive_tui.tui.widgets.detail import ItemDetail, ProbeView
 from golive_tui.tui.widgets.format import ago, item_row, section_row
 from golive_tui.tui.widgets.header import TargetHeader
+from golive_tui.tui.widgets.keybar import KeyBar
 from golive_tui.tui.widgets.lists import ItemList, SectionList
 
 if TYPE_CHECKING:
@@ -146,20 +147,17 @@ class MainScreen(Screen[None]):
     # --- layout ---------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
-        yield TargetHeader(id="header")
-        with Horizontal(id="body"):
-            with Horizontal(id="nav"):
-                yield SectionList(id="sections")
-                yield ItemList(id="items")
-            yield ItemDetail(id="detail")
-        yield Footer()
-
-    def on_resize(self, event: events.Resize) -> None:
-        # Below 100 columns the full footer would cut off "q Quit ? Help", the two
-        # keys a newcomer needs most: go compact and leave ^p to the help screen.
-        footer = self.query_one(Footer)
-        footer.compact = event.size.width < 100
-        footer.show_command_palette = event.size.width >= 100
+        # The breakpoint class the first Resize would set, set now: a class change after
+        # the first layout restyles, lays out and repaints the whole screen again.
+        breakpoints = sorted(self.HORIZONTAL_BREAKPOINTS or [], reverse=True)
+        current = next((n for w, n in breakpoints if self.app.size.width >= w), None)
+        self.update_classes({name: name == current for _w, name in breakpoints}, update=False)
+        yield TargetHeader(id="header")  # docked: top
+        yield KeyBar(id="keys")  # docked: bottom
+        with Horizontal(id="nav"):  # the screen lays out these two side by side
+            yield SectionList(id="sections")
+            yield ItemList(id="items")
+        yield ItemDetail(id="detail")
 
     def on_mount(self) -> None:
         state = self.state_file.state
@@ -365,19 +363,19 @@ class MainScreen(Screen[None]):
 
         self.app.push_screen(NoteScreen(item.title, st.note), done)
 
-    @on(Button.Pressed)
-    def _button(self, event: Button.Pressed) -> None:
+    def action_link(self, what: str) -> None:
+        """A link in the detail pane was clicked: do what its key does."""
         actions = {
-            "btn-done": self.action_toggle_done,
-            "btn-skip": lambda: self.action_mark("skipped"),
-            "btn-na": lambda: self.action_mark("not-applicable"),
-            "btn-note": self.action_note,
-            "btn-run": self.action_run_probe,
+            "done": self.action_toggle_done,
+            "skip": lambda: self.action_mark("skipped"),
+            "na": lambda: self.action_mark("not-applicable"),
+            "note": self.action_note,
+            "run": self.action_run_probe,
+            "run-section": self.action_run_section,
         }
-        action = actions.get(event.button.id or "")
+        action = actions.get(what)
         if action is not None:
-            event.stop()
-            self.query_one(ItemList).focus()  # keep space/s/x for the bindings
+            self.query_one(ItemList).focus()  # a click focused the pane: back to the list
             action()
 
     # --- export -------------------------------------------------------------------------

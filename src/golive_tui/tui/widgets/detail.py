@@ -1,4 +1,18 @@
-"""The detail pane: why the item matters, how to verify it, docs, warnings, note, probe panel."""
+"""The detail pane: why the item matters, how to verify it, docs, warnings, note, probe panel.
+
+Three Statics in a scroll container, each rendering one `Content`: the head (title,
+meta, stale warning, the mark links, note, irreversible warning), the probe line
+(title with the run links, and the status: latest run, running…, cancelled…) and
+the body (latest result with its evidence, history, why / how to verify / docs).
+A few large text blocks cost a fraction of what a dozen widgets and buttons did to
+mount, style and lay out, on start-up and on every cursor move.
+
+The probe line is its own Static so that the "running… N s" tick (10×/s while a
+probe runs) repaints one small widget and never lays out the pane.
+
+Mouse users click the links (`Done ␣  Skip s  N/A x  Note n`, `Run probe r`): they
+run `MainScreen.action_link`, which does what the key does.
+"""
 
 from __future__ import annotations
 
@@ -6,10 +20,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from textual.app import ComposeResult
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.style import Style
-from textual.widgets import Button, Static
+from textual.widgets import Static
 
 from golive_tui.core.checklist import Item
 from golive_tui.core.state import ItemState, ProbeRecord
@@ -28,6 +42,14 @@ HISTORY_SHOWN = 5
 EVIDENCE_SHOWN = 600
 RedactFn = Callable[[str], str]
 
+HEADING = "b $text-primary"
+MUTED = "$foreground-muted"  # not $text-muted: "auto 60%" is not resolved in Content (white)
+NEWLINE = Content("\n")
+BLANK = Content("")
+
+MARK_LINKS = (("Done ␣", "done"), ("Skip s", "skip"), ("N/A x", "na"), ("Note n", "note"))
+RUN_LINKS = (("Run probe r", "run"), ("Run all R", "run-section"))
+
 
 @dataclass(frozen=True)
 class ProbeView:
@@ -37,126 +59,38 @@ class ProbeView:
     transient: tuple[str, str] | None = None  # ("cancelled" | "skipped" | "error", text)
 
 
-def _heading(text: str) -> Content:
-    return Content.from_markup("[b $text-primary]$t[/]", t=text)
+def _link(label: str, what: str) -> tuple[str, str]:
+    """Clickable text that runs `MainScreen.action_link(what)` (underlined, like a link)."""
+    return label, f"@click=screen.link('{what}')"
 
 
-class ProbePanel(Vertical):
-    """Run button, live progress, latest result (summary, details, evidence), history."""
-
-    def compose(self) -> ComposeResult:
-        with Horizontal(id="probe-head"):
-            yield Static(id="probe-title")
-            yield Button("Run probe r", id="btn-run", compact=True)
-        yield Static(id="probe-status")
-        yield Static(id="probe-result")
-        yield Static(id="probe-history")
-
-    def show(self, item: Item, st: ItemState, view: ProbeView, redact: RedactFn) -> None:
-        title = self.query_one("#probe-title", Static)
-        status = self.query_one("#probe-status", Static)
-        result = self.query_one("#probe-result", Static)
-        history = self.query_one("#probe-history", Static)
-        button = self.query_one("#btn-run", Button)
-        if not item.probe:
-            title.update(_heading("Manual check"))
-            status.update("No probe: verify by hand, then mark it (space done, s skip, x n/a).")
-            result.update("")
-            history.update("")
-            button.display = False
-            return
-        button.display = True
-        title.update(
-            Content.assemble(_heading("Probe "), Content.from_markup("[b]$p[/]", p=item.probe))
-        )
-        latest = st.latest
-        if view.running_for is not None:
-            status.update(_running(view.running_for))
-        elif view.transient is not None:
-            kind, text = view.transient
-            status.update(
-                Content.from_markup(
-                    "[b $text-warning]$g $w[/]  $t",
-                    g=TRANSIENT_GLYPH.get(kind, "!"),
-                    w=kind.upper(),
-                    t=redact(text),
-                )
-            )
-        elif latest is None:
-            status.update("Not run yet: press r to run it.")
-        else:
-            status.update(Content.from_markup("Latest run, $at:", at=_when(latest)))
-        result.update(_record(latest, redact) if latest is not None else "")
-        earlier = st.probe_results[:-1][::-1][:HISTORY_SHOWN]
-        if earlier:
-            lines = [_heading(f"History ({len(st.probe_results) - 1} earlier)")]
-            for rec in earlier:
-                lines.append(
-                    Content.assemble(
-                        "  ",
-                        probe_label(rec.status),
-                        Content.from_markup(
-                            "  $at · $ms ms · $s", at=_when(rec), ms=rec.duration_ms, s=rec.summary
-                        ),
-                    )
-                )
-            history.update(Content("\n").join(lines))
-        else:
-            history.update("")
-
-    def show_running(self, seconds: float) -> None:
-        """Tick the "running… N s" line alone: one line, so no layout pass (cheap, 10×/s)."""
-        self.query_one("#probe-status", Static).update(_running(seconds), layout=False)
+def _links(links: tuple[tuple[str, str], ...]) -> Content:
+    parts: list[str | tuple[str, str]] = []
+    for label, what in links:
+        if parts:
+            parts.append("  ")
+        parts.append(_link(label, what))
+    return Content.assemble(*parts)
 
 
-def _running(seconds: float) -> Content:
-    return Content.from_markup(
-        f"[b $text-accent]{RUNNING} running… $s s[/]  (esc cancels)", s=f"{seconds:.1f}"
-    )
-
-
-def _when(rec: ProbeRecord) -> str:
-    return rec.at.astimezone().strftime("%Y-%m-%d %H:%M:%S")
-
-
-def _record(rec: ProbeRecord, redact: RedactFn) -> Content:
-    lines = [
-        Content.assemble(
-            probe_label(rec.status),
-            Content.from_markup("  $s", s=redact(rec.summary)),
-        ),
-        Content.from_markup("[$text-muted]$ms ms · run $r[/]", ms=rec.duration_ms, r=rec.run_id),
-    ]
-    for detail in rec.details:
-        lines.append(Content.from_markup("  • $d", d=redact(detail)))
-    for ev in rec.evidence:
-        lines.append(
-            Content.from_markup("[b]Evidence: $l[/] [$text-muted](redacted)[/]", l=ev.label)
-        )
-        text = redact(ev.text)
-        if len(text) > EVIDENCE_SHOWN:
-            more = len(text) - EVIDENCE_SHOWN
-            text = f"{text[:EVIDENCE_SHOWN]}… ({more} more characters in the review: e exports it)"
-        lines.append(Content.from_markup("[$text-muted]$t[/]", t=text))
-    return Content("\n").join(lines)
+def _lines(lines: list[Content]) -> Content:
+    return NEWLINE.join(lines)
 
 
 class ItemDetail(VerticalScroll):
-    """Everything about the selected item. Buttons mirror the keys for mouse users."""
+    """Everything about the selected item. Links mirror the keys for mouse users."""
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._head = Static(id="detail-head")
+        self._status = Static(id="probe-status")
+        self._body = Static(id="detail-body")
+        self._probe_title = BLANK
 
     def compose(self) -> ComposeResult:
-        yield Static(id="detail-title")
-        yield Static(id="detail-meta")
-        yield Static(id="detail-stale")
-        with Horizontal(id="detail-actions"):
-            yield Button("Done ␣", id="btn-done", compact=True)
-            yield Button("Skip s", id="btn-skip", compact=True)
-            yield Button("N/A x", id="btn-na", compact=True)
-            yield Button("Note n", id="btn-note", compact=True)
-        yield Static(id="detail-note")
-        yield Static(id="detail-irreversible")
-        yield ProbePanel(id="probe-panel")
-        yield Static(id="detail-body")
+        yield self._head
+        yield self._status
+        yield self._body
 
     def show(
         self,
@@ -167,58 +101,136 @@ class ItemDetail(VerticalScroll):
         view: ProbeView,
         redact: RedactFn,
     ) -> None:
-        self.query_one("#detail-title", Static).update(
-            Content.from_markup("[b]$t[/]", t=item.title)
-        )
-        probe = f"probe {item.probe}" if item.probe else "manual"
-        meta = Content.assemble(
-            status_label(st.status),
-            Content.from_markup(
-                "  [$text-muted]· $sev · $probe · $id[/]",
-                sev=item.severity.value.upper(),
-                probe=probe,
-                id=item.id,
-            ),
-        )
-        if st.by or st.at:
-            who = f" by {st.by}" if st.by else ""
-            when = f" {st.at.astimezone().strftime('%Y-%m-%d %H:%M')}" if st.at else ""
-            meta = meta + Content.from_markup(
-                "[$text-muted] · marked$who$when[/]", who=who, when=when
+        self._head.update(_head(item, st, stale=stale, redact=redact))
+        if item.probe:
+            self._probe_title = Content.assemble(
+                ("Probe ", HEADING), (item.probe, "b"), "\n", _links(RUN_LINKS)
             )
-        self.query_one("#detail-meta", Static).update(meta)
-        stale_w = self.query_one("#detail-stale", Static)
-        stale_w.display = stale
-        stale_w.update(
-            f"{STALE} CHANGED since checked: the checklist's text for this item changed after"
-            " you marked it; re-check it and mark it again."
-        )
-        note = self.query_one("#detail-note", Static)
-        if st.note:
-            note.update(Content.from_markup("[b]Note:[/] $n", n=redact(st.note)))
         else:
-            note.update(Content.from_markup("[$text-muted]No note (n adds one).[/]"))
-        irreversible = self.query_one("#detail-irreversible", Static)
-        irreversible.display = bool(item.irreversible)
-        if item.irreversible:
-            irreversible.update(
-                Content.from_markup("[b]⚠ IRREVERSIBLE:[/] $t", t=item.irreversible)
-            )
-        docs = Content(item.docs).stylize(Style(link=item.docs, underline=True))
-        body = Content("\n").join(
-            [
-                _heading("Why it matters"),
-                Content(item.why),
-                Content(""),
-                _heading("How to verify"),
-                Content(item.verify),
-                Content(""),
-                Content.assemble(_heading("Docs "), docs),
-            ]
-        )
-        self.query_one("#detail-body", Static).update(body)
-        self.query_one(ProbePanel).show(item, st, view, redact)
+            self._probe_title = Content.styled("Manual check", HEADING)
+        self._status.update(self._probe_lines(_status_line(item, st, view, redact)))
+        self._body.update(_body(item, st, redact))
 
     def show_running(self, seconds: float) -> None:
-        """Update only the running probe's elapsed time (see `ProbePanel.show_running`)."""
-        self.query_one(ProbePanel).show_running(seconds)
+        """Tick the "running… N s" line alone: same lines, so no layout pass (cheap, 10×/s)."""
+        self._status.update(self._probe_lines(_running(seconds)), layout=False)
+
+    def _probe_lines(self, line: Content) -> Content:
+        return _lines([self._probe_title, BLANK, line])
+
+
+def _head(item: Item, st: ItemState, *, stale: bool, redact: RedactFn) -> Content:
+    probe = f"probe {item.probe}" if item.probe else "manual"
+    meta = Content.assemble(
+        status_label(st.status),
+        (f"  · {item.severity.value.upper()} · {probe} · {item.id}", MUTED),
+    )
+    if st.by or st.at:
+        who = f" by {st.by}" if st.by else ""
+        when = f" {st.at.astimezone().strftime('%Y-%m-%d %H:%M')}" if st.at else ""
+        meta += Content.styled(f" · marked{who}{when}", MUTED)
+    lines = [Content.styled(item.title, "b"), meta, BLANK]
+    if stale:
+        # A reverse-video badge, like the production one: unmissable, also without colour.
+        lines += [
+            Content.assemble(
+                (f" {STALE} CHANGED ", "b reverse $text-warning"),
+                (
+                    " since checked: the checklist's text for this item changed after you"
+                    " marked it; re-check it and mark it again.",
+                    "b $text-warning",
+                ),
+            ),
+            BLANK,
+        ]
+    lines += [_links(MARK_LINKS), BLANK]
+    if st.note:
+        lines.append(Content.assemble(("Note:", "b"), " ", redact(st.note)))
+    else:
+        lines.append(Content.styled("No note (n adds one).", MUTED))
+    if item.irreversible:
+        lines += [
+            BLANK,
+            Content.assemble(
+                (" ⚠ IRREVERSIBLE ", "b reverse $text-error"),
+                " ",
+                (item.irreversible, "$text-error"),
+            ),
+        ]
+    return _lines(lines)
+
+
+def _status_line(item: Item, st: ItemState, view: ProbeView, redact: RedactFn) -> Content:
+    if not item.probe:
+        return Content("No probe: verify by hand, then mark it (space done, s skip, x n/a).")
+    if view.running_for is not None:
+        return _running(view.running_for)
+    if view.transient is not None:
+        kind, text = view.transient
+        return Content.assemble(
+            (f"{TRANSIENT_GLYPH.get(kind, '!')} {kind.upper()}", "b $text-warning"),
+            "  ",
+            redact(text),
+        )
+    latest = st.latest
+    if latest is None:
+        return Content("Not run yet: press r to run it.")
+    return Content(f"Latest run, {_when(latest)}:")
+
+
+def _running(seconds: float) -> Content:
+    return Content.assemble(
+        (f"{RUNNING} running… {seconds:.1f} s", "b $text-accent"), "  (esc cancels)"
+    )
+
+
+def _when(rec: ProbeRecord) -> str:
+    return rec.at.astimezone().strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _body(item: Item, st: ItemState, redact: RedactFn) -> Content:
+    lines: list[Content] = []
+    latest = st.latest if item.probe else None
+    if latest is not None:
+        lines += _record(latest, redact)
+    lines.append(BLANK)
+    earlier = st.probe_results[:-1][::-1][:HISTORY_SHOWN] if item.probe else []
+    if earlier:
+        lines.append(Content.styled(f"History ({len(st.probe_results) - 1} earlier)", HEADING))
+        for rec in earlier:
+            lines.append(
+                Content.assemble(
+                    "  ",
+                    probe_label(rec.status),
+                    f"  {_when(rec)} · {rec.duration_ms} ms · {rec.summary}",
+                )
+            )
+        lines.append(BLANK)
+    docs = Content(item.docs).stylize(Style(link=item.docs, underline=True))
+    lines += [
+        Content.styled("Why it matters", HEADING),
+        Content(item.why),
+        BLANK,
+        Content.styled("How to verify", HEADING),
+        Content(item.verify),
+        BLANK,
+        Content.assemble(("Docs ", HEADING), docs),
+    ]
+    return _lines(lines)
+
+
+def _record(rec: ProbeRecord, redact: RedactFn) -> list[Content]:
+    lines = [
+        Content.assemble(probe_label(rec.status), "  ", redact(rec.summary)),
+        Content.styled(f"{rec.duration_ms} ms · run {rec.run_id}", MUTED),
+    ]
+    for detail in rec.details:
+        lines.append(Content(f"  • {redact(detail)}"))
+    for ev in rec.evidence:
+        lines.append(Content.assemble((f"Evidence: {ev.label}", "b"), " ", ("(redacted)", MUTED)))
+        text = redact(ev.text)
+        if len(text) > EVIDENCE_SHOWN:
+            more = len(text) - EVIDENCE_SHOWN
+            text = f"{text[:EVIDENCE_SHOWN]}… ({more} more characters in the review: e exports it)"
+        lines.append(Content.styled(text, MUTED))
+    return lines

@@ -2,49 +2,78 @@
 
 from __future__ import annotations
 
-from textual.app import ComposeResult
-from textual.containers import Horizontal
-from textual.widgets import Static
+from textual.content import Content
+from textual.widget import Widget
 
 from golive_tui.core.progress import Counts
 from golive_tui.core.state import Target
 
+WIDE = 120
+"""From this width on the brand is shown (as `MainScreen`'s `-wide` breakpoint)."""
+MIN_URL = 12
+MUTED = "$foreground-muted"  # not $text-muted: "auto 60%" is not resolved in Content (white)
+"""Fewer columns left than this for the base URL: leave it out rather than show a stub."""
 
-class TargetHeader(Horizontal):
-    """One line. Production is a reverse-video `⚠ PRODUCTION` badge: hard to miss, even in mono."""
+
+class TargetHeader(Widget):
+    """One line, one widget, rendered as a single `Content`.
+
+    `golive  metronome  ⚠ PRODUCTION  8/39 done ✗ 2 failing  saved 3 s ago  https://…`
+
+    Production is a reverse-video `⚠ PRODUCTION` badge: hard to miss, even without
+    colour. The base URL comes last and is the first to go on a narrow terminal (cut
+    with an ellipsis, then left out); the brand is left out below 120 columns. Every
+    change is a repaint of this one line, never a layout pass, and only when the text
+    changes (the save indicator is set every second).
+    """
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self._shown: dict[str, str] = {}
+        self._target: Target | None = None
+        self._progress = ""
+        self._saved = ""
 
-    def compose(self) -> ComposeResult:
-        yield Static("golive", id="hdr-brand")
-        yield Static(id="hdr-provider")
-        yield Static(id="hdr-env")
-        yield Static(id="hdr-progress")
-        yield Static(id="hdr-saved")
-        # Last, so that a narrow terminal cuts the URL rather than the save indicator.
-        yield Static(id="hdr-url")
+    @property
+    def production(self) -> bool:
+        return self._target is not None and self._target.environment == "production"
 
     def show_target(self, target: Target) -> None:
-        self.query_one("#hdr-provider", Static).update(target.provider or "no provider")
-        env = self.query_one("#hdr-env", Static)
-        production = target.environment == "production"
-        env.update(" ⚠ PRODUCTION " if production else " sandbox ")
-        env.set_class(production, "-production")
-        env.set_class(not production, "-sandbox")
-        self.query_one("#hdr-url", Static).update(target.base_url or "no base URL")
+        self._target = target
+        self.refresh()
 
     def show_progress(self, counts: Counts) -> None:
         failing = f" ✗ {counts.failing} failing" if counts.failing else ""
-        self._set("#hdr-progress", f"{counts.done}/{counts.total} done{failing}")
+        text = f"{counts.done}/{counts.total} done{failing}"
+        if text != self._progress:
+            self._progress = text
+            self.refresh()
 
     def show_saved(self, text: str) -> None:
-        self._set("#hdr-saved", f"saved {text}")
+        text = f"saved {text}"
+        if text != self._saved:
+            self._saved = text
+            self.refresh()
 
-    def _set(self, selector: str, text: str) -> None:
-        # Called every second and after every change: an unchanged text is not
-        # re-set, since each update costs a layout pass of the whole screen.
-        if self._shown.get(selector) != text:
-            self._shown[selector] = text
-            self.query_one(selector, Static).update(text)
+    def render(self) -> Content:
+        width = self.size.width
+        target = self._target
+        parts: list[tuple[str, str] | str] = []
+        if width >= WIDE:
+            parts.append((" golive", "b $text-primary"))
+        if target is not None:
+            parts.append(" " + (target.provider or "no provider") + " ")
+            if self.production:
+                parts.append((" ⚠ PRODUCTION ", "b reverse $error"))
+            else:
+                parts.append((" sandbox ", "b $text-success"))
+        if self._progress:
+            parts.append(" " + self._progress)
+        if self._saved:
+            parts.append((" " + self._saved, MUTED))
+        line = Content.assemble(*parts)
+        if target is not None:
+            room = width - line.cell_length - 2  # a space either side
+            url = target.base_url or "no base URL"
+            if room >= min(MIN_URL, len(url)):
+                line += Content.styled(" " + url, MUTED).truncate(room + 1, ellipsis=True)
+        return line
