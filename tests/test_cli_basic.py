@@ -219,3 +219,51 @@ def test_stray_values_on_the_command_line_are_never_echoed(tmp_path: Path) -> No
         assert result.returncode == 2, argv
         assert canary not in result.stdout + result.stderr
         assert "not shown" in result.stderr and result.stderr.count("\n") == 1
+
+
+# --- the app's own arguments, parsed without building every subcommand -----------------
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        [],
+        ["--state", "s.toml"],
+        ["--state=s.toml", "--checklist", "flexprice", "--config", "c.toml"],
+        ["--sta", "s.toml"],  # an abbreviation, as argparse allows
+        ["--c", "x"],  # ambiguous: the full parser reports it
+        ["--state"],  # missing value
+        ["--token", "sk_live_x"],  # a pasted token: refused without echoing it
+        ["status"],
+        ["--state", "s.toml", "tui"],
+        ["--help"],
+        ["--version"],
+        ["stray"],
+    ],
+)
+def test_the_app_fast_path_parses_exactly_as_the_full_parser(argv: list[str]) -> None:
+    from golive_tui import cli
+
+    fast = cli._app_args(list(argv))
+    if fast is None:
+        return  # the full parser handles it (see the error tests above)
+    assert fast == cli.build_parser().parse_args(argv)
+
+
+def test_the_fast_path_knows_every_command() -> None:
+    import argparse
+
+    from golive_tui import cli
+
+    parser = cli.build_parser()
+    (sub,) = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    assert set(sub.choices) == cli._COMMANDS
+
+
+def test_the_fast_path_takes_the_plain_app_invocations() -> None:
+    from golive_tui import cli
+
+    assert cli._app_args(["--state", "s.toml"]) is not None
+    assert cli._app_args([]) is not None
+    for argv in (["--c", "x"], ["--state"], ["--token", "x"], ["status"], ["--help"]):
+        assert cli._app_args(argv) is None

@@ -289,9 +289,47 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _app_args(argv: list[str]) -> argparse.Namespace | None:
+    """`golive [--state P] [--checklist C] [--config F]`, parsed without the full parser.
+
+    Opening the app is what people do most, and building every subcommand's parser
+    costs ~5 ms of its start-up. Anything else (a command, --help, a typo) returns
+    None and goes to the full parser, which gives the same result and every error.
+    """
+    if any(a in _COMMANDS or a in ("-h", "--help", "--version") for a in argv):
+        return None
+    parser = _AppArgsParser(prog="golive", add_help=False)
+    _common(parser)
+    _config(parser)
+    try:
+        args, rest = parser.parse_known_args(argv)
+    except _NotJustTheApp:
+        return None
+    if rest:
+        return None
+    args.command = None
+    return args
+
+
+class _NotJustTheApp(Exception):
+    pass
+
+
+class _AppArgsParser(_Parser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise _NotJustTheApp  # the full parser says what is wrong
+
+
+# Every subcommand `build_parser` adds (a test checks the two agree).
+_COMMANDS = frozenset(
+    {"status", "mark", "set", "export", "token", "doctor", "checklists", "check", "demo"}
+    | {"sandbox", "tui"}
+)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    args = _app_args(arguments) or build_parser().parse_args(arguments)
     command = args.command or "tui"
     # Import the error type lazily too; it is tiny but keeps this module standalone.
     from golive_tui.core.errors import GoliveError
