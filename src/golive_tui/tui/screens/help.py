@@ -39,7 +39,7 @@ class HelpScreen(ModalScreen[None]):
         for binding_id, keys, text in rows:
             lines.append(
                 Content.from_markup(
-                    "  [b]$keys[/]  $text [$text-muted]\\[$id][/]",
+                    "  [b]$keys[/]  $text [$foreground-muted]\\[$id][/]",
                     keys=keys.ljust(width),
                     text=text,
                     id=binding_id,
