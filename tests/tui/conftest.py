@@ -104,3 +104,14 @@ def widget_text(app: Any, selector: str) -> str:
     """The plain text a Static (or any widget) currently renders."""
     content = app.screen.query_one(selector).content
     return str(getattr(content, "plain", content))
+
+
+async def wait_for_screen(pilot: Any, screen_type: type, *, seconds: float = 2.0) -> Any:
+    """Let the app run until a `screen_type` is on top (a worker pushes it); return it."""
+    app = pilot.app
+    for _ in range(int(seconds / 0.05)):
+        if isinstance(app.screen, screen_type):
+            break
+        await pilot.pause(0.05)
+    assert isinstance(app.screen, screen_type), f"{screen_type.__name__} never showed"
+    return app.screen

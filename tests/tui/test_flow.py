@@ -16,7 +16,14 @@ from golive_tui.core.state import ItemStatus, read
 from golive_tui.tui.app import make_app
 from golive_tui.tui.screens.main import MainScreen
 
-from .conftest import Sandbox, fixed_clock, make_state, screen_text, widget_text
+from .conftest import (
+    Sandbox,
+    fixed_clock,
+    make_state,
+    screen_text,
+    wait_for_screen,
+    widget_text,
+)
 
 SIZE = (100, 32)
 
@@ -138,11 +145,7 @@ async def test_production_write_asks_for_the_environment_name(
         assert main.item_id == "usage.required-fields"  # probe ingest-dedup (writes)
         assert "⚠ PRODUCTION" in header_text(app)
         await pilot.press("r")
-        for _ in range(20):
-            await pilot.pause(0.05)
-            if isinstance(app.screen, ConfirmWriteScreen):
-                break
-        assert isinstance(app.screen, ConfirmWriteScreen)
+        await wait_for_screen(pilot, ConfirmWriteScreen)
         await pilot.press(*"production", "enter")
         await _settle(pilot)
         assert _main(app) is main
@@ -161,11 +164,7 @@ async def test_refusing_the_production_write_skips_the_probe(
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         await pilot.press("r")
-        for _ in range(20):
-            await pilot.pause(0.05)
-            if isinstance(app.screen, ConfirmWriteScreen):
-                break
-        assert isinstance(app.screen, ConfirmWriteScreen)
+        await wait_for_screen(pilot, ConfirmWriteScreen)
         await pilot.press("escape")
         await _settle(pilot)
         status = widget_text(app, "#probe-status")

@@ -22,7 +22,14 @@ from golive_tui.core.state import ItemState, ItemStatus, StateFile, Target, read
 from golive_tui.tui.app import make_app
 from golive_tui.tui.screens.main import MainScreen
 
-from .conftest import Sandbox, fixed_clock, make_state, screen_text, widget_text
+from .conftest import (
+    Sandbox,
+    fixed_clock,
+    make_state,
+    screen_text,
+    wait_for_screen,
+    widget_text,
+)
 
 TARGET = Target(provider="metronome", environment="sandbox", base_url="http://127.0.0.1:9")
 
@@ -176,11 +183,7 @@ async def test_missing_token_is_asked_for_and_remembered(
         await pilot.pause()
         app.screen.jump_to("security.production-token")
         await pilot.press("r")
-        for _ in range(40):
-            await pilot.pause(0.05)
-            if isinstance(app.screen, TokenScreen):
-                break
-        assert isinstance(app.screen, TokenScreen)
+        await wait_for_screen(pilot, TokenScreen)
         app.screen.query_one("#token-input", Input).value = sandbox.token.reveal()
         await pilot.press("enter")
         await app.workers.wait_for_complete()
@@ -234,11 +237,7 @@ async def test_detail_links_do_what_the_keys_do(tmp_path: Path) -> None:
         main.jump_to("security.production-token")
         await pilot.pause()
         await click_text(pilot, "Run probe r")  # no token yet: it is asked for
-        for _ in range(40):
-            await pilot.pause(0.05)
-            if isinstance(app.screen, TokenScreen):
-                break
-        assert isinstance(app.screen, TokenScreen)
+        await wait_for_screen(pilot, TokenScreen)
         await pilot.press("escape")
         await app.workers.wait_for_complete()
         await pilot.pause()
