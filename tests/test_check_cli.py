@@ -82,6 +82,7 @@ def golive(
     *args: str, cwd: Path, timeout: float = 60, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
     full = {k: v for k, v in os.environ.items() if not k.startswith("GOLIVE_")}
+    full["GOLIVE_CACHE_DIR"] = os.environ["GOLIVE_CACHE_DIR"]  # the session's, not ~/.cache
     full["PYTHONIOENCODING"] = "utf-8"
     # A keyring that always fails: nothing here may reach (or wait on) a real one.
     full["PYTHON_KEYRING_BACKEND"] = "keyring.backends.fail.Keyring"

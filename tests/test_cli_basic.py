@@ -34,6 +34,7 @@ def _env() -> dict[str, str]:
     import os
 
     env = {k: v for k, v in os.environ.items() if not k.startswith("GOLIVE_")}
+    env["GOLIVE_CACHE_DIR"] = os.environ["GOLIVE_CACHE_DIR"]  # the session's, not ~/.cache
     env["PYTHONIOENCODING"] = "utf-8"
     return env
 

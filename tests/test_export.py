@@ -674,6 +674,7 @@ def test_canary_never_appears_in_any_export(mini: Checklist) -> None:
 
 def _golive(*args: str, cwd: Path) -> subprocess.CompletedProcess[bytes]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("GOLIVE_")}
+    env["GOLIVE_CACHE_DIR"] = os.environ["GOLIVE_CACHE_DIR"]  # the session's, not ~/.cache
     return subprocess.run(
         [sys.executable, "-m", "golive_tui", *args],
         cwd=cwd,
