@@ -137,12 +137,14 @@ def _parent(doc: Any, path: tuple[Any, ...]) -> Any:
     return doc
 
 
+# A fresh copy each draw: a shared [] or {} placed in one document and then mutated
+# in place could end up inside itself (a cycle that _paths would recurse into forever).
 WRONG = st.sampled_from(
     [
         *(0, -1, 2**40, 1.5, float("inf"), True, False, "", "x", "Bad Id!", [], {}, [1, "a"]),
         *({"x": 1}, datetime(2025, 1, 1), datetime(2025, 1, 1, tzinfo=UTC), "2025-13-45"),
     ]
-)
+).map(copy.deepcopy)
 
 
 @st.composite
