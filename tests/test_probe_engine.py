@@ -18,7 +18,14 @@ from typing import Any
 import pytest
 
 from golive_tui.core.probes import engine
-from golive_tui.core.probes.engine import ProbeContext, ProbeSpec, Runner, passed
+from golive_tui.core.probes.engine import (
+    Concluded,
+    ProbeContext,
+    ProbeSpec,
+    Runner,
+    failed,
+    passed,
+)
 from golive_tui.core.probes.http import METRONOME, ApiError
 from golive_tui.core.redact import Secret
 from golive_tui.core.sandbox.server import SandboxServer
@@ -223,6 +230,24 @@ async def test_a_probe_bug_is_an_error_not_a_pass(scripted) -> None:
     [result] = await _runner(url).run([_spec(fn)])
     assert result.status == "error"
     assert "internal error" in result.summary
+
+
+async def test_a_helper_can_conclude_the_probe_with_its_verdict(scripted) -> None:
+    _, url = scripted
+
+    async def shared_setup(ctx: ProbeContext) -> None:
+        raise Concluded(failed("no contract", "provision one"))
+
+    async def fn(ctx: ProbeContext):
+        await shared_setup(ctx)
+        return passed("unreachable")
+
+    [result] = await _runner(url).run([_spec(fn)])
+    assert (result.status, result.summary, result.details) == (
+        "fail",
+        "no contract",
+        ["provision one"],
+    )
 
 
 async def test_token_never_reaches_evidence_even_when_echoed(scripted) -> None:

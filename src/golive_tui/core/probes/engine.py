@@ -49,6 +49,14 @@ def errored(summary: str, *details: str) -> Verdict:
     return Verdict(ProbeStatus.ERROR, summary, list(details))
 
 
+class Concluded(Exception):
+    """Raised by a probe's helper (e.g. a shared set-up) to end the probe with `verdict`."""
+
+    def __init__(self, verdict: Verdict) -> None:
+        super().__init__(verdict.summary)
+        self.verdict = verdict
+
+
 @dataclass(frozen=True)
 class ProbeSpec:
     provider: str
@@ -251,6 +259,8 @@ class Runner:
         try:
             async with asyncio.timeout(spec.deadline):
                 verdict = await spec.fn(ctx)
+        except Concluded as exc:
+            verdict = exc.verdict
         except TimeoutError:
             verdict = errored(
                 f"no answer within the {spec.deadline:.0f} s deadline while {ctx.step};"

@@ -34,6 +34,7 @@ from golive_tui.core.probes.common import (
     utc_now,
 )
 from golive_tui.core.probes.engine import (
+    Concluded,
     ProbeContext,
     Verdict,
     errored,
@@ -166,17 +167,21 @@ class _Setup:
         return out
 
 
-async def _setup(ctx: ProbeContext) -> tuple[_Setup | None, Verdict | None]:
+async def _setup(ctx: ProbeContext) -> _Setup:
+    """What every usage probe needs; ends the probe (`Concluded`) if it is not there."""
     setup = _Setup()
     customer, why = await _customer(ctx)
     if customer is None:
-        return None, failed(why)
+        raise Concluded(failed(why))
     setup.customer = customer
     subs = await _subscriptions(ctx, _external_id(ctx))
     if not subs:
-        return None, failed(
-            f"customer {customer.get('name') or _external_id(ctx)!r} has no active subscription;"
-            " its events are accepted and never billed — subscribe it to the production plan"
+        raise Concluded(
+            failed(
+                f"customer {customer.get('name') or _external_id(ctx)!r} has no active"
+                " subscription; its events are accepted and never billed — subscribe it to the"
+                " production plan"
+            )
         )
     wanted_plan = ctx.settings.get("plan_id")
     setup.subscription = next(
@@ -184,7 +189,7 @@ async def _setup(ctx: ProbeContext) -> tuple[_Setup | None, Verdict | None]:
     )
     setup.meters = await _meters(ctx)
     setup.prices = await _prices(ctx, setup.subscription)
-    return setup, None
+    return setup
 
 
 # --- events -------------------------------------------------------------------------------
@@ -415,8 +420,11 @@ async def event_names(ctx: ProbeContext) -> Verdict:
     by_name = {str(m.get("event_name", "")).strip(): m for m in meters.values()}
     billed_names: set[str] = set()
     if _external_id(ctx):
-        setup, _ = await _setup(ctx)
-        if setup is not None:
+        try:
+            setup = await _setup(ctx)
+        except Concluded:
+            pass  # no subscription to compare with: the meters alone are checked
+        else:
             billed_names = {str(m.get("event_name")) for m, _ in setup.billed()}
     problems, warnings, details = [], [], []
     for name in sent:
@@ -455,10 +463,7 @@ async def event_names(ctx: ProbeContext) -> Verdict:
     serial_group=USAGE,
 )
 async def ingest_lookup(ctx: ProbeContext) -> Verdict:
-    setup, verdict = await _setup(ctx)
-    if verdict is not None:
-        return verdict
-    assert setup is not None
+    setup = await _setup(ctx)
     billed = setup.billed()
     if not billed:
         return failed("the subscription bills no metered usage; nothing to send a test event for")
@@ -541,10 +546,7 @@ def _line(invoice: dict[str, Any], price_id: str) -> tuple[Decimal, Decimal]:
     serial_group=USAGE,
 )
 async def duplicates(ctx: ProbeContext) -> Verdict:
-    setup, verdict = await _setup(ctx)
-    if verdict is not None:
-        return verdict
-    assert setup is not None
+    setup = await _setup(ctx)
     ext = _external_id(ctx)
     # 1. The app's own history: the same event_id with different timestamps means its
     #    retries re-stamp events, and Flexprice then counts both copies for ever.
@@ -707,10 +709,7 @@ async def grace_period(ctx: ProbeContext) -> Verdict:
     serial_group=USAGE,
 )
 async def invoice_preview(ctx: ProbeContext) -> Verdict:
-    setup, verdict = await _setup(ctx)
-    if verdict is not None:
-        return verdict
-    assert setup is not None
+    setup = await _setup(ctx)
     candidates = [
         (m, p)
         for m, p in setup.billed()

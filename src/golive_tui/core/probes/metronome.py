@@ -30,6 +30,7 @@ from golive_tui.core.probes.common import (
     utc_now,
 )
 from golive_tui.core.probes.engine import (
+    Concluded,
     ProbeContext,
     Verdict,
     errored,
@@ -176,17 +177,20 @@ class _Setup:
         return out
 
 
-async def _setup(ctx: ProbeContext) -> tuple[_Setup | None, Verdict | None]:
+async def _setup(ctx: ProbeContext) -> _Setup:
+    """What every usage probe needs; ends the probe (`Concluded`) if it is not there."""
     setup = _Setup()
     customer, why = await _customer(ctx)
     if customer is None:
-        return None, failed(why)
+        raise Concluded(failed(why))
     setup.customer = customer
     contracts = await _contracts(ctx, customer["id"])
     if not contracts:
-        return None, failed(
-            f"customer {customer.get('name', customer['id'])!r} has no contract covering now;"
-            " usage will not be invoiced — provision a contract on the rate card"
+        raise Concluded(
+            failed(
+                f"customer {customer.get('name', customer['id'])!r} has no contract covering now;"
+                " usage will not be invoiced — provision a contract on the rate card"
+            )
         )
     setup.contract = contracts[0]
     rate_card_id = setup.contract.get("rate_card_id")
@@ -194,7 +198,7 @@ async def _setup(ctx: ProbeContext) -> tuple[_Setup | None, Verdict | None]:
     setup.products, setup.metrics = products, metrics
     if rate_card_id:
         setup.rates = await _rates(ctx, str(rate_card_id))
-    return setup, None
+    return setup
 
 
 # --- event crafting -----------------------------------------------------------------
@@ -391,10 +395,7 @@ async def metrics_active(ctx: ProbeContext) -> Verdict:
     warnings: list[str] = []
     ref = _customer_ref(ctx)
     if ref:
-        setup, verdict = await _setup(ctx)
-        if verdict is not None:
-            return verdict
-        assert setup is not None
+        setup = await _setup(ctx)
         for rate in setup.rates:
             product = setup.products.get(str(rate.get("product_id")))
             if not product or product.get("type") != "USAGE":
@@ -453,10 +454,7 @@ def _target_metrics(setup: _Setup, limit: int = 3) -> list[dict[str, Any]]:
     serial_group=USAGE,
 )
 async def ingest_dedup(ctx: ProbeContext) -> Verdict:
-    setup, verdict = await _setup(ctx)
-    if verdict is not None:
-        return verdict
-    assert setup is not None
+    setup = await _setup(ctx)
     metrics = _target_metrics(setup)
     if not metrics:
         return failed(
@@ -537,10 +535,7 @@ async def backdated(ctx: ProbeContext) -> Verdict:
             f"setting backdate_days={days} is outside 1–{MAX_BACKDATE_DAYS}; Metronome rejects"
             f" events older than {MAX_BACKDATE_DAYS} days, so test {DEFAULT_BACKDATE_DAYS}"
         )
-    setup, verdict = await _setup(ctx)
-    if verdict is not None:
-        return verdict
-    assert setup is not None
+    setup = await _setup(ctx)
     metrics = _target_metrics(setup, limit=1)
     if not metrics:
         return failed("no usage product with an active metric to send a backdated event for")
@@ -641,10 +636,7 @@ def _choose_priced(setup: _Setup) -> tuple[dict[str, Any], dict[str, Any], dict[
     serial_group=USAGE,
 )
 async def invoice_draft(ctx: ProbeContext) -> Verdict:
-    setup, verdict = await _setup(ctx)
-    if verdict is not None:
-        return verdict
-    assert setup is not None
+    setup = await _setup(ctx)
     choice = _choose_priced(setup)
     if choice is None:
         return warned(
