@@ -29,18 +29,25 @@ def load_for_read(args: argparse.Namespace) -> tuple[checklists.Checklist, state
     return checklist, state
 
 
+def open_existing(
+    path: Path, checklist_spec: str | None
+) -> tuple[checklists.Checklist, states.StateFile]:
+    """Lock and read the state at `path` and load its checklist (the lock is released on error)."""
+    sf = states.StateFile.open(path)
+    try:
+        checklist = checklist_for(checklist_spec, sf.state, path)
+    except BaseException:
+        sf.close()
+        raise
+    return checklist, sf
+
+
 def open_for_write(
     args: argparse.Namespace, *, create: bool
 ) -> tuple[checklists.Checklist, states.StateFile]:
     path = Path(args.state)
     if path.exists():
-        sf = states.StateFile.open(path)
-        try:
-            checklist = checklist_for(args.checklist, sf.state, path)
-        except BaseException:
-            sf.close()
-            raise
-        return checklist, sf
+        return open_existing(path, args.checklist)
     if not args.checklist:
         raise StateError(
             f"{path}: no state file here; pass --checklist metronome (or flexprice, or a path)"

@@ -329,14 +329,9 @@ def make_app(
     checklist: Checklist | None = None
     state_file: StateFile | None = None
     if path.exists():
-        from golive_tui.commands._session import checklist_for
+        from golive_tui.commands._session import open_existing
 
-        state_file = StateFile.open(path)
-        try:
-            checklist = checklist_for(checklist_spec, state_file.state, path)
-        except BaseException:
-            state_file.close()
-            raise
+        checklist, state_file = open_existing(path, checklist_spec)
     app = GoliveApp(
         path,
         checklist=checklist,
