@@ -222,6 +222,30 @@ def test_stray_values_on_the_command_line_are_never_echoed(tmp_path: Path) -> No
         assert "not shown" in result.stderr and result.stderr.count("\n") == 1
 
 
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--token", "{canary}"],  # the token lands where the command is expected
+        ["{canary}"],
+        ["mark", "usage.token", "--status", "{canary}"],  # a choices flag
+        ["status", "--items={canary}"],  # a value on a switch
+    ],
+)
+def test_values_argparse_would_quote_are_never_echoed(tmp_path: Path, argv: list[str]) -> None:
+    canary = "mt_live_CANARY_0123456789abcdef"
+    result = subprocess.run(
+        [sys.executable, "-m", "golive_tui", *(a.format(canary=canary) for a in argv)],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        timeout=60,
+    )
+    assert result.returncode == 2, argv
+    assert canary not in result.stdout + result.stderr
+    assert "(value not shown)" in result.stderr and result.stderr.count("\n") == 1
+
+
 # --- the app's own arguments, parsed without building every subcommand -----------------
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 from collections.abc import Sequence
 
@@ -38,7 +39,29 @@ class _Parser(argparse.ArgumentParser):
             if values:
                 parts.append(f"{values} unexpected value(s) (not shown)")
             message = "; ".join(parts)
+        else:
+            message = _hide_values(message)
         self.exit(EXIT_USAGE, f"golive: error: {message} (see: {self.prog} --help)\n")
+
+
+# argparse's messages that quote the value the user typed, which may be a pasted token.
+_ECHOED_VALUE = (
+    re.compile(r"(invalid choice: )(.*?)( \(choose from .*\))$", re.DOTALL),
+    re.compile(r"(invalid \S+ value: )(.*)()$", re.DOTALL),
+    re.compile(r"(ignored explicit argument )(.*)()$", re.DOTALL),
+)
+# A short lowercase word (a mistyped command or choice) is shown; anything else is not.
+_PLAIN_WORD = re.compile(r"'[a-z][a-z-]{0,19}'")
+
+
+def _hide_values(message: str) -> str:
+    def shown(m: re.Match[str]) -> str:
+        value = m.group(2) if _PLAIN_WORD.fullmatch(m.group(2)) else "(value not shown)"
+        return f"{m.group(1)}{value}{m.group(3)}"
+
+    for pattern in _ECHOED_VALUE:
+        message = pattern.sub(shown, message)
+    return message
 
 
 class _RefuseSecretFlag(argparse.Action):
