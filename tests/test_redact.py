@@ -36,7 +36,7 @@ def test_longest_first_leaves_no_fragment() -> None:
 
 def test_short_and_empty_secrets_are_ignored() -> None:
     r = Redactor(["abc", "", "x"])
-    assert not r
+    assert not r.knows_secrets
     assert r.text("abc x abcdef") == "abc x abcdef"
 
 

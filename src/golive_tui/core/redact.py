@@ -20,6 +20,8 @@ from collections.abc import Iterable, Mapping
 from typing import Any, NoReturn
 from urllib.parse import quote, quote_plus
 
+from golive_tui.core.textsafe import valid
+
 REDACTED = "[REDACTED]"
 MIN_SECRET_LENGTH = 4  # shorter strings would redact ordinary words
 
@@ -110,19 +112,27 @@ def _forms(secret: str) -> set[str]:
 
 
 # Credential-shaped text, scrubbed even when the secret itself is not known (a
-# token pasted into a note, an echoed header): Bearer values, api-key headers,
-# Svix webhook secrets and Flexprice-style `sk_`/`pk_` keys.
+# token pasted into a note, an echoed header or URL). Group 1, when present, is
+# the label that stays: `Bearer [REDACTED]`, `?api_key=[REDACTED]`.
 _CREDENTIAL_SHAPES = re.compile(
-    r"(?i)(?<=\bbearer )[A-Za-z0-9._~+/=-]{8,}"
-    r"|(?i:(?<=x-api-key: )|(?<=x-api-key\": \")|(?<=x-api-key\":\"))[^\s\"']{8,}"
-    r"|\bwhsec_[A-Za-z0-9+/=]{8,}"
-    r"|\b[sp]k_(?:live_|test_)?[A-Za-z0-9]{16,}"
+    r"(?i:(\bbearer\s+))[A-Za-z0-9._~+/=-]{8,}"
+    r"|(?i:(x-api-key\"?\s*[:=]\s*\"?))[^\s\"',]{8,}"
+    r"|\bwhsec_[A-Za-z0-9+/=_-]{8,}"
+    # Stripe-style live/test keys, and Flexprice `sk_<ULID>` / `pk_…` keys.
+    r"|\b[spr]k_(?:live|test)_[A-Za-z0-9]{8,}"
+    r"|\b[sp]k_[A-Za-z0-9]{16,}"
+    # `token=`, `api_key=`, `client_secret=`, … in a query string or a form body.
+    r"|(?i:(\b[A-Za-z0-9_.-]*(?:token|key|secret|password)=))[^\s&#\"'<>]+"
 )
+
+
+def _keep_label(m: re.Match[str]) -> str:
+    return (m.group(1) or m.group(2) or m.group(3) or "") + REDACTED
 
 
 def scrub_credentials(s: str) -> str:
     """Blank anything shaped like a credential, known or not."""
-    return _CREDENTIAL_SHAPES.sub(REDACTED, s) if s else s
+    return _CREDENTIAL_SHAPES.sub(_keep_label, s) if s else s
 
 
 class Redactor:
@@ -147,14 +157,23 @@ class Redactor:
         )
 
     def __bool__(self) -> bool:
+        # Always true: even with no known secret it scrubs credential shapes, so
+        # `redactor or identity` must never skip it.
+        return True
+
+    @property
+    def knows_secrets(self) -> bool:
+        """Whether any secret (long enough to redact) was given."""
         return self._pattern is not None
 
     def __repr__(self) -> str:
         return "Redactor(****)"
 
     def text(self, s: str) -> str:
+        """`s` without secrets or credential shapes (and without lone surrogates)."""
         if not s:
             return s
+        s = valid(s)
         if self._pattern is not None:
             s = self._pattern.sub(REDACTED, s)
         return scrub_credentials(s)
