@@ -1,13 +1,15 @@
-"""Export a session: Markdown for a launch PR, JSON (schema v1) for tools.
+"""Export a session: Markdown for a launch PR (`export_md`), JSON (schema v1) for tools.
 
 UI-free and deterministic: given the same checklist, state and `generated_at`,
 the output is byte for byte the same (tests compare it with golden files).
 
 Safety, each tested:
 - every string that comes from the user or from a probe (notes, summaries,
-  details, evidence, target fields, …) goes through the optional `redactor`
-  *before* it is escaped or truncated, so neither can split a secret into a
-  shape the redactor no longer recognises;
+  details, evidence, target fields, …) is scrubbed (`export_common.scrubber`:
+  the caller's `redactor`, which knows the stored secrets, then credential
+  shapes, then lone surrogates) *before* it is escaped or truncated, so neither
+  can split a secret into a shape the redactor no longer recognises; with no
+  `redactor`, shapes are still scrubbed;
 - in Markdown that text is escaped, so a note cannot open a heading, a table
   cell, a fence, a link or raw HTML; evidence goes into a fenced code block
   whose fence is longer than any backtick run inside it;
@@ -17,27 +19,31 @@ Safety, each tested:
 from __future__ import annotations
 
 import json
-import re
-from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
-from golive_tui.core.checklist import Checklist, Item, Severity
-from golive_tui.core.progress import PROBE_GLYPH, STATUS_GLYPH, Counts, progress
-from golive_tui.core.state import ItemState, ProbeRecord, State, Target
+from golive_tui.core.checklist import Checklist
+from golive_tui.core.export_common import RedactFn, _iso, _now, _target, scrubber
+from golive_tui.core.export_md import EXCERPT_MAX_CHARS, EXCERPT_MAX_LINES, to_markdown
+from golive_tui.core.progress import Counts, progress
+from golive_tui.core.state import ItemState, ProbeRecord, State
+
+__all__ = [
+    "EXCERPT_MAX_CHARS",
+    "EXCERPT_MAX_LINES",
+    "EXPORT_SCHEMA",
+    "EXPORT_SCHEMA_VERSION",
+    "RedactFn",
+    "load_schema",
+    "to_dict",
+    "to_json",
+    "to_markdown",
+]
 
 EXPORT_SCHEMA = "golive-export"
 EXPORT_SCHEMA_VERSION = 1
 SCHEMA_PATH = Path(__file__).parent / "schemas" / "export-v1.schema.json"
-
-# The Markdown shows the first evidence excerpt only, and only this much of it;
-# the JSON export and the state file keep the whole (already capped) text.
-EXCERPT_MAX_LINES = 20
-EXCERPT_MAX_CHARS = 1500
-
-RedactFn = Callable[[str], str]
 
 
 def load_schema() -> dict[str, Any]:
@@ -67,7 +73,7 @@ def to_dict(
     generated_at: datetime | None = None,
     redactor: RedactFn | None = None,
 ) -> dict[str, Any]:
-    r = redactor or _identity
+    r = scrubber(redactor)
     prog = progress(checklist, state)
     target = _target(checklist, state)
     stale = set(prog.stale)
@@ -166,304 +172,3 @@ def _probe_dict(rec: ProbeRecord, r: RedactFn) -> dict[str, Any]:
         "duration_ms": rec.duration_ms,
         "evidence": [{"label": r(ev.label), "text": r(ev.text)} for ev in rec.evidence],
     }
-
-
-# --- Markdown ----------------------------------------------------------------------
-
-
-def to_markdown(
-    checklist: Checklist,
-    state: State | None,
-    *,
-    generated_at: datetime | None = None,
-    redactor: RedactFn | None = None,
-) -> str:
-    r = redactor or _identity
-
-    def text(value: str) -> str:
-        """User or probe text for one line (a heading, a table cell, a list item)."""
-        return _inline(r(value))
-
-    prog = progress(checklist, state)
-    target = _target(checklist, state)
-    stale = set(prog.stale)
-    blocks: list[str] = [f"# Go-live review: {text(checklist.title)}"]
-
-    # --- where and when
-    if target.environment == "production":
-        environment = "**PRODUCTION** (live account)"
-    else:
-        environment = text(target.environment)
-    no_state = "no state file yet"
-    rows = [
-        ("Provider", text(target.provider) or "not set"),
-        ("Environment", environment),
-        ("Base URL", text(target.base_url) or "not set"),
-        ("Test customer", text(target.customer_id) or "not set"),
-        ("Operator", text(target.operator) or "not set"),
-        ("Region", text(target.region) or "not set"),
-        ("State created", _human(state.created_at) if state else no_state),
-        ("Last updated", _human(state.updated_at) if state else no_state),
-        ("Generated", _human(generated_at or _now())),
-        (
-            "Checklist",
-            f"`{checklist.id}` · fingerprint `{checklist.fingerprint}` · "
-            + _link("source", r(checklist.source)),
-        ),
-    ]
-    blocks.append(_table(("Field", "Value"), rows))
-    if target.environment == "production":
-        blocks.append(
-            "> **⚠ PRODUCTION:** this review's target is the live billing account;"
-            " probes that ran here touched real data."
-        )
-    o = prog.overall
-    blocks.append(
-        f"**Progress:** {o.done}/{o.total} done · {o.failing} failing · {o.skipped} skipped"
-        f" · {o.not_applicable} not applicable · {o.todo} to do"
-        f" · {len(prog.open_blockers)} open blockers"
-    )
-
-    # --- open blockers and stale items first: what a reviewer must see
-    blocks.append("## Open blockers")
-    if prog.open_blockers:
-        lines = []
-        for item in prog.open_blockers:
-            st = state.item(item.id) if state else ItemState()
-            section = checklist.section_of(item.id)
-            line = (
-                f"- {_status_label(st)} — **{text(item.title)}**"
-                f" (`{item.id}`, {text(section.title)})"
-            )
-            if st.latest is not None:
-                line += f"; latest probe {_probe_label(st.latest)}"
-            lines.append(line)
-        blocks.append("\n".join(lines))
-    else:
-        blocks.append("None — every blocker is done or not applicable.")
-
-    if prog.stale:
-        blocks.append("## Changed since checked")
-        blocks.append("The checklist changed these items after they were marked; re-check them:")
-        blocks.append(
-            "\n".join(
-                f"- **{text(checklist.by_id[i].title)}** (`{i}`)"
-                for i in prog.stale
-                if i in checklist.by_id
-            )
-        )
-
-    # --- summary table
-    blocks.append("## Summary")
-    summary_rows = [
-        (
-            text(sp.section.title),
-            f"{sp.counts.done}/{sp.counts.total}",
-            str(sp.counts.failing),
-            str(sp.counts.skipped),
-            str(sp.counts.not_applicable),
-        )
-        for sp in prog.sections
-    ]
-    summary_rows.append(
-        (
-            "**All sections**",
-            f"{o.done}/{o.total}",
-            str(o.failing),
-            str(o.skipped),
-            str(o.not_applicable),
-        )
-    )
-    blocks.append(_table(("Section", "Done", "Failed", "Skipped", "N/A"), summary_rows))
-    blocks.append(
-        "*Failed* counts items marked failed and to-do items whose latest probe failed or errored."
-    )
-
-    # --- every item, section by section
-    for sp in prog.sections:
-        blocks.append(f"## {text(sp.section.title)}")
-        if sp.section.summary:
-            blocks.append(_paragraph(r(sp.section.summary)))
-        for item in sp.section.items:
-            st = state.item(item.id) if state else ItemState()
-            blocks.extend(_item_blocks(item, st, item.id in stale, r))
-
-    # --- what probes left behind
-    if state and state.created_objects:
-        blocks.append("## Objects created by probes")
-        blocks.append(
-            "Probes created these objects in the billing account; remove them if they"
-            " should not stay."
-        )
-        blocks.append(
-            _table(
-                ("Kind", "ID", "Probe", "Run", "Created"),
-                [
-                    (text(o.kind), text(o.id), text(o.probe), text(o.run_id), _human(o.at))
-                    for o in state.created_objects
-                ],
-            )
-        )
-    return "\n\n".join(blocks) + "\n"
-
-
-def _item_blocks(item: Item, st: ItemState, stale: bool, r: RedactFn) -> list[str]:
-    blocks = [f"### {_status_label(st)} — {_inline(r(item.title))}"]
-    severity = "**blocker**" if item.severity is Severity.BLOCKER else "recommended"
-    check = f"probe `{item.probe}`" if item.probe else "manual"
-    facts = [
-        f"- **Item:** `{item.id}` · **Severity:** {severity} · **Check:** {check}"
-        f" · {_link('docs', item.docs)}"
-    ]
-    if st.at is not None:
-        by = _inline(r(st.by))
-        facts.append("- **Last change:** " + (f"by {by}, " if by else "") + _human(st.at))
-    if stale:
-        facts.append(
-            "- **⚠ Changed since checked:** the checklist changed this item after it was"
-            " marked; re-check it."
-        )
-    if item.irreversible:
-        facts.append(f"- **⚠ Irreversible:** {_inline(r(item.irreversible))}")
-    latest = st.latest
-    if latest is not None:
-        runs = len(st.probe_results)
-        when = f"{_human(latest.at)}, {_duration(latest.duration_ms)}"
-        if runs > 1:
-            when += f", {runs} runs in total"
-        facts.append(
-            f"- **Latest probe:** {_probe_label(latest)} — {_inline(r(latest.summary))}"
-            f" ({_inline(r(latest.probe))}, {when})"
-        )
-        facts.extend(f"  - {_inline(r(d))}" for d in latest.details if d.strip())
-    blocks.append("\n".join(facts))
-    if st.note.strip():
-        blocks.append(_quote(r(st.note)))
-    if latest is not None and latest.evidence:
-        ev = latest.evidence[0]
-        more = len(latest.evidence) - 1
-        label = _inline(r(ev.label)) or "excerpt"
-        extra = f" (1 of {len(latest.evidence)}; the JSON export has all)" if more else ""
-        blocks.append(f"**Evidence:** {label}{extra}")
-        blocks.append(_fence(_excerpt(r(ev.text))))
-    return blocks
-
-
-# --- Markdown helpers ----------------------------------------------------------------
-
-# Characters that are structural anywhere on a line.
-_ESCAPE_ANYWHERE = re.compile(r"([\\`*\[\]<|~&#])")
-# '_' between two letters or digits cannot start or end emphasis (snake_case stays
-# readable); anywhere else it is escaped.
-_UNDERSCORE = re.compile(r"(?<![^\W_])_|_(?![^\W_])")
-# Characters that are structural only at the start of a line (after stripping):
-# blockquote, list bullets, setext underlines.
-_LINE_START = re.compile(r"^([>\-+=])")
-# An ordered-list marker: digits then '.' or ')'.
-_ORDERED = re.compile(r"^(\d{1,9})([.)])")
-# C0/C1 controls other than tab and newline (ANSI escapes, NUL, …).
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-
-
-def _identity(value: str) -> str:
-    return value
-
-
-def _clean(value: str) -> str:
-    value = value.replace("\r\n", "\n").replace("\r", "\n")
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", value)
-
-
-def _escape_line(line: str) -> str:
-    line = line.strip()
-    line = _ESCAPE_ANYWHERE.sub(r"\\\1", line)
-    line = _UNDERSCORE.sub(r"\\_", line)
-    line = _LINE_START.sub(r"\\\1", line)
-    return _ORDERED.sub(r"\1\\\2", line)
-
-
-def _inline(value: str) -> str:
-    """Escape text for a single line: newlines become spaces."""
-    return _escape_line(" ".join(_clean(value).split()))
-
-
-def _lines(value: str) -> list[str]:
-    return [_escape_line(line) for line in _clean(value).strip().split("\n")]
-
-
-def _paragraph(value: str) -> str:
-    return "\n".join(line for line in _lines(value) if line)
-
-
-def _quote(value: str) -> str:
-    return "\n".join(f"> {line}" if line else ">" for line in _lines(value))
-
-
-def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
-    lines = ["| " + " | ".join(header) + " |", "|" + "|".join(" --- " for _ in header) + "|"]
-    lines.extend("| " + " | ".join(cells) + " |" for cells in rows)
-    return "\n".join(lines)
-
-
-def _link(label: str, url: str) -> str:
-    """A link when `url` is http(s), else the escaped text."""
-    if not url.startswith(("https://", "http://")):
-        return _inline(url)
-    # Percent-encode anything that could end the destination or a table cell.
-    safe = quote(_clean(url), safe=":/?#@!$&'*+,;=%~-._")
-    return f"[{label}](<{safe}>)"
-
-
-def _fence(body: str) -> str:
-    longest = max((len(run) for run in re.findall(r"`+", body)), default=0)
-    fence = "`" * max(3, longest + 1)
-    return f"{fence}text\n{body}\n{fence}"
-
-
-def _excerpt(value: str) -> str:
-    text = _clean(value).strip("\n")
-    lines = text.split("\n")
-    cut = len(lines) > EXCERPT_MAX_LINES or len(text) > EXCERPT_MAX_CHARS
-    text = "\n".join(lines[:EXCERPT_MAX_LINES])[:EXCERPT_MAX_CHARS]
-    if cut:
-        text = text.rstrip("\n") + "\n… (excerpt truncated)"
-    return text
-
-
-def _status_label(st: ItemState) -> str:
-    return f"{STATUS_GLYPH[st.status]} {st.status.value}"
-
-
-def _probe_label(rec: ProbeRecord) -> str:
-    return f"{PROBE_GLYPH[rec.status]} {rec.status.value}"
-
-
-# --- shared helpers -------------------------------------------------------------------
-
-
-def _target(checklist: Checklist, state: State | None) -> Target:
-    if state is None:
-        return Target(provider=checklist.provider)
-    return state.target
-
-
-def _now() -> datetime:
-    return datetime.now(UTC).replace(microsecond=0)
-
-
-def _utc(dt: datetime) -> datetime:
-    return dt.replace(tzinfo=UTC) if dt.tzinfo is None else dt.astimezone(UTC)
-
-
-def _iso(dt: datetime) -> str:
-    d = _utc(dt)
-    spec = "seconds" if d.microsecond == 0 else "milliseconds"
-    return d.isoformat(timespec=spec).replace("+00:00", "Z")
-
-
-def _human(dt: datetime) -> str:
-    return _utc(dt).strftime("%Y-%m-%d %H:%M:%S UTC")
-
-
-def _duration(ms: int) -> str:
-    return f"{ms} ms" if ms < 1000 else f"{ms / 1000:.1f} s"
