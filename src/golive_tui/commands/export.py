@@ -12,6 +12,7 @@ from pathlib import Path
 from golive_tui.commands._output import output_path, refuse_checklist, write_file, write_stdout
 from golive_tui.commands._session import load_for_read
 from golive_tui.core.export import RedactFn, to_json, to_markdown
+from golive_tui.core.state import State
 
 
 def run(args: argparse.Namespace) -> int:
@@ -21,7 +22,7 @@ def run(args: argparse.Namespace) -> int:
         refuse_checklist(
             out, args.output, args.checklist or (state.checklist_source if state else None)
         )
-    redactor = _redactor()
+    redactor = _redactor(state)
     if args.format == "json":
         text = to_json(checklist, state, redactor=redactor)
     else:
@@ -33,13 +34,26 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _redactor() -> RedactFn | None:
+def _redactor(state: State | None) -> RedactFn:
     """The state holds no secrets by design; this is the second line of defence.
 
-    Probe evidence was already redacted with the real token when it was captured;
-    here anything credential-shaped is scrubbed, without touching the keyring
-    (which could pop up an unlock prompt just to write a file).
+    Probe evidence was already redacted with the real token when it was captured,
+    but a note or a target field can hold a pasted token: the export scrubs the
+    target's stored token and webhook secret (when the keyring has them) and
+    anything credential-shaped. No keyring, or a locked one, leaves the shapes.
     """
-    from golive_tui.core.redact import Redactor
+    from golive_tui.core import secrets
+    from golive_tui.core.errors import SecretStoreError
+    from golive_tui.core.redact import Redactor, Secret
 
-    return Redactor()
+    known: list[Secret] = []
+    t = state.target if state else None
+    if t is not None and t.provider and t.environment and t.base_url:
+        for kind in secrets.KINDS:
+            try:
+                found = secrets.load(secrets.SecretKey(t.provider, t.environment, t.base_url, kind))
+            except SecretStoreError:
+                break  # no usable keyring: the same answer for the other kind
+            if found is not None:
+                known.append(found)
+    return Redactor(known)
