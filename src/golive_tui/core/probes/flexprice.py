@@ -767,7 +767,7 @@ async def invoice_preview(ctx: ProbeContext) -> Verdict:
         f"{label}: expected vs actual",
         f"quantity: before {fmt(q0)}, sent {fmt(quantity)}, expected {fmt(expected_qty)},"
         f" actual {fmt(q1)}\namount: before {fmt(a0)}, expected {fmt(expected_amount)},"
-        f" actual {fmt(a1)}\nprice: {json.dumps(price, default=str)[:800]}",
+        f" actual {fmt(a1)}\nprice: {ctx.redactor(json.dumps(price, default=str))[:800]}",
     )
     problems = []
     if q1 != expected_qty:

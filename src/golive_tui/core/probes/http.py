@@ -170,8 +170,9 @@ class ApiClient:
                 if not idempotent:
                     raise last_error from None
             except httpx.TransportError as exc:
+                reason = _transport_reason(exc, self.redactor)
                 last_error = ApiError(
-                    f"{method} {path}: cannot reach {self.dialect.name} ({_transport_reason(exc)})",
+                    f"{method} {path}: cannot reach {self.dialect.name} ({reason})",
                     method=method,
                     path=path,
                 )
@@ -244,11 +245,12 @@ class ApiClient:
         failed = status is None or status >= 400
         if len(self.evidence) >= MAX_EVIDENCE and not failed:
             return
+        # Redact the whole text, then cut: a token on the cut would no longer match.
         lines = []
         if sent is not None:
-            lines.append("request: " + _excerpt(sent))
-        lines.append("response: " + _excerpt(received))
-        self.evidence.append(Evidence(label=label, text=self.redactor("\n".join(lines))))
+            lines.append("request: " + _excerpt(self.redactor(_text(sent))))
+        lines.append("response: " + _excerpt(self.redactor(_text(received))))
+        self.evidence.append(Evidence(label=label, text="\n".join(lines)))
         if len(self.evidence) > MAX_EVIDENCE * 2:
             # Keep the first requests (context) and the newest (what went wrong).
             self.evidence = self.evidence[:MAX_EVIDENCE] + self.evidence[-MAX_EVIDENCE:]
@@ -280,11 +282,13 @@ def _decode(resp: httpx.Response) -> Any:
         return resp.text
 
 
-def _excerpt(value: Any) -> str:
+def _text(value: Any) -> str:
     if isinstance(value, str):
-        text = value
-    else:
-        text = json.dumps(value, separators=(",", ":"), default=str, ensure_ascii=False)
+        return value
+    return json.dumps(value, separators=(",", ":"), default=str, ensure_ascii=False)
+
+
+def _excerpt(text: str) -> str:
     return text if len(text) <= EXCERPT else text[:EXCERPT] + f"… ({len(text)} chars)"
 
 
@@ -311,8 +315,8 @@ def _retry_after(headers: Mapping[str, str]) -> float | None:
         return min(RETRY_AFTER_CAP, max(0.0, when.timestamp() - time.time()))
 
 
-def _transport_reason(exc: httpx.TransportError) -> str:
-    text = str(exc) or type(exc).__name__
+def _transport_reason(exc: httpx.TransportError, redactor: Redactor) -> str:
+    text = redactor(str(exc)) or type(exc).__name__  # redacted before it is cut
     return text.splitlines()[0][:120]
 
 

@@ -70,7 +70,7 @@ async def check_endpoint(
             timeout=min(10.0, max(0.1, ctx.remaining())),
         )
         outcomes.append((label, 200 <= resp.status_code < 300, resp.status_code))
-        ctx.note(f"webhook {label} → {resp.status_code}", ctx.redactor(resp.text[:300]))
+        ctx.note(f"webhook {label} → {resp.status_code}", ctx.redactor(resp.text)[:300])
     details = [f"{label}: HTTP {code}" for label, _, code in outcomes]
     (_, forged_ok, forged_code), (_, stale_ok, _), (_, genuine_ok, genuine_code) = outcomes
     if forged_ok:
