@@ -64,6 +64,20 @@ def _hide_values(message: str) -> str:
     return message
 
 
+# What an environment variable's name looks like; anything else is probably the
+# token itself pasted in, so the error never quotes it.
+_ENV_NAME = re.compile(r"[A-Z_][A-Z0-9_]{0,63}")
+
+
+def _env_name(value: str) -> str:
+    if not _ENV_NAME.fullmatch(value):
+        raise argparse.ArgumentTypeError(
+            "pass the variable's name, not its value (capitals, digits and _, e.g."
+            " GOLIVE_TOKEN); the value given is not shown"
+        )
+    return value
+
+
 class _RefuseSecretFlag(argparse.Action):
     """Swallows a token passed as a flag (so it is not echoed back) and refuses it."""
 
@@ -233,11 +247,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--base-url", metavar="URL", help="override the target's API base URL")
     p.add_argument("--customer-id", metavar="ID", help="test customer id or ingest alias")
     p.add_argument(
-        "--token-env", metavar="VAR", help="read the API token from this environment variable"
+        "--token-env",
+        metavar="VAR",
+        type=_env_name,
+        help="read the API token from this environment variable",
     )
     p.add_argument(
         "--webhook-secret-env",
         metavar="VAR",
+        type=_env_name,
         help="read the webhook signing secret from this environment variable",
     )
     p.add_argument(
@@ -303,6 +321,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--token-env",
         metavar="VAR",
+        type=_env_name,
         help="take the sandbox's token from this environment variable (default: a random one)",
     )
 

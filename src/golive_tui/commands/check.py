@@ -169,7 +169,9 @@ def _secrets(args: argparse.Namespace, target: Target) -> tuple[Secret, Secret |
         target.provider, target.environment, target.base_url, "webhook-secret"
     )
     if args.webhook_secret_env:
-        return token, secrets.resolve_token(hook_key, args.webhook_secret_env)
+        return token, secrets.resolve_token(
+            hook_key, args.webhook_secret_env, flag="--webhook-secret-env"
+        )
     if args.token_env:
         # CI: do not touch the keyring for an optional secret (it could block on unlock).
         return token, None

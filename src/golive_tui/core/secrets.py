@@ -238,15 +238,21 @@ def delete(key: SecretKey) -> bool:
     return True
 
 
-def resolve_token(key: SecretKey, token_env: str | None = None) -> Secret:
-    """The secret for `key`: from `$token_env` when given, else from the keyring."""
+def resolve_token(
+    key: SecretKey, token_env: str | None = None, *, flag: str = "--token-env"
+) -> Secret:
+    """The secret for `key`: from `$token_env` when given, else from the keyring.
+
+    `flag` is the option that named the variable, for the error message; the CLI
+    has already checked that `token_env` is a variable's name, not a pasted value.
+    """
     if token_env:
         value = os.environ.get(token_env, "").strip()
         if not value:
             state = "empty" if token_env in os.environ else "not set"
             raise SecretStoreError(
-                f"--token-env {token_env}: environment variable {token_env} is {state};"
-                f" export the {KIND_LABEL[key.kind]} in it, or drop --token-env to use the keyring"
+                f"{flag} {token_env}: environment variable {token_env} is {state};"
+                f" export the {KIND_LABEL[key.kind]} in it, or drop {flag} to use the keyring"
             )
         return Secret(value)
     found = load(key)
