@@ -375,12 +375,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     command = args.command or "tui"
     # Import the error type lazily too; it is tiny but keeps this module standalone.
     from golive_tui.core.errors import GoliveError
+    from golive_tui.core.textsafe import terminal
 
     try:
         module = __import__(f"golive_tui.commands.{command}", fromlist=["run"])
         return int(module.run(args))
     except GoliveError as exc:
-        print(f"golive: error: {exc.message}", file=sys.stderr)
+        # Messages quote paths and file contents: never raw controls or surrogates.
+        print(f"golive: error: {terminal(exc.message)}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("golive: interrupted; everything up to the last change was saved", file=sys.stderr)
@@ -391,7 +393,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if os.environ.get("GOLIVE_DEBUG"):
             raise
         print(
-            f"golive: internal error: {type(exc).__name__}: {exc} — this is a bug;"
+            f"golive: internal error: {type(exc).__name__}: {terminal(str(exc))} — this is a bug;"
             " rerun with GOLIVE_DEBUG=1 for the traceback",
             file=sys.stderr,
         )

@@ -8,6 +8,7 @@ import difflib
 from golive_tui.commands._session import open_for_write
 from golive_tui.core.errors import GoliveError
 from golive_tui.core.state import ItemStatus
+from golive_tui.core.textsafe import terminal as safe
 
 
 def run(args: argparse.Namespace) -> int:
@@ -24,5 +25,5 @@ def run(args: argparse.Namespace) -> int:
             )
         sf.state.mark(item, ItemStatus(args.status), note=args.note, by=args.operator or "")
         sf.save()
-    print(f"{item.id}: {args.status}")
+    print(safe(f"{item.id}: {args.status}"))
     return 0

@@ -16,6 +16,7 @@ from golive_tui.commands._session import open_for_write
 from golive_tui.core.errors import GoliveError
 from golive_tui.core.fields import Invalid
 from golive_tui.core.state import Target
+from golive_tui.core.textsafe import terminal as safe
 
 TARGET_FIELDS = ("provider", "environment", "base_url", "customer_id", "operator", "region")
 # Settings the probes read, with what a value looks like (shown by --list).
@@ -54,9 +55,9 @@ def run(args: argparse.Namespace) -> int:
         with sf:
             target = sf.state.target
         for name in TARGET_FIELDS:
-            print(f"{name:<18} {getattr(target, name) or '(not set)'}")
+            print(f"{name:<18} {safe(getattr(target, name)) or '(not set)'}")
         for name, value in sorted(target.settings.items()):
-            print(f"{name:<18} {json.dumps(value)}")
+            print(f"{safe(name):<18} {json.dumps(value)}")
         unset = [k for k in KNOWN_SETTINGS if k not in target.settings]
         if unset:
             print()
@@ -92,5 +93,5 @@ def run(args: argparse.Namespace) -> int:
             sf.state.target.settings.get(args.key, getattr(sf.state.target, args.key, None))
         )
     )
-    print(f"{args.key} = {shown}")
+    print(f"{safe(args.key)} = {shown}")
     return 0

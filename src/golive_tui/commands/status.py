@@ -6,6 +6,7 @@ import argparse
 
 from golive_tui.commands._session import open_for_write
 from golive_tui.core.progress import STATUS_GLYPH, progress
+from golive_tui.core.textsafe import terminal as safe
 
 
 def run(args: argparse.Namespace) -> int:
@@ -14,17 +15,20 @@ def run(args: argparse.Namespace) -> int:
         state = sf.state
     prog = progress(checklist, state)
     t = state.target
+    # Titles, ids and target fields come from files the user (or anyone) wrote: their
+    # control characters are shown escaped, never sent to the terminal.
     target = " ".join(x for x in (t.provider, t.environment, t.base_url) if x) or "not set"
-    print(f"{checklist.title}")
+    print(safe(checklist.title))
     operator = f" · operator: {t.operator}" if t.operator else ""
-    print(f"state: {args.state} · target: {target}{operator}")
+    print(safe(f"state: {args.state} · target: {target}{operator}"))
     print()
-    width = max(len(sp.section.title) for sp in prog.sections)
+    titles = [safe(sp.section.title) for sp in prog.sections]
+    width = max(len(title) for title in titles)
     print(f"{'section':<{width}}  {'done':>7}  {'failed':>6}  {'skipped':>7}  {'n/a':>4}")
-    for sp in prog.sections:
+    for title, sp in zip(titles, prog.sections, strict=True):
         c = sp.counts
         print(
-            f"{sp.section.title:<{width}}  {c.done:>3}/{c.total:<3}  {c.failing:>6}  {c.skipped:>7}"
+            f"{title:<{width}}  {c.done:>3}/{c.total:<3}  {c.failing:>6}  {c.skipped:>7}"
             f"  {c.not_applicable:>4}"
         )
     o = prog.overall
@@ -34,12 +38,13 @@ def run(args: argparse.Namespace) -> int:
         f" {o.not_applicable} not applicable; {len(prog.open_blockers)} open blockers"
     )
     if prog.stale:
-        print(f"changed since checked (re-check): {', '.join(prog.stale)}")
+        print(safe(f"changed since checked (re-check): {', '.join(prog.stale)}"))
     if args.items:
         print()
         for section in checklist.sections:
-            print(section.title)
+            print(safe(section.title))
             for item in section.items:
                 st = state.item(item.id)
-                print(f"  {STATUS_GLYPH[st.status]} {st.status.value:<14} {item.id}  {item.title}")
+                line = f"{item.id}  {item.title}"
+                print(f"  {STATUS_GLYPH[st.status]} {st.status.value:<14} {safe(line)}")
     return 0
