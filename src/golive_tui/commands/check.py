@@ -181,8 +181,10 @@ def _secrets(args: argparse.Namespace, target: Target) -> tuple[Secret, Secret |
     hook_key = secrets.SecretKey(
         target.provider, target.environment, target.base_url, "webhook-secret"
     )
-    if args.webhook_secret_env:
-        return token, secrets.resolve_token(hook_key, args.webhook_secret_env)
+    if args.webhook_secret_env is not None:
+        return token, secrets.resolve_token(
+            hook_key, args.webhook_secret_env, "--webhook-secret-env"
+        )
     if args.token_env:
         # CI: do not touch the keyring for an optional secret (it could block on unlock).
         return token, None
