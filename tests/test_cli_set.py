@@ -70,3 +70,16 @@ def test_set_needs_an_existing_session(tmp_path: Path) -> None:
     result = golive("set", "webhook_url", "https://x.example", cwd=tmp_path)
     assert result.returncode == 2 and "--checklist" in result.stderr
     assert not (tmp_path / "golive-state.toml").exists()
+
+
+def test_history_limit_is_set_through_golive_set(tmp_path: Path) -> None:
+    path = _new_state(tmp_path)
+    assert golive("set", "history_limit", "12", cwd=tmp_path).returncode == 0
+    assert S.read(path).target.history_limit == 12
+    assert "history_limit" in golive("set", "--list", cwd=tmp_path).stdout
+    before = path.read_bytes()
+    for bad in ("0", "abc", "1000"):
+        result = golive("set", "history_limit", bad, cwd=tmp_path)
+        assert result.returncode == 2 and result.stderr.count("\n") == 1, result.stderr
+        assert "history_limit: must be a whole number from 1 to 100" in result.stderr
+    assert path.read_bytes() == before

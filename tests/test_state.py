@@ -273,6 +273,49 @@ def test_history_is_capped_oldest_first(mini: checklists.Checklist, tmp_path: Pa
     assert S.read(path).items["usage.token"].latest.summary == f"run {S.HISTORY_LIMIT + 6}"
 
 
+def test_only_the_latest_result_keeps_its_evidence(mini: checklists.Checklist) -> None:
+    state = S.State.new(mini, "mini")
+    for n in range(8):
+        state.add_probe_result("usage.token", _record(n))
+    kept = state.items["usage.token"].probe_results
+    assert [r.summary for r in kept] == [f"run {n}" for n in range(3, 8)]  # default 5
+    assert kept[-1].evidence and kept[-1].details == ["detail 7", "second line\nwith a newline"]
+    for older in kept[:-1]:
+        assert (older.evidence, older.details) == ([], [])
+        assert older.status is S.ProbeStatus.PASS and older.at and older.run_id
+
+
+def test_history_limit_setting_is_used_and_checked(mini: checklists.Checklist) -> None:
+    state = S.State.new(mini, "mini", S.Target(settings={"history_limit": 2}))
+    for n in range(4):
+        state.add_probe_result("usage.token", _record(n))
+    assert [r.summary for r in state.items["usage.token"].probe_results] == ["run 2", "run 3"]
+    for bad in (0, 101, "5", True, 2.5):
+        with pytest.raises(Invalid, match="whole number from 1 to 100") as exc:
+            S.Target(settings={"history_limit": bad})
+        assert exc.value.loc == ("settings", "history_limit")
+
+
+def test_an_older_state_loads_and_shrinks_on_its_first_save(
+    mini: checklists.Checklist, tmp_path: Path
+) -> None:
+    """A state from a golive that kept 20 full results per item (migration)."""
+    path = tmp_path / "old.toml"
+    old = S.State.new(mini, "mini")
+    old.items["usage.token"] = S.ItemState(
+        probe_results=[_record(n, text="e" * 3000) for n in range(20)]
+    )
+    path.write_text(old.to_toml(), encoding="utf-8")
+    before = path.stat().st_size
+    assert len(S.read(path).items["usage.token"].probe_results) == 20  # still reads as it is
+    with S.StateFile.open(path) as sf:
+        sf.save()
+    after = S.read(path).items["usage.token"].probe_results
+    assert [r.summary for r in after] == [f"run {n}" for n in range(15, 20)]
+    assert [len(r.evidence) for r in after] == [0, 0, 0, 0, 1]
+    assert path.stat().st_size < before / 10
+
+
 def test_evidence_is_truncated() -> None:
     exact = S.Evidence(label="r", text="x" * S.EVIDENCE_LIMIT)
     assert exact.text == "x" * S.EVIDENCE_LIMIT

@@ -474,7 +474,7 @@ def test_real_state_round_trips(mini: checklists.Checklist) -> None:
     data = state.to_data()
     text = dumps(data)
     assert S.State.from_toml(text) == state
-    assert "'''\n" + '{"id": "evt_0", "v": 42}\n' in text  # readable evidence
+    assert "'''\n" + '{"id": "evt_24", "v": 42}\n' in text  # readable (latest) evidence
 
 
 @settings(max_examples=50, deadline=None, suppress_health_check=list(HealthCheck))

@@ -64,13 +64,12 @@ def _hide_values(message: str) -> str:
     return message
 
 
-# What an environment variable's name looks like; anything else is probably the
-# token itself pasted in, so the error never quotes it.
-_ENV_NAME = re.compile(r"[A-Z_][A-Z0-9_]{0,63}")
-
-
 def _env_name(value: str) -> str:
-    if not _ENV_NAME.fullmatch(value):
+    # Anything but a variable's name is probably the token itself pasted in, so
+    # the error never quotes it.
+    from golive_tui.core.secrets import ENV_NAME
+
+    if not ENV_NAME.fullmatch(value):
         raise argparse.ArgumentTypeError(
             "pass the variable's name, not its value (capitals, digits and _, e.g."
             " GOLIVE_TOKEN); the value given is not shown"
@@ -136,6 +135,27 @@ def _config(p: argparse.ArgumentParser, *, sub: bool = False) -> None:
     )
 
 
+def _app_secrets(p: argparse.ArgumentParser, *, sub: bool = False) -> None:
+    """The app's `--token-env` / `--webhook-secret-env`: for machines with no keyring."""
+    default = argparse.SUPPRESS if sub else None  # as for --config
+    p.add_argument(
+        "--token-env",
+        metavar="VAR",
+        default=default,
+        help="read the API token from this environment variable (never saved)",
+    )
+    p.add_argument(
+        "--webhook-secret-env",
+        metavar="VAR",
+        default=default,
+        help="read the webhook signing secret from this environment variable (never saved)",
+    )
+    p.add_argument(
+        "--token", "--api-token", "--api-key", "--secret",
+        nargs="?", action=_RefuseSecretFlag, help=argparse.SUPPRESS,
+    )  # fmt: skip
+
+
 def _target_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("--provider", choices=("metronome", "flexprice"), help="billing platform")
     p.add_argument(
@@ -156,6 +176,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"golive {__version__}")
     _common(parser)
     _config(parser)
+    _app_secrets(parser)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     p = sub.add_parser("status", help="show progress per section")
@@ -325,9 +346,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="take the sandbox's token from this environment variable (default: a random one)",
     )
 
-    p = sub.add_parser("tui", help="open the interactive app (same as no command)")
+    p = sub.add_parser(
+        "tui", help="open the interactive app (same as no command)", allow_abbrev=False
+    )
     _common(p)
     _config(p, sub=True)
+    _app_secrets(p, sub=True)
     return parser
 
 
@@ -340,9 +364,11 @@ def _app_args(argv: list[str]) -> argparse.Namespace | None:
     """
     if any(a in _COMMANDS or a in ("-h", "--help", "--version") for a in argv):
         return None
-    parser = _AppArgsParser(prog="golive", add_help=False)
+    # No abbreviations: `--token` must reach the full parser, which refuses it.
+    parser = _AppArgsParser(prog="golive", add_help=False, allow_abbrev=False)
     _common(parser)
     _config(parser)
+    _app_secrets(parser)
     try:
         args, rest = parser.parse_known_args(argv)
     except _NotJustTheApp:

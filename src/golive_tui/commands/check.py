@@ -27,7 +27,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import sys
+from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import Any
 
 from golive_tui.commands._output import output_path, refuse_checklist, write_file, write_stdout
 from golive_tui.commands._session import open_for_write
@@ -37,6 +40,7 @@ from golive_tui.core.checklist import Checklist
 from golive_tui.core.checkrun import CheckReport, run_check
 from golive_tui.core.errors import GoliveError, SecretStoreError
 from golive_tui.core.fields import Invalid
+from golive_tui.core.liveline import live_line
 from golive_tui.core.redact import Secret
 from golive_tui.core.state import DEFAULT_STATE_FILE, StateFile, Target
 
@@ -72,6 +76,14 @@ def render(report: CheckReport, fmt: str) -> str:
     return reports.to_text(report)
 
 
+async def with_progress(
+    check: Callable[..., Awaitable[CheckReport]], *a: Any, **kw: Any
+) -> CheckReport:
+    """`check(*a, **kw)` with a live line on stderr showing the running probes (TTY only)."""
+    async with live_line(sys.stderr) as line:
+        return await check(*a, on_start=line.started, on_result=line.finished, **kw)
+
+
 def run(args: argparse.Namespace) -> int:
     explicit_state = args.state is not None
     state_path = Path(args.state or os.environ.get("GOLIVE_STATE") or DEFAULT_STATE_FILE)
@@ -98,7 +110,8 @@ def run(args: argparse.Namespace) -> int:
             sf.state.target = target
             sf.save()
         report = asyncio.run(
-            run_check(
+            with_progress(
+                run_check,
                 checklist,
                 target,
                 token,
@@ -168,9 +181,9 @@ def _secrets(args: argparse.Namespace, target: Target) -> tuple[Secret, Secret |
     hook_key = secrets.SecretKey(
         target.provider, target.environment, target.base_url, "webhook-secret"
     )
-    if args.webhook_secret_env:
+    if args.webhook_secret_env is not None:
         return token, secrets.resolve_token(
-            hook_key, args.webhook_secret_env, flag="--webhook-secret-env"
+            hook_key, args.webhook_secret_env, "--webhook-secret-env"
         )
     if args.token_env:
         # CI: do not touch the keyring for an optional secret (it could block on unlock).

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TypeAlias
 
 from golive_tui.cli import SANDBOX_FAULTS
-from golive_tui.commands.check import exit_code, render
+from golive_tui.commands.check import exit_code, render, with_progress
 from golive_tui.core import checklist as checklists
 from golive_tui.core.checkrun import CheckReport, run_check
 from golive_tui.core.errors import GoliveError
@@ -134,8 +134,13 @@ def run(args: argparse.Namespace) -> int:
         state_path = _throwaway_state(sb, server.base_url)
         with StateFile.open(state_path) as sf:
             report: CheckReport = asyncio.run(
-                run_check(
-                    checklist, sf.state.target, token, webhook_secret=webhook_secret, state_file=sf
+                with_progress(
+                    run_check,
+                    checklist,
+                    sf.state.target,
+                    token,
+                    webhook_secret=webhook_secret,
+                    state_file=sf,
                 )
             )
             state = sf.state

@@ -30,6 +30,8 @@ KNOWN_SETTINGS = {
     "billing_frequency": "expected contract billing frequency, e.g. MONTHLY (Metronome)",
     "currency": "expected rate card currency, e.g. USD (Metronome)",
     "sample_event": 'JSON {"event_type": …, "properties": {…}} to send instead (Metronome)',
+    "history_limit": "probe results kept per item, 1–100 (default 5; only the latest keeps"
+    " its evidence)",
 }
 _LIST_SETTINGS = {"event_names"}
 

@@ -142,6 +142,7 @@ async def run_check(
     confirm_write: ConfirmWrite | None = None,
     state_file: StateFile | None = None,
     on_result: ResultCallback | None = None,
+    on_start: Callable[[ProbeSpec], None] | None = None,
     concurrency: int = 6,
     run_id: str | None = None,
 ) -> CheckReport:
@@ -190,7 +191,7 @@ async def run_check(
 
     started_at = now()
     t0 = time.monotonic()
-    await runner.run([spec for spec, _ in planned], on_done=done)
+    await runner.run([spec for spec, _ in planned], on_done=done, on_start=on_start)
     duration = int((time.monotonic() - t0) * 1000)
 
     specs = {spec.id: spec for spec, _ in planned}

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import secrets as _random
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
@@ -238,23 +239,35 @@ def delete(key: SecretKey) -> bool:
     return True
 
 
-def resolve_token(
-    key: SecretKey, token_env: str | None = None, *, flag: str = "--token-env"
-) -> Secret:
-    """The secret for `key`: from `$token_env` when given, else from the keyring.
+# What `--token-env` takes: a variable's name, never its value (a pasted token is
+# refused without being echoed).
+ENV_NAME = re.compile(r"[A-Z_][A-Z0-9_]{0,63}")
 
-    `flag` is the option that named the variable, for the error message; the CLI
-    has already checked that `token_env` is a variable's name, not a pasted value.
-    """
-    if token_env:
-        value = os.environ.get(token_env, "").strip()
-        if not value:
-            state = "empty" if token_env in os.environ else "not set"
-            raise SecretStoreError(
-                f"{flag} {token_env}: environment variable {token_env} is {state};"
-                f" export the {KIND_LABEL[key.kind]} in it, or drop {flag} to use the keyring"
-            )
-        return Secret(value)
+
+def from_env(var: str, flag: str = "--token-env", kind: Kind = "api-token") -> Secret:
+    """The secret in environment variable `var` (named by `flag`); one-line errors."""
+    if not ENV_NAME.fullmatch(var):
+        raise SecretStoreError(
+            f"{flag}: takes the NAME of an environment variable (A-Z, 0-9 and _, e.g."
+            f" GOLIVE_TOKEN), not the {KIND_LABEL[kind]} itself (what you typed is not shown);"
+            f" export the {KIND_LABEL[kind]} in a variable and pass its name"
+        )
+    value = os.environ.get(var, "").strip()
+    if not value:
+        state = "empty" if var in os.environ else "not set"
+        raise SecretStoreError(
+            f"{flag} {var}: environment variable {var} is {state};"
+            f" export the {KIND_LABEL[kind]} in it, or drop {flag} to use the keyring"
+        )
+    return Secret(value)
+
+
+def resolve_token(
+    key: SecretKey, token_env: str | None = None, flag: str = "--token-env"
+) -> Secret:
+    """The secret for `key`: from `$token_env` when given, else from the keyring."""
+    if token_env is not None:
+        return from_env(token_env, flag, key.kind)
     found = load(key)
     if found is None:
         raise SecretStoreError(

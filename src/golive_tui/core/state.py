@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import dataclasses
 import glob
 import itertools
 import os
@@ -31,7 +32,10 @@ from golive_tui.core.fields import Invalid, Loc, Table, text_item
 
 SCHEMA_VERSION = 1
 DEFAULT_STATE_FILE = "golive-state.toml"
-HISTORY_LIMIT = 20  # probe results kept per item; older ones are dropped
+# Probe results kept per item (setting `history_limit`); only the latest keeps its
+# evidence and details, so a state stays small however many runs it has seen.
+HISTORY_LIMIT = 5
+HISTORY_MAX = 100
 EVIDENCE_LIMIT = 4096  # characters per evidence excerpt
 # Setting names that hold a credential, matched per word so that `input_tokens`
 # (a usage property) passes and `api_token` / `webhook-secret` do not.
@@ -158,6 +162,16 @@ class ProbeRecord:
         return record
 
 
+def trimmed(records: list[ProbeRecord], limit: int) -> list[ProbeRecord]:
+    """The last `limit` records; all but the latest keep only status, summary and time."""
+    kept = records[-limit:]
+    older = [
+        dataclasses.replace(r, details=[], evidence=[]) if r.details or r.evidence else r
+        for r in kept[:-1]
+    ]
+    return older + kept[-1:]
+
+
 @dataclass(slots=True, kw_only=True)
 class ItemState:
     status: ItemStatus = ItemStatus.TODO
@@ -241,6 +255,19 @@ class Target:
                 _check_setting(str(key), value)
             except ValueError as exc:
                 raise Invalid(("settings", key), str(exc)) from None
+        limit = self.settings.get("history_limit", HISTORY_LIMIT)
+        if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= HISTORY_MAX:
+            shown = repr(limit) if len(repr(limit)) <= 20 else type(limit).__name__
+            raise Invalid(
+                ("settings", "history_limit"),
+                f"must be a whole number from 1 to {HISTORY_MAX} (got {shown});"
+                f" e.g. golive set history_limit {HISTORY_LIMIT}",
+            )
+
+    @property
+    def history_limit(self) -> int:
+        """Probe results kept per item (checked by `check`)."""
+        return int(self.settings.get("history_limit", HISTORY_LIMIT))
 
     def to_data(self) -> dict[str, Any]:
         return {
@@ -387,8 +414,15 @@ class State:
 
     def add_probe_result(self, item_id: str, record: ProbeRecord) -> None:
         st = self.items.setdefault(item_id, ItemState())
-        st.probe_results = [*st.probe_results, record][-HISTORY_LIMIT:]
+        st.probe_results = trimmed([*st.probe_results, record], self.target.history_limit)
         self.updated_at = now()
+
+    def compact(self) -> None:
+        """Trim every item's history to the limit (a state from an older golive kept 20
+        results per item, each with its evidence: ~120 KB a run)."""
+        limit = self.target.history_limit
+        for st in self.items.values():
+            st.probe_results = trimmed(st.probe_results, limit)
 
     def add_created(self, obj: CreatedObject) -> None:
         self.created_objects = [*self.created_objects, obj]
@@ -603,6 +637,7 @@ class StateFile:
             raise StateError(
                 f"{self.path}: not saved: {exc.message}; the file was left as it is"
             ) from None
+        self.state.compact()  # an older golive's state shrinks on its first save
         self.state.updated_at = now()
         try:
             data = self.state.to_toml().encode("utf-8")

@@ -72,8 +72,11 @@ class GoliveApp(App[int]):
         webhook_secret: Secret | None = None,
         config: Config | None = None,
         clock: Clock | None = None,
+        use_keyring: bool = True,
     ) -> None:
         super().__init__()
+        self.use_keyring = use_keyring
+        """False: secrets are asked for (run-only) instead of read from the keyring."""
         self.state_path = state_path
         self.checklist = checklist
         self.state_file = state_file
@@ -188,11 +191,13 @@ class GoliveApp(App[int]):
             except GoliveError as exc:
                 self.notify(exc.message, severity="error", timeout=10)
                 return None
-            usable = True
+            usable = self.use_keyring
+            found = None
             try:
-                found = await asyncio.to_thread(secrets.load, key)
+                if usable:
+                    found = await asyncio.to_thread(secrets.load, key)
             except SecretStoreError as exc:
-                found, usable = None, False
+                usable = self.use_keyring = False  # the webhook secret is asked for too
                 self.notify(exc.message, title="keyring", severity="warning", timeout=10)
             if found is None:
                 from golive_tui.tui.dialogs.token import TokenScreen
@@ -212,11 +217,16 @@ class GoliveApp(App[int]):
             self._redactor = Redactor(s for s in (self.token, self.webhook_secret) if s)
             return found
 
-    async def acquire_webhook_secret(self) -> Secret | None:
-        """The webhook secret: in memory, else the keyring; never asked for (the probe warns)."""
+    async def acquire_webhook_secret(self, *, ask: bool = False) -> Secret | None:
+        """The webhook secret: in memory, else the keyring. Without a usable keyring it is
+        asked for (run-only, never saved) when `ask` (a probe needs it); otherwise None
+        and the probe warns."""
+        async with self._token_lock:  # one question at a time, asked once
+            return await self._webhook_secret(ask)
+
+    async def _webhook_secret(self, ask: bool) -> Secret | None:
         if self._webhook_looked_up:
             return self.webhook_secret
-        self._webhook_looked_up = True
         assert self.state_file is not None
         from golive_tui.core import secrets
 
@@ -225,9 +235,22 @@ class GoliveApp(App[int]):
             key = secrets.SecretKey(
                 target.provider, target.environment, target.base_url, kind="webhook-secret"
             )
-            self.webhook_secret = await asyncio.to_thread(secrets.load, key)
         except GoliveError:
-            self.webhook_secret = None
+            self._webhook_looked_up = True
+            return None
+        if self.use_keyring:
+            try:
+                self.webhook_secret = await asyncio.to_thread(secrets.load, key)
+                self._webhook_looked_up = True
+            except SecretStoreError:
+                self.use_keyring = False
+        if not self.use_keyring and ask:
+            # `golive token set` cannot work here: ask, once, for this run only.
+            from golive_tui.tui.dialogs.token import TokenScreen
+
+            self._webhook_looked_up = True
+            answer = await self.push_screen_wait(TokenScreen(key.label, "none", False))
+            self.webhook_secret = answer.token if answer is not None else None
         self._redactor = Redactor(s for s in (self.token, self.webhook_secret) if s)
         return self.webhook_secret
 
@@ -310,6 +333,7 @@ def make_app(
     webhook_secret: Secret | None = None,
     config_path: str | Path | None = None,
     clock: Clock | None = None,
+    use_keyring: bool = True,
 ) -> GoliveApp:
     """Open the session at `state_path` (if it exists) and build the app around it.
 
@@ -341,6 +365,7 @@ def make_app(
         webhook_secret=webhook_secret,
         config=config,
         clock=clock,
+        use_keyring=use_keyring,
     )
     if config.theme and config.theme not in app.available_themes:
         config.warnings.append(

@@ -202,8 +202,13 @@ class Runner:
         self,
         specs: Sequence[ProbeSpec],
         on_done: Callable[[ProbeResult], None] | None = None,
+        on_start: Callable[[ProbeSpec], None] | None = None,
     ) -> list[ProbeResult]:
-        """Run `specs` concurrently (serial groups in order); results in input order."""
+        """Run `specs` concurrently (serial groups in order); results in input order.
+
+        `on_start` is called when a probe really starts (past the concurrency limit and
+        its serial group's lock), `on_done` when it has finished.
+        """
         sem = asyncio.Semaphore(self.concurrency)
         async with httpx.AsyncClient(
             transport=self.transport,
@@ -219,15 +224,25 @@ class Runner:
                 )
                 async with sem:
                     if lock is None:
-                        result = await self.run_one(spec, http)
+                        result = await self._start(spec, http, on_start)
                     else:
                         async with lock:
-                            result = await self.run_one(spec, http)
+                            result = await self._start(spec, http, on_start)
                 if on_done:
                     on_done(result)
                 return result
 
             return list(await asyncio.gather(*(one(s) for s in specs)))
+
+    async def _start(
+        self,
+        spec: ProbeSpec,
+        http: httpx.AsyncClient,
+        on_start: Callable[[ProbeSpec], None] | None,
+    ) -> ProbeResult:
+        if on_start:
+            on_start(spec)
+        return await self.run_one(spec, http)
 
     async def run_one(self, spec: ProbeSpec, http: httpx.AsyncClient) -> ProbeResult:
         started_at = now()

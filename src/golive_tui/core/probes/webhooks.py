@@ -40,7 +40,8 @@ def endpoint_problem(ctx: ProbeContext, scheme: Scheme) -> Verdict | None:
         return failed(f"webhook URL {url!r} is not https; deliveries only go to https endpoints")
     if ctx.webhook_secret is None:
         return warned(
-            "no webhook secret stored; run golive token set --webhook-secret with"
+            "no webhook secret given; store it with golive token set --webhook-secret (or"
+            " pass --webhook-secret-env VAR) with"
             f" {scheme.secret_hint} so the genuine test {scheme.noun} can be signed"
         )
     return None

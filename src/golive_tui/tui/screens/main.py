@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     from golive_tui.tui.app import GoliveApp
 
 CURSOR_SAVE_DELAY = 0.5  # seconds without movement before the cursor is saved
+WEBHOOK_PROBES = frozenset({"webhook-signature"})  # the probes that sign with the secret
 
 
 class ProbeFinished(Message):
@@ -459,7 +460,7 @@ class MainScreen(Screen[None]):
         if token is None:
             self.post_message(ProbesNotRun(probe_ids, "no API token given; nothing was run"))
             return
-        webhook_secret = await self.golive.acquire_webhook_secret()
+        webhook_secret = await self.golive.acquire_webhook_secret(ask=self._needs_secret(probe_ids))
         finished: set[str] = set()
 
         def on_result(result: ProbeResult, items: list[Item]) -> None:
@@ -480,6 +481,11 @@ class MainScreen(Screen[None]):
         for row in report.results:
             if row.probe not in finished:
                 self.transient[row.item] = (row.status, row.summary)
+
+    def _needs_secret(self, probe_ids: list[str]) -> bool:
+        """A webhook probe with an endpoint to send to signs with the webhook secret."""
+        settings = self.state_file.state.target.settings
+        return bool(settings.get("webhook_url")) and any(p in WEBHOOK_PROBES for p in probe_ids)
 
     async def _confirm_write(self, spec: ProbeSpec) -> bool:
         from golive_tui.tui.dialogs.confirm_write import ConfirmWriteScreen
