@@ -4,8 +4,10 @@ Used two ways: every request a probe sends must be one the real API accepts
 (method, path, query parameters, body schema), and every response the sandboxes
 give must match what the real API documents, so the sandboxes cannot drift.
 
-The specs are not copied into this repo; they live in `../shared/specs/` beside
-the clone (GOLIVE_SPECS_DIR overrides). Their absence is an error, not a skip.
+By default the checks read the reduced contracts in `tests/contracts/` (the routes
+golive uses, facts only, made from the official documents by
+`scripts/gen_contracts.py`). GOLIVE_SPECS_DIR may point at a folder holding the full
+official `<api>-openapi.json` documents instead. A missing file is an error, not a skip.
 """
 
 from __future__ import annotations
@@ -25,8 +27,8 @@ from openapi_schema_validator import (
     oas30_format_checker,
 )
 
-ROOT = Path(__file__).resolve().parents[1]
-SPECS = Path(os.environ.get("GOLIVE_SPECS_DIR", ROOT.parent / "shared" / "specs"))
+CONTRACTS = Path(__file__).resolve().parent / "contracts"
+SPECS_DIR = os.environ.get("GOLIVE_SPECS_DIR")
 # Flexprice's spec paths are relative to the `/v1` server path.
 PREFIX = {"metronome": "", "flexprice": "/v1"}
 
@@ -51,14 +53,32 @@ class Spec:
         return best[1] if best else None
 
 
-@cache
+def spec_path(name: str) -> Path:
+    """The full official document under GOLIVE_SPECS_DIR, else the repo's contract."""
+    if SPECS_DIR:
+        return Path(SPECS_DIR) / f"{name}-openapi.json"
+    return CONTRACTS / f"{name}.json"
+
+
 def spec(name: str) -> Spec:
-    path = SPECS / f"{name}-openapi.json"
+    """The document the checks use (see spec_path)."""
+    return _load(name, spec_path(name))
+
+
+def contract(name: str) -> Spec:
+    """The repo's reduced contract, whatever GOLIVE_SPECS_DIR says."""
+    return _load(name, CONTRACTS / f"{name}.json")
+
+
+@cache
+def _load(name: str, path: Path) -> Spec:
     if not path.exists():
-        raise FileNotFoundError(
-            f"{path} not found: the official specs are expected in ../shared/specs beside the"
-            " clone (or set GOLIVE_SPECS_DIR)"
+        fix = (
+            "regenerate it with `python3 scripts/gen_contracts.py`"
+            if path.parent == CONTRACTS
+            else "GOLIVE_SPECS_DIR must hold the official <api>-openapi.json documents"
         )
+        raise FileNotFoundError(f"{path} not found: {fix}")
     doc = json.loads(path.read_text(encoding="utf-8"))
     s = Spec(name, doc, PREFIX[name])
     for template in doc["paths"]:
