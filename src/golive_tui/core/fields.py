@@ -51,20 +51,33 @@ def check_depth(data: object, loc: Loc = (), limit: int = MAX_DEPTH) -> None:
     """Raise `Invalid` at the first table or array nested deeper than `limit`.
 
     Iterative on purpose: the recursive code that reads, copies and writes these
-    values would hit Python's recursion limit (a crash) long before this does.
+    values would hit Python's recursion limit (a crash) long before this does. Runs
+    on every start-up (the state file), so the walk keeps no paths: only a failure
+    looks for where it is.
     """
-    stack: list[tuple[object, Loc]] = [(data, loc)]
+    stack: list[tuple[Any, int]] = [(data, 0)]
+    while stack:
+        value, depth = stack.pop()
+        for child in value.values() if isinstance(value, dict) else value:
+            if isinstance(child, dict | list):
+                if depth + 1 >= limit:
+                    raise Invalid(
+                        (*loc, *_path_to(data, limit)),
+                        f"nested more than {limit} tables or arrays deep; flatten it",
+                    )
+                stack.append((child, depth + 1))
+
+
+def _path_to(data: Any, depth: int) -> Loc:
+    """The keys down to the first table or array `depth` levels in (there is one)."""
+    stack: list[tuple[Any, Loc]] = [(data, ())]
     while stack:
         value, where = stack.pop()
-        if isinstance(value, dict):
-            children: list[tuple[str | int, object]] = list(value.items())
-        elif isinstance(value, list):
-            children = list(enumerate(value))
-        else:
-            continue
-        if len(where) - len(loc) >= limit:
-            raise Invalid(where, f"nested more than {limit} tables or arrays deep; flatten it")
-        stack.extend((v, (*where, k)) for k, v in children)
+        if len(where) == depth:
+            return where
+        items = value.items() if isinstance(value, dict) else enumerate(value)
+        stack.extend((v, (*where, k)) for k, v in items if isinstance(v, dict | list))
+    return ()
 
 
 def _kind(value: object) -> str:
