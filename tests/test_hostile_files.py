@@ -373,3 +373,28 @@ def test_a_fifo_cache_entry_does_not_hang(
         signal.alarm(0)
         signal.signal(signal.SIGALRM, old)
     assert stat.S_ISFIFO(entry.stat().st_mode)
+
+
+def test_nesting_is_capped_at_32_exactly() -> None:
+    from golive_tui.core.fields import Invalid, check_depth
+
+    top = inner = {}
+    for _ in range(31):  # tables at depths 0 to 31
+        inner["a"] = inner = {}
+    check_depth(top)
+    inner["a"] = [[]]  # an array at depth 32
+    with pytest.raises(Invalid, match="nested more than 32") as exc:
+        check_depth(top)
+    assert exc.value.loc == ("a",) * 32
+
+
+def test_a_long_bad_value_in_a_checklist_is_cut(mini_path: Path, tmp_path: Path) -> None:
+    from golive_tui.core.errors import ChecklistError
+
+    path = tmp_path / "mine.toml"
+    path.write_text(
+        mini_path.read_text().replace('severity = "blocker"', f'severity = "{"y" * 5000}"', 1)
+    )
+    with pytest.raises(ChecklistError, match="field 'severity'") as exc:
+        checklists.load(path, use_cache=False)
+    assert "y" * 70 in exc.value.message and "y" * 100 not in exc.value.message
