@@ -398,3 +398,12 @@ def test_a_long_bad_value_in_a_checklist_is_cut(mini_path: Path, tmp_path: Path)
     with pytest.raises(ChecklistError, match="field 'severity'") as exc:
         checklists.load(path, use_cache=False)
     assert "y" * 70 in exc.value.message and "y" * 100 not in exc.value.message
+
+
+def test_a_symlink_loop_as_state_is_a_one_line_error(tmp_path: Path, capsys: Any) -> None:
+    loop = tmp_path / "loop.toml"
+    loop.symlink_to(loop)
+    err = one_line_error(
+        run_main(capsys, "status", "--checklist", "metronome", "--state", str(loop))
+    )
+    assert "symlink" in err and loop.is_symlink()

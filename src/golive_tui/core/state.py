@@ -559,7 +559,10 @@ class StateFile:
             raise StateError(f"{path}: folder {path.parent} does not exist; create it first")
         # Resolved once: a symlinked state is written where it points, and every alias
         # takes the same lock (next to the real file).
-        real = path.resolve()
+        try:
+            real = path.resolve()
+        except (OSError, RuntimeError) as exc:  # RuntimeError: a symlink loop
+            raise StateError(f"{path}: cannot follow its symlinks ({exc}); fix the link") from None
         lock = _Lock(real)
         lock.acquire(path)
         try:
