@@ -17,7 +17,8 @@ from golive_tui.tui.app import GoliveApp, freeze_long_lived
 
 
 @pytest.fixture(autouse=True)
-def _gc_back_on() -> Any:
+def _gc_back_on(monkeypatch: pytest.MonkeyPatch) -> Any:
+    monkeypatch.setattr(tui, "require_tty", lambda: None)  # pytest has no terminal
     yield
     gc.enable()
 

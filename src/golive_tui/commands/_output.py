@@ -11,8 +11,8 @@ import sys
 from pathlib import Path
 
 from golive_tui.core import checklist as checklists
+from golive_tui.core import safefile
 from golive_tui.core.errors import GoliveError
-from golive_tui.core.state import atomic_write
 
 
 def same_file(a: Path, b: Path) -> bool:
@@ -34,6 +34,10 @@ def output_path(output: str, state_path: Path, example: str) -> Path:
         )
     if out.is_dir():
         raise GoliveError(f"-o {output}: is a folder; give a file name")
+    try:
+        safefile.check_target(out)  # a symlink, a device or a FIFO is never replaced
+    except OSError as exc:
+        raise GoliveError(f"-o {output}: {exc.strerror}; give a regular file's path") from None
     if not out.parent.is_dir():
         raise GoliveError(f"-o {output}: folder {out.parent} does not exist; create it")
     return out
@@ -57,7 +61,7 @@ def write_stdout(text: str) -> None:
 
 def write_file(out: Path, output: str, text: str) -> None:
     try:
-        atomic_write(out, text.encode("utf-8"))
+        safefile.atomic_write(out, text.encode("utf-8"))
     except OSError as exc:
         raise GoliveError(f"-o {output}: cannot write ({exc.strerror})") from None
     print(f"wrote {out}", file=sys.stderr)

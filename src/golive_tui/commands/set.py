@@ -14,7 +14,7 @@ from typing import Any
 
 from golive_tui.commands._session import open_for_write
 from golive_tui.core.errors import GoliveError
-from golive_tui.core.fields import Invalid
+from golive_tui.core.fields import MAX_DEPTH, Invalid
 from golive_tui.core.state import Target
 from golive_tui.core.textsafe import terminal as safe
 
@@ -42,6 +42,10 @@ def _value(key: str, raw: str, as_json: bool) -> Any:
             return json.loads(raw)
         except ValueError as exc:
             raise GoliveError(f"VALUE for {key}: not valid JSON ({exc.msg}); quote it") from None
+        except RecursionError:
+            raise GoliveError(
+                f"VALUE for {key}: nested too deeply (more than {MAX_DEPTH} levels); flatten it"
+            ) from None
     if key in _LIST_SETTINGS:
         return [part.strip() for part in raw.split(",") if part.strip()]
     if raw.lstrip("-").isdigit():

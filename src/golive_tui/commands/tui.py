@@ -2,7 +2,9 @@
 
 Textual is imported here, inside `run`, so `golive --help` and `golive status` never
 pay for it. A state file held by another golive, or one that cannot be read, is a
-one-line error before the app starts (exit 2); the file is left as it is.
+one-line error before the app starts (exit 2); the file is left as it is. So is
+starting it without a terminal: with stdin or stdout not a TTY, Textual would spin
+at 100% CPU forever.
 
 `--token-env VAR` / `--webhook-secret-env VAR` take the token and webhook secret from
 the environment (machines with no Secret Service), as `golive check` does: kept in
@@ -67,6 +69,7 @@ def run_app(app: object) -> int:
 
     assert isinstance(app, GoliveApp)
     try:
+        require_tty()
         app.run()
     finally:
         app.shutdown_state()
@@ -77,6 +80,14 @@ def run_app(app: object) -> int:
     if code is None:
         code = app.return_value or 0
     return int(code)
+
+
+def require_tty() -> None:
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        raise GoliveError(
+            "the app needs a terminal (stdin and stdout must be a TTY); in scripts and CI"
+            " use golive status, check, export, mark or set"
+        )
 
 
 if __name__ == "__main__":  # pragma: no cover

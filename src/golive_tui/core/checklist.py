@@ -22,8 +22,9 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from golive_tui.core import validated_cache
+from golive_tui.core import safefile, validated_cache
 from golive_tui.core.errors import ChecklistError
+from golive_tui.core.fields import Invalid, check_depth
 
 SCHEMA_VERSION = 1
 
@@ -185,9 +186,13 @@ def load(spec: str | Path, *, use_cache: bool = True) -> Checklist:
     """Load and validate a checklist; every problem is one `ChecklistError` line."""
     path = resolve(str(spec))
     try:
-        raw_bytes = path.read_bytes()
+        raw_bytes = safefile.read_bounded(path)
     except FileNotFoundError:
         raise ChecklistError(f"{path}: checklist file not found; check the path") from None
+    except safefile.UnsafeFileError as exc:
+        raise ChecklistError(
+            f"{path}: cannot read checklist ({exc.strerror}); give a regular .toml file"
+        ) from None
     except OSError as exc:
         raise ChecklistError(f"{path}: cannot read checklist ({exc.strerror})") from None
     return parse(raw_bytes, path, use_cache=use_cache)
@@ -217,6 +222,10 @@ def parse(raw_bytes: bytes, path: Path | str, *, use_cache: bool = True) -> Chec
         raise ChecklistError(f"{path}: invalid TOML: {exc}; fix the syntax there") from None
     except RecursionError:
         raise ChecklistError(f"{path}: invalid TOML: values nested too deeply") from None
+    try:
+        check_depth(data)  # the schema's validators recurse: refuse a deep file first
+    except Invalid as exc:
+        raise ChecklistError(f"{path}: field {exc.field!r}: {exc.message}") from None
     checklist = validate_data(data, path)
     if use_cache:
         validated_cache.store(raw_bytes, checklist.to_data())

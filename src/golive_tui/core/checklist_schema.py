@@ -26,6 +26,7 @@ from pydantic import (
 
 from golive_tui.core.checklist import Severity
 from golive_tui.core.errors import ChecklistError
+from golive_tui.core.fields import shown
 
 _ID = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
 _PROBE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
@@ -147,7 +148,8 @@ def _explain(exc: ValidationError, data: dict[str, Any], path: object) -> str:
     if isinstance(ctx.get("error"), _DuplicateItem):
         item_id = ctx["error"].item_id
         return (
-            f"{path}: item {item_id!r}: field 'id': duplicate item id; every item id must be unique"
+            f"{path}: item {shown(item_id)}: field 'id': duplicate item id;"
+            " every item id must be unique"
         )
     msg = err["msg"].removeprefix("Value error, ")
     if err["type"] == "extra_forbidden":
@@ -155,7 +157,7 @@ def _explain(exc: ValidationError, data: dict[str, Any], path: object) -> str:
     elif err["type"] == "missing":
         msg = "required field is missing; add it"
     elif err["type"] in ("enum", "literal_error"):
-        msg = f"{msg} (got {err.get('input')!r})"
+        msg = f"{msg} (got {shown(err.get('input'))})"
     parts = [str(path)]
     if where:
         parts.append(where)
@@ -172,9 +174,10 @@ def _where(loc: tuple[Any, ...], data: dict[str, Any]) -> str:
                 item = section["items"][loc[3]]
                 item_id = item.get("id") if isinstance(item, dict) else None
                 if item_id:
-                    return f"item {item_id!r}"
-                return f"section {section.get('id', loc[1])!r} item #{loc[3] + 1}"
-            return f"section {section.get('id', loc[1]) if isinstance(section, dict) else loc[1]!r}"
+                    return f"item {shown(item_id)}"
+                return f"section {shown(section.get('id', loc[1]))} item #{loc[3] + 1}"
+            sid = section.get("id", loc[1]) if isinstance(section, dict) else loc[1]
+            return f"section {shown(sid)}"
     except (KeyError, IndexError, TypeError, AttributeError):
         pass
     return ""

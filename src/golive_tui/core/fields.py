@@ -32,10 +32,52 @@ class Invalid(ValueError):
 
     @property
     def field(self) -> str:
-        return ".".join(str(p) for p in self.loc) or "(top level)"
+        text = ".".join(str(p) for p in self.loc) or "(top level)"
+        return text if len(text) <= SHOWN_CHARS else text[: SHOWN_CHARS - 1] + "…"
 
 
 _MISSING: Any = object()
+MAX_DEPTH = 32  # tables and arrays inside each other; real files use 4 or 5
+SHOWN_CHARS = 80  # of a bad value quoted in a message
+
+
+def shown(value: object) -> str:
+    """`repr(value)` cut to a readable length, for messages."""
+    text = repr(value)
+    return text if len(text) <= SHOWN_CHARS else text[: SHOWN_CHARS - 1] + "…"
+
+
+def check_depth(data: object, loc: Loc = (), limit: int = MAX_DEPTH) -> None:
+    """Raise `Invalid` at the first table or array nested deeper than `limit`.
+
+    Iterative on purpose: the recursive code that reads, copies and writes these
+    values would hit Python's recursion limit (a crash) long before this does. Runs
+    on every start-up (the state file), so the walk keeps no paths: only a failure
+    looks for where it is.
+    """
+    stack: list[tuple[Any, int]] = [(data, 0)]
+    while stack:
+        value, depth = stack.pop()
+        for child in value.values() if isinstance(value, dict) else value:
+            if isinstance(child, dict | list):
+                if depth + 1 >= limit:
+                    raise Invalid(
+                        (*loc, *_path_to(data, limit)),
+                        f"nested more than {limit} tables or arrays deep; flatten it",
+                    )
+                stack.append((child, depth + 1))
+
+
+def _path_to(data: Any, depth: int) -> Loc:
+    """The keys down to the first table or array `depth` levels in (there is one)."""
+    stack: list[tuple[Any, Loc]] = [(data, ())]
+    while stack:
+        value, where = stack.pop()
+        if len(where) == depth:
+            return where
+        items = value.items() if isinstance(value, dict) else enumerate(value)
+        stack.extend((v, (*where, k)) for k, v in items if isinstance(v, dict | list))
+    return ()
 
 
 def _kind(value: object) -> str:
@@ -108,13 +150,15 @@ class Table:
             return enum(value)
         except ValueError:
             allowed = ", ".join(repr(m.value) for m in enum)
-            raise Invalid((*self.loc, key), f"must be one of {allowed} (got {value!r})") from None
+            raise Invalid(
+                (*self.loc, key), f"must be one of {allowed} (got {shown(value)})"
+            ) from None
 
     def choice(self, key: str, allowed: tuple[str, ...], default: Any = _MISSING) -> Any:
         value = self._get(key, default)
         if value is not default and value not in allowed:
-            shown = ", ".join(repr(a) for a in allowed)
-            raise Invalid((*self.loc, key), f"must be one of {shown} (got {value!r})")
+            names = ", ".join(repr(a) for a in allowed)
+            raise Invalid((*self.loc, key), f"must be one of {names} (got {shown(value)})")
         return value
 
     def list_of(self, key: str, build: Callable[[Any, Loc], T]) -> list[T]:

@@ -14,7 +14,6 @@ from __future__ import annotations
 import contextlib
 import copy
 import dataclasses
-import glob
 import itertools
 import os
 import re
@@ -24,11 +23,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import IO, Any, Literal
+from typing import Any, Literal
 
+from golive_tui.core import safefile
 from golive_tui.core.checklist import Checklist, Item
 from golive_tui.core.errors import StateError, StateLockedError
-from golive_tui.core.fields import Invalid, Loc, Table, text_item
+from golive_tui.core.fields import Invalid, Loc, Table, check_depth, shown, text_item
+from golive_tui.core.safefile import atomic_write as atomic_write  # re-exported for callers
 
 SCHEMA_VERSION = 1
 DEFAULT_STATE_FILE = "golive-state.toml"
@@ -37,6 +38,7 @@ DEFAULT_STATE_FILE = "golive-state.toml"
 HISTORY_LIMIT = 5
 HISTORY_MAX = 100
 EVIDENCE_LIMIT = 4096  # characters per evidence excerpt
+MAX_SETTING_DEPTH = 30  # inside [target.settings], which is itself 2 deep in the file
 # Setting names that hold a credential, matched per word so that `input_tokens`
 # (a usage property) passes and `api_token` / `webhook-secret` do not.
 _SECRET_WORDS = {"token", "secret", "password", "passwd", "apikey", "authorization", "bearer"}
@@ -51,13 +53,13 @@ def looks_secret(key: str) -> bool:
 
 def _check_setting(path: str, value: Any) -> None:
     if value is None:
-        raise ValueError(f"setting {path!r} is empty (None); remove it or give it a value")
+        raise ValueError(f"setting {shown(path)} is empty (None); remove it or give it a value")
     if isinstance(value, dict):
         for k, v in value.items():
             sub = f"{path}.{k}"
             if looks_secret(str(k)):
                 raise ValueError(
-                    f"setting {sub!r} looks like a secret; secrets belong in the keyring"
+                    f"setting {shown(sub)} looks like a secret; secrets belong in the keyring"
                     " (golive token set), never in the state file"
                 )
             _check_setting(sub, v)
@@ -65,7 +67,9 @@ def _check_setting(path: str, value: Any) -> None:
         for i, v in enumerate(value):
             _check_setting(f"{path}[{i}]", v)
     elif not isinstance(value, str | int | float | bool | datetime):
-        raise ValueError(f"setting {path!r} has a {type(value).__name__}, which TOML cannot hold")
+        raise ValueError(
+            f"setting {shown(path)} has a {type(value).__name__}, which TOML cannot hold"
+        )
 
 
 def now() -> datetime:
@@ -242,13 +246,15 @@ class Target:
         if self.environment not in ENVIRONMENTS:
             raise Invalid(
                 ("environment",),
-                f"must be one of 'sandbox', 'production' (got {self.environment!r})",
+                f"must be one of 'sandbox', 'production' (got {shown(self.environment)})",
             )
+        # Before the recursive checks below, which a deep value would crash.
+        check_depth(self.settings, ("settings",), limit=MAX_SETTING_DEPTH)
         for key, value in self.settings.items():
             if looks_secret(str(key)):
                 raise Invalid(
                     ("settings", key),
-                    f"setting {key!r} looks like a secret; secrets belong in the keyring"
+                    f"setting {shown(key)} looks like a secret; secrets belong in the keyring"
                     " (golive token set), never in the state file",
                 )
             try:
@@ -257,10 +263,9 @@ class Target:
                 raise Invalid(("settings", key), str(exc)) from None
         limit = self.settings.get("history_limit", HISTORY_LIMIT)
         if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= HISTORY_MAX:
-            shown = repr(limit) if len(repr(limit)) <= 20 else type(limit).__name__
             raise Invalid(
                 ("settings", "history_limit"),
-                f"must be a whole number from 1 to {HISTORY_MAX} (got {shown});"
+                f"must be a whole number from 1 to {HISTORY_MAX} (got {shown(limit)});"
                 f" e.g. golive set history_limit {HISTORY_LIMIT}",
             )
 
@@ -490,6 +495,12 @@ class State:
                 f"{path}: not a valid golive state file (values nested too deeply);"
                 " the file was left as it is — fix or move it, or pass --state for a new one"
             ) from None
+        try:
+            check_depth(data)
+        except Invalid as exc:
+            raise StateError(
+                f"{path}: field {exc.field!r}: {exc.message}; the file was left as it is"
+            ) from None
         version = data.get("schema_version")
         if isinstance(version, int) and version > SCHEMA_VERSION:
             raise StateError(
@@ -508,87 +519,57 @@ class State:
 # --- the file on disk -----------------------------------------------------------
 
 
-def atomic_write(path: Path, data: bytes) -> None:
-    """Replace `path` with `data` so that readers only ever see old or new bytes."""
-    directory = path.parent
-    tmp = directory / f".{path.name}.{os.getpid()}.golive-tmp"
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
-    # Make the rename itself durable.
-    with contextlib.suppress(OSError):
-        dfd = os.open(directory, os.O_RDONLY)
-        try:
-            os.fsync(dfd)
-        finally:
-            os.close(dfd)
-
-
-def _remove_stale_temps(path: Path) -> None:
-    """Delete temp files that a golive killed mid-save left behind (its PID is gone)."""
-    prefix, suffix = f".{path.name}.", ".golive-tmp"
-    for tmp in path.parent.glob(f"{glob.escape(prefix)}*{suffix}"):
-        pid = tmp.name[len(prefix) : -len(suffix)]
-        if not re.fullmatch(r"[0-9]{1,9}", pid) or int(pid) in (0, os.getpid()):
-            continue
-        try:
-            os.kill(int(pid), 0)
-        except ProcessLookupError:
-            with contextlib.suppress(OSError):
-                tmp.unlink()
-        except OSError:
-            pass  # alive but not ours (EPERM), or an odd PID: leave it
-
-
 class _Lock:
     """An advisory lock on `<state>.lock` that also records the holder's PID."""
 
     def __init__(self, state_path: Path) -> None:
         self.path = state_path.with_name(state_path.name + ".lock")
-        self._fh: IO[str] | None = None
+        self._fd: int | None = None
 
     def acquire(self, state_path: Path) -> None:
         import fcntl
 
-        fh = open(self.path, "a+", encoding="utf-8")  # noqa: SIM115 - held until release()
         try:
-            fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fd = safefile.open_lock(self.path)
+        except OSError as exc:
+            raise StateError(
+                f"{state_path}: cannot open its lock file {self.path} ({exc.strerror});"
+                " golive needs to write in that folder — fix its permissions or pass --state"
+                " for a file elsewhere"
+            ) from None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            fh.seek(0)
-            holder = fh.read().strip() or "unknown"
-            fh.close()
+            holder = os.pread(fd, 64, 0).decode("ascii", "replace").strip() or "unknown"
+            os.close(fd)
             raise StateLockedError(
                 f"{state_path}: in use by PID {holder} (another golive is open on it);"
                 " close that one first, or pass --state to use another file"
             ) from None
-        fh.seek(0)
-        fh.truncate()
-        fh.write(f"{os.getpid()}\n")
-        fh.flush()
-        self._fh = fh
+        except BaseException:
+            os.close(fd)
+            raise
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        self._fd = fd
 
     def release(self) -> None:
-        if self._fh is not None:
+        if self._fd is not None:
             import fcntl
 
-            fcntl.flock(self._fh.fileno(), fcntl.LOCK_UN)
-            self._fh.close()
-            self._fh = None
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+            os.close(self._fd)
+            self._fd = None
 
 
 class StateFile:
     """A state file opened for writing: holds the lock, saves atomically."""
 
-    def __init__(self, path: Path, state: State, lock: _Lock | None) -> None:
-        self.path = path
+    def __init__(
+        self, path: Path, state: State, lock: _Lock | None, real_path: Path | None = None
+    ) -> None:
+        self.path = path  # as the user gave it, for messages
+        self.real_path = real_path or path  # what is read, locked and replaced
         self.state = state
         self._lock = lock
         self.saved_at: datetime | None = None
@@ -609,16 +590,23 @@ class StateFile:
         path = Path(path)
         if not path.parent.is_dir():
             raise StateError(f"{path}: folder {path.parent} does not exist; create it first")
-        lock = _Lock(path)
+        # Resolved once: a symlinked state is written where it points, and every alias
+        # takes the same lock (next to the real file).
+        try:
+            real = path.resolve()
+        except (OSError, RuntimeError) as exc:  # RuntimeError: a symlink loop
+            raise StateError(f"{path}: cannot follow its symlinks ({exc}); fix the link") from None
+        lock = _Lock(real)
         lock.acquire(path)
         try:
-            _remove_stale_temps(path)
-            if path.exists():
-                state = read(path)
-                sf = cls(path, state, lock)
+            safefile.remove_stale_temps(real)
+            if os.path.lexists(real):
+                state = read(real)
+                sf = cls(path, state, lock, real)
+                sf._refuse_unsafe_target()
             elif create and checklist is not None:
                 state = State.new(checklist, source or checklist.id, target)
-                sf = cls(path, state, lock)
+                sf = cls(path, state, lock, real)
                 sf.save()
             else:
                 raise StateError(
@@ -647,8 +635,22 @@ class StateFile:
                 f"{self.path}: not saved: some text is not valid UTF-8"
                 f" ({exc.object[exc.start : exc.end]!r}); the file was left as it is"
             ) from None
-        atomic_write(self.path, data)
+        self._refuse_unsafe_target()
+        try:
+            atomic_write(self.real_path, data, new_mode=0o600)
+        except OSError as exc:
+            raise StateError(
+                f"{self.path}: not saved ({exc.strerror}); the file was left as it is —"
+                " check the folder's permissions and free space"
+            ) from None
         self.saved_at = self.state.updated_at
+
+    def _refuse_unsafe_target(self) -> None:
+        try:
+            safefile.check_target(self.real_path)
+            safefile.refuse_hard_links(self.real_path)
+        except OSError as exc:
+            raise StateError(f"{self.path}: {exc.strerror}") from None
 
     def close(self) -> None:
         if self._lock is not None:
@@ -680,9 +682,13 @@ def read(path: Path | str) -> State:
     """Read a state file without locking it (for status and export)."""
     path = Path(path)
     try:
-        raw = path.read_bytes()
+        raw = safefile.read_bounded(path)
     except FileNotFoundError:
         raise StateError(f"{path}: no state file here; check --state") from None
+    except safefile.UnsafeFileError as exc:
+        raise StateError(
+            f"{path}: cannot read state file ({exc.strerror}); pass --state with a regular file"
+        ) from None
     except OSError as exc:
         raise StateError(f"{path}: cannot read state file ({exc.strerror})") from None
     try:

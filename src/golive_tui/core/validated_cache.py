@@ -6,15 +6,16 @@ bytes were validated before, by the same schema, loads from here as JSON.
 
 Safety: the key is a SHA-256 over the file's bytes *and* the source of the schema
 and model modules, so editing the checklist or upgrading golive misses the cache.
-An entry that cannot be read or does not match is ignored (the file is validated
-again). Entries hold checklist text only (never state, never secrets) and live in
+Each entry also stores a SHA-256 of its own checklist, checked on every lookup, so
+an entry edited or corrupted after it was written is not trusted. An entry that
+cannot be read or does not match is ignored (the file is validated again).
+Entries hold checklist text only (never state, never secrets) and live in
 `$GOLIVE_CACHE_DIR`, else `$XDG_CACHE_HOME/golive`, else `~/.cache/golive`. Any
 problem writing the cache is ignored: it only costs speed.
 """
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import os
@@ -22,7 +23,10 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-CACHE_FORMAT = 1
+from golive_tui.core import safefile
+
+CACHE_FORMAT = 2  # 2: entries carry a digest of their checklist
+MAX_ENTRY_BYTES = 4 * 1024 * 1024
 # The modules whose code decides what a validated checklist looks like.
 _SCHEMA_SOURCES = ("checklist_schema.py", "checklist.py")
 
@@ -65,13 +69,20 @@ def lookup(raw: bytes) -> dict[str, Any] | None:
         return None
     path, key = entry
     try:
-        doc = json.loads(path.read_bytes())
-    except (OSError, ValueError):
+        doc = json.loads(safefile.read_bounded(path, MAX_ENTRY_BYTES))
+    except (OSError, ValueError, RecursionError):
         return None
     if not isinstance(doc, dict) or doc.get("key") != key:
         return None
     data = doc.get("checklist")
-    return data if isinstance(data, dict) else None
+    if not isinstance(data, dict) or doc.get("digest") != _digest(key, data):
+        return None
+    return data
+
+
+def _digest(key: str, checklist: dict[str, Any]) -> str:
+    blob = json.dumps(checklist, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(f"{key}:{blob}".encode()).hexdigest()
 
 
 def store(raw: bytes, validated: dict[str, Any]) -> None:
@@ -80,12 +91,10 @@ def store(raw: bytes, validated: dict[str, Any]) -> None:
     if entry is None:
         return
     path, key = entry
-    blob = json.dumps({"key": key, "checklist": validated}, ensure_ascii=False).encode()
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    doc = {"key": key, "digest": _digest(key, validated), "checklist": validated}
+    blob = json.dumps(doc, ensure_ascii=False).encode()
     try:
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        tmp.write_bytes(blob)
-        os.replace(tmp, path)
+        safefile.atomic_write(path, blob, new_mode=0o600)
     except OSError:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
+        pass

@@ -57,7 +57,9 @@ def load_config(
     if path is None:
         return cfg
     try:
-        raw = path.read_bytes()
+        from golive_tui.core.safefile import read_bounded
+
+        raw = read_bounded(path, 1024 * 1024)  # a FIFO or /dev/zero must not hang the app
     except FileNotFoundError:
         if explicit:
             cfg.warnings.append(f"{path}: config file not found; using the defaults")
@@ -69,6 +71,9 @@ def load_config(
         data = tomllib.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         cfg.warnings.append(f"{path}: invalid TOML ({exc}); using the defaults")
+        return cfg
+    except RecursionError:
+        cfg.warnings.append(f"{path}: invalid TOML (nested too deeply); using the defaults")
         return cfg
     for key in data:
         if key not in KNOWN_TOP_LEVEL:
