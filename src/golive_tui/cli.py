@@ -95,31 +95,84 @@ SANDBOX_FAULTS: dict[str, tuple[str, ...]] = {
 }  # fmt: skip
 
 
-def _common(p: argparse.ArgumentParser) -> None:
-    p.add_argument(
-        "--state",
-        metavar="PATH",
-        default=os.environ.get("GOLIVE_STATE", "golive-state.toml"),
-        help="session state file (default: ./golive-state.toml)",
-    )
-    p.add_argument(
-        "--checklist",
-        metavar="ID|PATH",
-        help="built-in checklist id (see `golive checklists`) or your own .toml file",
-    )
+# --state, --checklist and --config go before or after the command (`golive --state
+# s.toml mark …` = `golive mark … --state s.toml`). The command's copies store under
+# `sub_<name>` with no default (a default there would overwrite the value given
+# before the command); `finish_globals` merges the two.
+GLOBAL_FLAGS = ("state", "checklist", "config")
+# Where each is used; elsewhere it is refused (exit 2) rather than silently ignored.
+GLOBAL_USES: dict[str, tuple[str, ...]] = {
+    "state": ("tui", "status", "mark", "set", "export", "check", "token", "doctor"),
+    "checklist": ("tui", "status", "mark", "set", "export", "check"),
+    "config": ("tui", "demo"),
+}
+_GLOBAL_HELP = {
+    "state": "session state file (default: $GOLIVE_STATE, else ./golive-state.toml)",
+    "checklist": "built-in checklist id (see `golive checklists`) or your own .toml file",
+    "config": (
+        "app config (theme, [keymap]); default: $GOLIVE_CONFIG, else"
+        " $XDG_CONFIG_HOME/golive/config.toml (~/.config/golive/config.toml)"
+    ),
+}
+_GLOBAL_METAVAR = {"state": "PATH", "checklist": "ID|PATH", "config": "PATH"}
 
 
-def _config(p: argparse.ArgumentParser, *, sub: bool = False) -> None:
-    # On the subcommand, SUPPRESS keeps `golive --config X tui` from being reset to None.
-    p.add_argument(
-        "--config",
-        metavar="PATH",
-        default=argparse.SUPPRESS if sub else None,
-        help=(
-            "app config (theme, [keymap]); default: $GOLIVE_CONFIG, else"
-            " $XDG_CONFIG_HOME/golive/config.toml"
-        ),
-    )
+def _globals(
+    p: argparse.ArgumentParser, command: str | None = None, *, state_help: str | None = None
+) -> None:
+    """The global flags on the top-level parser (`command` None) or on `command`'s.
+
+    A command gets all three, so a flag it does not use is refused with a reason
+    (by `finish_globals`), not reported as unknown; its --help shows only the used ones.
+    """
+    for name in GLOBAL_FLAGS:
+        text = state_help if name == "state" and state_help else _GLOBAL_HELP[name]
+        if command is not None and command not in GLOBAL_USES[name]:
+            text = argparse.SUPPRESS
+        p.add_argument(
+            f"--{name}",
+            metavar=_GLOBAL_METAVAR[name],
+            dest=name if command is None else f"sub_{name}",
+            default=None if command is None else argparse.SUPPRESS,
+            help=text,
+        )
+
+
+def finish_globals(args: argparse.Namespace) -> argparse.Namespace:
+    """One value per global flag, from either position; refuses a clash or a useless flag."""
+    command = args.command or "tui"
+    for name in GLOBAL_FLAGS:
+        before = getattr(args, name, None)
+        after = getattr(args, f"sub_{name}", None)
+        if hasattr(args, f"sub_{name}"):
+            delattr(args, f"sub_{name}")
+        if before is not None and after is not None and not _same(name, before, after):
+            _usage(
+                command,
+                f"--{name} given twice with different values: {before} (before {command})"
+                f" and {after} (after it); give it once",
+            )
+        value = after if after is not None else before
+        if value is not None and command not in GLOBAL_USES[name]:
+            users = ", ".join(GLOBAL_USES[name])
+            _usage(command, f"--{name}: `golive {command}` does not use it (only {users}); drop it")
+        setattr(args, name, value)
+    # `check` tells an explicit --state from the default (it only saves into one that exists).
+    if args.state is None and command != "check":
+        args.state = os.environ.get("GOLIVE_STATE", "golive-state.toml")
+    return args
+
+
+def _same(name: str, a: str, b: str) -> bool:
+    if a == b:
+        return True
+    if name == "checklist":
+        return False  # an id and a path with the same name are different checklists
+    return os.path.abspath(os.path.expanduser(a)) == os.path.abspath(os.path.expanduser(b))
+
+
+def _usage(command: str, message: str) -> None:
+    _Parser(prog=f"golive {command}" if command != "tui" else "golive").error(message)
 
 
 def _target_flags(p: argparse.ArgumentParser) -> None:
@@ -140,16 +193,15 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Tokens are kept in the OS keyring (golive token set); never pass them as flags.",
     )
     parser.add_argument("--version", action="version", version=f"golive {__version__}")
-    _common(parser)
-    _config(parser)
+    _globals(parser)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     p = sub.add_parser("status", help="show progress per section")
-    _common(p)
+    _globals(p, "status")
     p.add_argument("--items", action="store_true", help="also list every item with its status")
 
     p = sub.add_parser("mark", help="set an item's status (for scripts)")
-    _common(p)
+    _globals(p, "mark")
     p.add_argument("item", metavar="ITEM", help="item id, as shown by `golive status --items`")
     p.add_argument("--status", required=True, choices=ITEM_STATUSES)
     p.add_argument("--note", help="replace the item's note")
@@ -161,7 +213,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Change the state's target or a probe setting; `--list` shows them all."
         " Secrets are refused: they belong in the keyring (golive token set).",
     )
-    _common(p)
+    _globals(p, "set")
     p.add_argument("key", metavar="KEY", nargs="?", help="e.g. webhook_url, event_names")
     p.add_argument("value", metavar="VALUE", nargs="?", help="the new value")
     p.add_argument("--unset", action="store_true", help="remove the setting")
@@ -169,7 +221,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--list", action="store_true", help="show the target and every setting")
 
     p = sub.add_parser("export", help="write the checklist as Markdown or JSON")
-    _common(p)
+    _globals(p, "export")
     p.add_argument("--format", choices=("md", "json"), default="md")
     p.add_argument("-o", "--output", metavar="FILE", help="write here instead of stdout")
 
@@ -183,7 +235,7 @@ def build_parser() -> argparse.ArgumentParser:
     ):
         # No abbreviations: `--token` must never match some longer flag.
         tp = tsub.add_parser(name, help=text, allow_abbrev=False)
-        _common(tp)
+        _globals(tp, "token")
         _target_flags(tp)
         tp.add_argument(
             "--webhook-secret",
@@ -201,9 +253,10 @@ def build_parser() -> argparse.ArgumentParser:
         )
 
     p = sub.add_parser("doctor", help="check the keyring, the state file and the install")
-    _common(p)
+    _globals(p, "doctor")
 
-    sub.add_parser("checklists", help="list the built-in checklists")
+    p = sub.add_parser("checklists", help="list the built-in checklists")
+    _globals(p, "checklists")
 
     p = sub.add_parser(
         "check",
@@ -215,19 +268,13 @@ def build_parser() -> argparse.ArgumentParser:
         ),
         allow_abbrev=False,
     )
-    p.add_argument(
-        "--state",
-        metavar="PATH",
-        default=None,
-        help=(
+    _globals(
+        p,
+        "check",
+        state_help=(
             "save results into this state file (created when missing); default: use"
             " ./golive-state.toml (or $GOLIVE_STATE) when it exists, else do not save"
         ),
-    )
-    p.add_argument(
-        "--checklist",
-        metavar="ID|PATH",
-        help="built-in checklist id (see `golive checklists`) or your own .toml file",
     )
     p.add_argument("--environment", choices=("sandbox", "production"), help="override the target's")
     p.add_argument("--base-url", metavar="URL", help="override the target's API base URL")
@@ -283,6 +330,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--headless", action="store_true", help="run the checks and print the table (no app)"
     )
     p.add_argument("--format", choices=("text", "json", "junit"), default="text")
+    _globals(p, "demo")
 
     p = sub.add_parser("sandbox", help="serve a local, stateful API sandbox with demo data")
     # Mirrors SANDBOX_FAULTS: which faults a provider has is checked when the command runs.
@@ -305,10 +353,10 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="VAR",
         help="take the sandbox's token from this environment variable (default: a random one)",
     )
+    _globals(p, "sandbox")
 
     p = sub.add_parser("tui", help="open the interactive app (same as no command)")
-    _common(p)
-    _config(p, sub=True)
+    _globals(p, "tui")
     return parser
 
 
@@ -322,8 +370,7 @@ def _app_args(argv: list[str]) -> argparse.Namespace | None:
     if any(a in _COMMANDS or a in ("-h", "--help", "--version") for a in argv):
         return None
     parser = _AppArgsParser(prog="golive", add_help=False)
-    _common(parser)
-    _config(parser)
+    _globals(parser)
     try:
         args, rest = parser.parse_known_args(argv)
     except _NotJustTheApp:
@@ -352,7 +399,7 @@ _COMMANDS = frozenset(
 
 def main(argv: Sequence[str] | None = None) -> int:
     arguments = list(sys.argv[1:] if argv is None else argv)
-    args = _app_args(arguments) or build_parser().parse_args(arguments)
+    args = finish_globals(_app_args(arguments) or build_parser().parse_args(arguments))
     command = args.command or "tui"
     # Import the error type lazily too; it is tiny but keeps this module standalone.
     from golive_tui.core.errors import GoliveError
