@@ -397,9 +397,30 @@ _COMMANDS = frozenset(
 )
 
 
+def _parse(arguments: list[str]) -> argparse.Namespace:
+    parser = build_parser()
+    args, extra = parser.parse_known_args(arguments)
+    # `golive set KEY --json VALUE`: argparse fills both optional positionals before the
+    # flag (VALUE with nothing) and leaves VALUE over; put it where it belongs.
+    if (
+        args.command == "set"
+        and len(extra) == 1
+        and args.key is not None
+        and args.value is None
+        and (not extra[0].startswith("-") or _NUMBER.fullmatch(extra[0]))
+    ):
+        args.value = extra.pop()
+    if extra:
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    return args
+
+
+_NUMBER = re.compile(r"-[0-9]+(\.[0-9]*)?")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     arguments = list(sys.argv[1:] if argv is None else argv)
-    args = finish_globals(_app_args(arguments) or build_parser().parse_args(arguments))
+    args = finish_globals(_app_args(arguments) or _parse(arguments))
     command = args.command or "tui"
     # Import the error type lazily too; it is tiny but keeps this module standalone.
     from golive_tui.core.errors import GoliveError
