@@ -1,17 +1,32 @@
-"""`golive status`: a progress table per section (creates the state when asked)."""
+"""`golive status`: a progress table per section (creates the state when asked).
+
+An existing state is read without the lock: saves are atomic renames, so the file
+is always one consistent snapshot, even while the app has it open.
+"""
 
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
-from golive_tui.commands._session import open_for_write
+from golive_tui.commands._session import load_for_read, open_for_write
+from golive_tui.core.checklist import Checklist
 from golive_tui.core.progress import STATUS_GLYPH, progress
+from golive_tui.core.state import State
+
+
+def _snapshot(args: argparse.Namespace) -> tuple[Checklist, State]:
+    if Path(args.state).exists():
+        checklist, state = load_for_read(args)
+        if state is not None:
+            return checklist, state
+    checklist, sf = open_for_write(args, create=True)  # a new session: made under the lock
+    with sf:
+        return checklist, sf.state
 
 
 def run(args: argparse.Namespace) -> int:
-    checklist, sf = open_for_write(args, create=True)
-    with sf:
-        state = sf.state
+    checklist, state = _snapshot(args)
     prog = progress(checklist, state)
     t = state.target
     target = " ".join(x for x in (t.provider, t.environment, t.base_url) if x) or "not set"
