@@ -230,7 +230,7 @@ def build_parser() -> argparse.ArgumentParser:
     tsub.required = True
     for name, text in (
         ("set", "store a token (hidden prompt, or stdin when piped)"),
-        ("status", "say whether a token is stored (never prints it)"),
+        ("status", "say whether a token is stored (never prints it); exit 3 when not"),
         ("delete", "remove a stored token"),
     ):
         # No abbreviations: `--token` must never match some longer flag.

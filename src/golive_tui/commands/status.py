@@ -7,12 +7,13 @@ is always one consistent snapshot, even while the app has it open.
 from __future__ import annotations
 
 import argparse
+import unicodedata
 from pathlib import Path
 
 from golive_tui.commands._session import load_for_read, open_for_write
 from golive_tui.core.checklist import Checklist
 from golive_tui.core.progress import STATUS_GLYPH, progress
-from golive_tui.core.state import State
+from golive_tui.core.state import ItemStatus, State
 
 
 def _snapshot(args: argparse.Namespace) -> tuple[Checklist, State]:
@@ -34,13 +35,13 @@ def run(args: argparse.Namespace) -> int:
     operator = f" · operator: {t.operator}" if t.operator else ""
     print(f"state: {args.state} · target: {target}{operator}")
     print()
-    width = max(len(sp.section.title) for sp in prog.sections)
-    print(f"{'section':<{width}}  {'done':>7}  {'failed':>6}  {'skipped':>7}  {'n/a':>4}")
+    width = max(cells(t) for t in ["section", *(sp.section.title for sp in prog.sections)])
+    print(f"{pad('section', width)}  {'done':>7}  {'failed':>6}  {'skipped':>7}  {'n/a':>4}")
     for sp in prog.sections:
         c = sp.counts
         print(
-            f"{sp.section.title:<{width}}  {c.done:>3}/{c.total:<3}  {c.failing:>6}  {c.skipped:>7}"
-            f"  {c.not_applicable:>4}"
+            f"{pad(sp.section.title, width)}  {c.done:>3}/{c.total:<3}  {c.failing:>6}"
+            f"  {c.skipped:>7}  {c.not_applicable:>4}"
         )
     o = prog.overall
     print()
@@ -52,9 +53,27 @@ def run(args: argparse.Namespace) -> int:
         print(f"changed since checked (re-check): {', '.join(prog.stale)}")
     if args.items:
         print()
+        id_width = max(cells(item.id) for item in checklist.items())
+        status_width = max(len(s.value) for s in ItemStatus)
         for section in checklist.sections:
             print(section.title)
             for item in section.items:
                 st = state.item(item.id)
-                print(f"  {STATUS_GLYPH[st.status]} {st.status.value:<14} {item.id}  {item.title}")
+                print(
+                    f"  {STATUS_GLYPH[st.status]} {st.status.value:<{status_width}}"
+                    f"  {pad(item.id, id_width)}  {item.title}"
+                )
     return 0
+
+
+def cells(text: str) -> int:
+    """Terminal columns `text` takes: wide (CJK, emoji) characters take two, marks none."""
+    return sum(
+        0 if unicodedata.combining(ch) else 2 if unicodedata.east_asian_width(ch) in "WF" else 1
+        for ch in text
+    )
+
+
+def pad(text: str, width: int) -> str:
+    """`text` left-aligned in `width` columns (str.ljust counts characters, not columns)."""
+    return text + " " * max(0, width - cells(text))
