@@ -4,8 +4,10 @@ Only the standard library is imported here. Each subcommand lives in
 `golive_tui.commands.<name>` and is imported when it runs, so `golive --help`
 and `golive status` never pay for Textual, httpx or keyring.
 
-Exit codes: 0 ok, 2 usage or input error, 1 internal error (a bug); `check`
-adds 3 (a probe failed or errored) and 4 (warnings only).
+--state, --checklist and --config go before or after the command
+(`golive_tui.cli_flags`). Exit codes: 0 ok, 2 usage or input error, 1 internal
+error (a bug); `check` adds 3 (a probe failed or errored) and 4 (warnings only),
+`token status` 3 (nothing stored).
 """
 
 from __future__ import annotations
