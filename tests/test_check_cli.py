@@ -313,7 +313,7 @@ def test_a_canary_token_appears_nowhere(tmp_path: Path) -> None:
 
 
 def test_demo_headless_smoke(tmp_path: Path) -> None:
-    proc = golive("demo", "--headless", cwd=tmp_path, timeout=60)
+    proc = golive("demo", "--headless", "--keep", cwd=tmp_path, timeout=60)
     assert proc.returncode in (0, 3, 4), proc.stderr
     assert "✓ PASS" in proc.stdout and "auth" in proc.stdout
     review = next(

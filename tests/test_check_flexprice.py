@@ -278,7 +278,7 @@ def _where(proc: subprocess.CompletedProcess[str], what: str) -> Path:
 
 
 def test_demo_headless_flexprice_passes_and_writes_the_review(tmp_path: Path) -> None:
-    proc = golive("demo", "--provider", "flexprice", "--headless", "--format", "json",
+    proc = golive("demo", "--provider", "flexprice", "--headless", "--format", "json", "--keep",
                   cwd=tmp_path)  # fmt: skip
     assert proc.returncode == 0, (proc.stdout, proc.stderr)
     data = json.loads(proc.stdout)  # stdout stays pure JSON; where things are goes to stderr

@@ -293,3 +293,62 @@ def test_the_fast_path_takes_the_plain_app_invocations() -> None:
     assert cli._app_args([]) is not None
     for argv in (["--c", "x"], ["--state"], ["--token", "x"], ["status"], ["--help"]):
         assert cli._app_args(argv) is None
+
+
+# --- small ones: suggestions, aligned columns --------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("typed", "suggested"),
+    [
+        ("usage.load-tset", "usage.load-test"),
+        ("load-test", "usage.load-test"),  # the right name without its section
+        ("usage.nonexistent", None),  # shares only `usage.` with the others: no guess
+        ("usage.x", None),
+    ],
+)
+def test_mark_suggests_only_a_similar_item(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+    typed: str, suggested: str | None,
+) -> None:  # fmt: skip
+    from golive_tui.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("GOLIVE_STATE", raising=False)
+    assert main(["mark", typed, "--status", "done", "--checklist", "metronome"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and f"ITEM {typed!r}: no such item" in err
+    if suggested is None:
+        assert "did you mean" not in err and "golive status --items" in err
+    else:
+        assert f"did you mean {suggested!r}?" in err
+
+
+def test_status_items_columns_line_up(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from golive_tui.cli import main
+    from golive_tui.core import checklist as C
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("GOLIVE_STATE", raising=False)
+    assert main(["mark", "usage.load-test", "--status", "not-applicable", "--checklist",
+                 "metronome"]) == 0  # fmt: skip
+    capsys.readouterr()
+    assert main(["status", "--items"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    titles = {item.title for item in C.load("metronome").items()}
+    rows = [line for line in lines if line.startswith("  ") and line.rstrip().endswith(
+        tuple(titles))]  # fmt: skip
+    assert len(rows) == len(titles)
+    # Each title starts in the same column, whatever the id's or the status's length.
+    starts = {row.index(t) for row in rows for t in titles if row.endswith("  " + t)}
+    assert len(starts) == 1, starts
+
+
+def test_pad_counts_terminal_columns() -> None:
+    from golive_tui.commands.status import cells, pad
+
+    assert cells("abc") == 3 and cells("日本") == 4 and cells("✅") == 2 and cells("é") == 1
+    assert cells("e\u0301") == 1  # a combining accent takes no column
+    assert pad("日本", 6) == "日本  " and pad("abcdefg", 3) == "abcdefg"

@@ -83,3 +83,36 @@ def test_history_limit_is_set_through_golive_set(tmp_path: Path) -> None:
         assert result.returncode == 2 and result.stderr.count("\n") == 1, result.stderr
         assert "history_limit: must be a whole number from 1 to 100" in result.stderr
     assert path.read_bytes() == before
+
+
+def test_json_flag_may_sit_between_key_and_value(tmp_path: Path) -> None:
+    path = _new_state(tmp_path, "metronome")
+    event = '{"event_type": "api.call", "properties": {"n": 1}}'
+    for args in (
+        ("sample_event", "--json", event),
+        ("--json", "sample_event", event),
+        ("backdate_days", "--json", "7"),
+    ):
+        result = golive("set", *args, cwd=tmp_path)
+        assert result.returncode == 0, (args, result.stderr)
+    settings = S.read(path).target.settings
+    assert settings["sample_event"] == {"event_type": "api.call", "properties": {"n": 1}}
+    assert settings["backdate_days"] == 7
+    # Still exactly KEY and VALUE: a third word is refused, not dropped.
+    result = golive("set", "plan_id", "--json", '"a"', "b", cwd=tmp_path)
+    assert result.returncode == 2 and "unexpected value" in result.stderr
+    assert "plan_id" not in S.read(path).target.settings
+
+
+def test_set_with_checklist_starts_the_state_like_status_does(tmp_path: Path) -> None:
+    result = golive("set", "webhook_url", "https://hooks.example.com/b", "--checklist",
+                    "flexprice", "--state", "new.toml", cwd=tmp_path)  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    state = S.read(tmp_path / "new.toml")
+    assert state.checklist_id == "flexprice"
+    assert state.target.settings["webhook_url"] == "https://hooks.example.com/b"
+    # A bad value is refused before any file is started.
+    result = golive("set", "environment", "staging", "--checklist", "flexprice",
+                    "--state", "bad.toml", cwd=tmp_path)  # fmt: skip
+    assert result.returncode == 2 and "environment" in result.stderr
+    assert not (tmp_path / "bad.toml").exists()

@@ -189,6 +189,8 @@ def test_set_status_delete_never_show_or_write_the_token(
     assert "webhook secret for metronome sandbox (https://api.metronome.com): not stored" in (
         proc.stdout
     )
+    assert proc.returncode == 3  # nothing stored: scripts can tell
+    assert "golive token set --provider metronome" in proc.stdout  # and how to store it
 
     proc = golive(cwd, test_backend, "token", "delete", *TARGET)
     assert proc.returncode == 0, proc.stderr
@@ -196,7 +198,7 @@ def test_set_status_delete_never_show_or_write_the_token(
     proc = golive(cwd, test_backend, "token", "delete", *TARGET)
     assert "nothing removed" in proc.stdout
     proc = golive(cwd, test_backend, "token", "status", *TARGET)
-    assert ": not stored" in proc.stdout
+    assert ": not stored" in proc.stdout and proc.returncode == 3
 
     assert all(TOKEN not in out for out in outputs)
     assert _files_containing(work, TOKEN.encode()) == []

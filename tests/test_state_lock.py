@@ -81,7 +81,15 @@ def test_context_manager_releases_on_error(state_path: Path) -> None:
     S.StateFile.open(state_path).close()
 
 
-def test_second_process_gets_exit_2_naming_the_holder(
+def _release(holder: subprocess.Popen[str]) -> None:
+    assert holder.stdin is not None and holder.stdout is not None
+    holder.stdin.write("\n")
+    holder.stdin.flush()
+    assert holder.stdout.readline() == "closed\n"
+    holder.wait(timeout=30)
+
+
+def test_second_writer_gets_exit_2_naming_the_holder(
     state_path: Path, mini_path: Path, tmp_path: Path
 ) -> None:
     holder = _holder(state_path)
@@ -89,7 +97,7 @@ def test_second_process_gets_exit_2_naming_the_holder(
         before = state_path.read_bytes()
         for cmd in (
             ["mark", "usage.token", "--status", "done"],
-            ["status"],
+            ["set", "plan_id", "pro"],
         ):
             proc = _golive(*cmd, "--state", str(state_path), cwd=tmp_path)
             assert proc.returncode == 2, proc.stderr
@@ -101,11 +109,7 @@ def test_second_process_gets_exit_2_naming_the_holder(
             assert str(state_path) in lines[0]
         assert state_path.read_bytes() == before
     finally:
-        assert holder.stdin is not None and holder.stdout is not None
-        holder.stdin.write("\n")
-        holder.stdin.flush()
-        assert holder.stdout.readline() == "closed\n"
-        holder.wait(timeout=30)
+        _release(holder)
 
     proc = _golive(
         "mark", "usage.token", "--status", "done", "--state", str(state_path), cwd=tmp_path
@@ -113,6 +117,52 @@ def test_second_process_gets_exit_2_naming_the_holder(
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout == "usage.token: done\n"
     assert S.read(state_path).items["usage.token"].status is S.ItemStatus.DONE
+
+
+SAVING_HOLDER = r"""
+import sys
+from golive_tui.core import checklist as C, state as S
+sf = S.StateFile.open(sys.argv[1])
+item = C.load(sf.state.checklist_source).by_id["usage.token"]
+sf.mark(item, S.ItemStatus.DONE)  # saved while holding the lock, as the app does
+sf.state.target = S.Target(provider="metronome", settings={"plan_id": "pro"})
+sf.save()
+print("holding", flush=True)
+sys.stdin.readline()
+sf.close()
+print("closed", flush=True)
+"""
+
+
+def test_read_only_commands_work_while_another_process_holds_the_lock(
+    state_path: Path, tmp_path: Path
+) -> None:
+    holder = subprocess.Popen(
+        [sys.executable, "-c", SAVING_HOLDER, str(state_path)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert holder.stdout is not None
+    assert holder.stdout.readline() == "holding\n", holder.stderr.read() if holder.stderr else ""
+    try:
+        with pytest.raises(StateLockedError):  # the lock really is held
+            S.StateFile.open(state_path)
+        state = ["--state", str(state_path)]
+        status = _golive("status", "--items", *state, cwd=tmp_path)
+        assert status.returncode == 0, status.stderr
+        assert "overall: 1/3 done" in status.stdout  # what the holder saved
+        export = _golive("export", "--format", "json", *state, cwd=tmp_path)
+        assert export.returncode == 0, export.stderr
+        assert '"done"' in export.stdout
+        listing = _golive("set", "--list", *state, cwd=tmp_path)
+        assert listing.returncode == 0, listing.stderr
+        assert '"pro"' in listing.stdout
+        # Nothing was written, and the holder's lock file still names it.
+        assert state_path.with_name(state_path.name + ".lock").read_text() == f"{holder.pid}\n"
+    finally:
+        _release(holder)
 
 
 def test_lock_of_a_killed_holder_is_free(state_path: Path) -> None:

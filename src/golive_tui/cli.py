@@ -4,8 +4,10 @@ Only the standard library is imported here. Each subcommand lives in
 `golive_tui.commands.<name>` and is imported when it runs, so `golive --help`
 and `golive status` never pay for Textual, httpx or keyring.
 
-Exit codes: 0 ok, 2 usage or input error, 1 internal error (a bug); `check`
-adds 3 (a probe failed or errored) and 4 (warnings only).
+--state, --checklist and --config go before or after the command
+(`golive_tui.cli_flags`). Exit codes: 0 ok, 2 usage or input error, 1 internal
+error (a bug); `check` adds 3 (a probe failed or errored) and 4 (warnings only),
+`token status` 3 (nothing stored).
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ import sys
 from collections.abc import Sequence
 
 from golive_tui import __version__
+from golive_tui.cli_flags import FlagError, finish_globals
+from golive_tui.cli_flags import add_globals as _globals
 
 EXIT_OK = 0
 EXIT_INTERNAL = 1
@@ -108,33 +112,6 @@ SANDBOX_FAULTS: dict[str, tuple[str, ...]] = {
 }  # fmt: skip
 
 
-def _common(p: argparse.ArgumentParser) -> None:
-    p.add_argument(
-        "--state",
-        metavar="PATH",
-        default=os.environ.get("GOLIVE_STATE", "golive-state.toml"),
-        help="session state file (default: ./golive-state.toml)",
-    )
-    p.add_argument(
-        "--checklist",
-        metavar="ID|PATH",
-        help="built-in checklist id (see `golive checklists`) or your own .toml file",
-    )
-
-
-def _config(p: argparse.ArgumentParser, *, sub: bool = False) -> None:
-    # On the subcommand, SUPPRESS keeps `golive --config X tui` from being reset to None.
-    p.add_argument(
-        "--config",
-        metavar="PATH",
-        default=argparse.SUPPRESS if sub else None,
-        help=(
-            "app config (theme, [keymap]); default: $GOLIVE_CONFIG, else"
-            " $XDG_CONFIG_HOME/golive/config.toml"
-        ),
-    )
-
-
 def _app_secrets(p: argparse.ArgumentParser, *, sub: bool = False) -> None:
     """The app's `--token-env` / `--webhook-secret-env`: for machines with no keyring."""
     default = argparse.SUPPRESS if sub else None  # as for --config
@@ -174,17 +151,16 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Tokens are kept in the OS keyring (golive token set); never pass them as flags.",
     )
     parser.add_argument("--version", action="version", version=f"golive {__version__}")
-    _common(parser)
-    _config(parser)
+    _globals(parser)
     _app_secrets(parser)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     p = sub.add_parser("status", help="show progress per section")
-    _common(p)
+    _globals(p, "status")
     p.add_argument("--items", action="store_true", help="also list every item with its status")
 
     p = sub.add_parser("mark", help="set an item's status (for scripts)")
-    _common(p)
+    _globals(p, "mark")
     p.add_argument("item", metavar="ITEM", help="item id, as shown by `golive status --items`")
     p.add_argument("--status", required=True, choices=ITEM_STATUSES)
     p.add_argument("--note", help="replace the item's note")
@@ -196,7 +172,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Change the state's target or a probe setting; `--list` shows them all."
         " Secrets are refused: they belong in the keyring (golive token set).",
     )
-    _common(p)
+    _globals(p, "set")
     p.add_argument("key", metavar="KEY", nargs="?", help="e.g. webhook_url, event_names")
     p.add_argument("value", metavar="VALUE", nargs="?", help="the new value")
     p.add_argument("--unset", action="store_true", help="remove the setting")
@@ -204,7 +180,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--list", action="store_true", help="show the target and every setting")
 
     p = sub.add_parser("export", help="write the checklist as Markdown or JSON")
-    _common(p)
+    _globals(p, "export")
     p.add_argument("--format", choices=("md", "json"), default="md")
     p.add_argument("-o", "--output", metavar="FILE", help="write here instead of stdout")
 
@@ -213,12 +189,12 @@ def build_parser() -> argparse.ArgumentParser:
     tsub.required = True
     for name, text in (
         ("set", "store a token (hidden prompt, or stdin when piped)"),
-        ("status", "say whether a token is stored (never prints it)"),
+        ("status", "say whether a token is stored (never prints it); exit 3 when not"),
         ("delete", "remove a stored token"),
     ):
         # No abbreviations: `--token` must never match some longer flag.
         tp = tsub.add_parser(name, help=text, allow_abbrev=False)
-        _common(tp)
+        _globals(tp, "token")
         _target_flags(tp)
         tp.add_argument(
             "--webhook-secret",
@@ -236,9 +212,10 @@ def build_parser() -> argparse.ArgumentParser:
         )
 
     p = sub.add_parser("doctor", help="check the keyring, the state file and the install")
-    _common(p)
+    _globals(p, "doctor")
 
-    sub.add_parser("checklists", help="list the built-in checklists")
+    p = sub.add_parser("checklists", help="list the built-in checklists")
+    _globals(p, "checklists")
 
     p = sub.add_parser(
         "check",
@@ -250,19 +227,13 @@ def build_parser() -> argparse.ArgumentParser:
         ),
         allow_abbrev=False,
     )
-    p.add_argument(
-        "--state",
-        metavar="PATH",
-        default=None,
-        help=(
+    _globals(
+        p,
+        "check",
+        state_help=(
             "save results into this state file (created when missing); default: use"
             " ./golive-state.toml (or $GOLIVE_STATE) when it exists, else do not save"
         ),
-    )
-    p.add_argument(
-        "--checklist",
-        metavar="ID|PATH",
-        help="built-in checklist id (see `golive checklists`) or your own .toml file",
     )
     p.add_argument("--environment", choices=("sandbox", "production"), help="override the target's")
     p.add_argument("--base-url", metavar="URL", help="override the target's API base URL")
@@ -321,7 +292,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--headless", action="store_true", help="run the checks and print the table (no app)"
     )
-    p.add_argument("--format", choices=("text", "json", "junit"), default="text")
+    p.add_argument(
+        "--format",
+        choices=("text", "json", "junit"),
+        default="text",
+        help="with --headless: how to print the results (default: text)",
+    )
+    p.add_argument(
+        "--keep",
+        action="store_true",
+        help="keep the throwaway session's folder (state and launch review); default: removed",
+    )
+    _globals(p, "demo")
 
     p = sub.add_parser("sandbox", help="serve a local, stateful API sandbox with demo data")
     # Mirrors SANDBOX_FAULTS: which faults a provider has is checked when the command runs.
@@ -345,12 +327,12 @@ def build_parser() -> argparse.ArgumentParser:
         type=_env_name,
         help="take the sandbox's token from this environment variable (default: a random one)",
     )
+    _globals(p, "sandbox")
 
     p = sub.add_parser(
         "tui", help="open the interactive app (same as no command)", allow_abbrev=False
     )
-    _common(p)
-    _config(p, sub=True)
+    _globals(p, "tui")
     _app_secrets(p, sub=True)
     return parser
 
@@ -366,8 +348,7 @@ def _app_args(argv: list[str]) -> argparse.Namespace | None:
         return None
     # No abbreviations: `--token` must reach the full parser, which refuses it.
     parser = _AppArgsParser(prog="golive", add_help=False, allow_abbrev=False)
-    _common(parser)
-    _config(parser)
+    _globals(parser)
     _app_secrets(parser)
     try:
         args, rest = parser.parse_known_args(argv)
@@ -395,10 +376,35 @@ _COMMANDS = frozenset(
 )
 
 
+def _parse(arguments: list[str]) -> argparse.Namespace:
+    parser = build_parser()
+    args, extra = parser.parse_known_args(arguments)
+    # `golive set KEY --json VALUE`: argparse fills both optional positionals before the
+    # flag (VALUE with nothing) and leaves VALUE over; put it where it belongs.
+    if (
+        args.command == "set"
+        and len(extra) == 1
+        and args.key is not None
+        and args.value is None
+        and (not extra[0].startswith("-") or _NUMBER.fullmatch(extra[0]))
+    ):
+        args.value = extra.pop()
+    if extra:
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    return args
+
+
+_NUMBER = re.compile(r"-[0-9]+(\.[0-9]*)?")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     arguments = list(sys.argv[1:] if argv is None else argv)
-    args = _app_args(arguments) or build_parser().parse_args(arguments)
+    args = _app_args(arguments) or _parse(arguments)
     command = args.command or "tui"
+    try:
+        finish_globals(args)
+    except FlagError as exc:
+        _Parser(prog="golive" if command == "tui" else f"golive {command}").error(str(exc))
     # Import the error type lazily too; it is tiny but keeps this module standalone.
     from golive_tui.core.errors import GoliveError
     from golive_tui.core.textsafe import terminal

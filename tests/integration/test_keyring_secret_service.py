@@ -172,7 +172,7 @@ def test_set_status_load_delete_with_gnome_keyring(tmp_path: Path) -> None:
     assert ": not stored" in webhook["out"]  # a separate entry per kind
     assert delete["rc"] == 0
     assert delete["out"].startswith("removed the API token")
-    assert ": not stored" in status_after["out"]
+    assert ": not stored" in status_after["out"] and status_after["rc"] == 3
     assert load_after["out"] == "NONE"
 
     # Nothing golive printed contains the token, and no file holds it in plain text:

@@ -11,7 +11,9 @@ memory: never through the environment, argv or the keyring.
 `event-name-typo`) to see how golive reports a broken integration; only the chosen
 provider's faults are accepted. Without `--headless` it opens the app on that
 throwaway session instead (the token and webhook secret handed over in memory).
-Exit codes as for `golive check` (headless) or the app.
+The temporary folder is removed on exit unless `--keep` is given; then where the
+session and the review are is printed. Exit codes as for `golive check` (headless)
+or the app.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import argparse
 import asyncio
 import base64
 import secrets
+import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -105,10 +108,11 @@ def new_sandbox(
     return MetronomeSandbox(token.reveal(), faults=tuple(faults), webhook_secret=hook), token
 
 
-def _throwaway_state(sb: DemoSandbox, base_url: str) -> Path:
-    """A fresh session in a new temporary folder, pointed at `sb` (closed again)."""
+def _throwaway_state(sb: DemoSandbox, base_url: str, folders: list[Path]) -> Path:
+    """A fresh session in a new temporary folder (added to `folders`), pointed at `sb`."""
     provider = provider_of(sb)
     folder = Path(tempfile.mkdtemp(prefix="golive-demo-"))
+    folders.append(folder)  # before anything can fail: the caller removes it
     state_path = folder / "golive-state.toml"
     with StateFile.open(
         state_path,
@@ -122,16 +126,36 @@ def _throwaway_state(sb: DemoSandbox, base_url: str) -> Path:
 
 
 def run(args: argparse.Namespace) -> int:
-    from golive_tui.core.sandbox.server import SandboxServer
-
     provider = getattr(args, "provider", None) or "metronome"
+    keep = bool(getattr(args, "keep", False))
     sb, token = new_sandbox(args.fault, provider)
     webhook_secret = Secret(sb.webhook_secret)
-    if not args.headless:
-        return _interactive(sb, token, webhook_secret)
-    checklist = checklists.load(provider)
+    folders: list[Path] = []
+    try:
+        if not args.headless:
+            config = getattr(args, "config", None)
+            return _interactive(sb, token, webhook_secret, folders, keep=keep, config=config)
+        return _headless(sb, token, webhook_secret, folders, args.format, keep=keep)
+    finally:
+        if not keep:
+            for folder in folders:
+                shutil.rmtree(folder, ignore_errors=True)
+
+
+def _headless(
+    sb: DemoSandbox,
+    token: Secret,
+    webhook_secret: Secret,
+    folders: list[Path],
+    fmt: str,
+    *,
+    keep: bool,
+) -> int:
+    from golive_tui.core.sandbox.server import SandboxServer
+
+    checklist = checklists.load(provider_of(sb))
     with SandboxServer(sb) as server:
-        state_path = _throwaway_state(sb, server.base_url)
+        state_path = _throwaway_state(sb, server.base_url, folders)
         with StateFile.open(state_path) as sf:
             report: CheckReport = asyncio.run(
                 with_progress(
@@ -145,10 +169,11 @@ def run(args: argparse.Namespace) -> int:
             )
             state = sf.state
     review_path = state_path.parent / "launch-review.md"
-    markdown = to_markdown(checklist, state, redactor=Redactor([token, webhook_secret]))
-    atomic_write(review_path, markdown.encode("utf-8"))
+    if keep:
+        markdown = to_markdown(checklist, state, redactor=Redactor([token, webhook_secret]))
+        atomic_write(review_path, markdown.encode("utf-8"))
 
-    text = render(report, args.format)
+    text = render(report, fmt)
     buffer = getattr(sys.stdout, "buffer", None)
     sys.stdout.flush()
     if buffer is None:
@@ -156,13 +181,24 @@ def run(args: argparse.Namespace) -> int:
     else:
         buffer.write(text.encode("utf-8"))
         buffer.flush()
-    where = f"\nstate:  {state_path}\nreview: {review_path}\n"
+    if keep:
+        where = f"\nstate:  {state_path}\nreview: {review_path}\n"
+    else:
+        where = "\n(throwaway session removed; pass --keep to keep it and the launch review)\n"
     # Keep stdout parseable for --format json/junit.
-    print(where, end="", file=sys.stdout if args.format == "text" else sys.stderr, flush=True)
+    print(where, end="", file=sys.stdout if fmt == "text" else sys.stderr, flush=True)
     return exit_code(report)
 
 
-def _interactive(sb: DemoSandbox, token: Secret, webhook_secret: Secret) -> int:
+def _interactive(
+    sb: DemoSandbox,
+    token: Secret,
+    webhook_secret: Secret,
+    folders: list[Path],
+    *,
+    keep: bool,
+    config: str | None,
+) -> int:
     """Open the app on a throwaway session pointed at the running sandbox."""
     from golive_tui.commands.tui import run_app
     from golive_tui.core.sandbox.server import SandboxServer
@@ -170,8 +206,19 @@ def _interactive(sb: DemoSandbox, token: Secret, webhook_secret: Secret) -> int:
 
     with SandboxServer(sb) as server:
         # Created and closed again: the app opens it (and holds the lock) itself.
-        state_path = _throwaway_state(sb, server.base_url)
-        app = make_app(state_path, token=token, webhook_secret=webhook_secret)
+        state_path = _throwaway_state(sb, server.base_url, folders)
+        app = make_app(state_path, token=token, webhook_secret=webhook_secret, config_path=config)
         code = run_app(app)
-    print(f"state:  {state_path}", file=sys.stderr)
+    if keep:
+        print(f"state:  {state_path}", file=sys.stderr)
+        review = app.last_export
+        print(
+            f"review: {review}" if review else "review: none exported",
+            file=sys.stderr,
+        )
+    else:
+        print(
+            "throwaway session removed; pass --keep to keep it (and any review you export)",
+            file=sys.stderr,
+        )
     return code

@@ -16,10 +16,8 @@ def run(args: argparse.Namespace) -> int:
     with sf:
         item = checklist.by_id.get(args.item)
         if item is None:
-            close = difflib.get_close_matches(args.item, list(checklist.by_id), n=1)
-            hint = (
-                f"; did you mean {close[0]!r}?" if close else "; list them: golive status --items"
-            )
+            close = suggest(args.item, list(checklist.by_id))
+            hint = f"; did you mean {close!r}?" if close else "; list them: golive status --items"
             raise GoliveError(
                 f"ITEM {args.item!r}: no such item in checklist {checklist.id!r}{hint}"
             )
@@ -27,3 +25,23 @@ def run(args: argparse.Namespace) -> int:
         sf.save()
     print(safe(f"{item.id}: {args.status}"))
     return 0
+
+
+def suggest(typed: str, ids: list[str]) -> str | None:
+    """The item id `typed` is probably a typo of, or None when nothing is close.
+
+    The whole id must be close (the shared `section.` prefix alone scores ~0.6 with
+    difflib, hence the high cutoff), or the part after the section must be, for
+    one item only (`load-test` for `usage.load-test`).
+    """
+    close = difflib.get_close_matches(typed, ids, n=1, cutoff=0.8)
+    if close:
+        return close[0]
+    by_name: dict[str, list[str]] = {}
+    for item_id in ids:
+        by_name.setdefault(item_id.rsplit(".", 1)[-1], []).append(item_id)
+    name = typed.rsplit(".", 1)[-1]
+    close = difflib.get_close_matches(name, list(by_name), n=1, cutoff=0.8)
+    if close and len(by_name[close[0]]) == 1:
+        return by_name[close[0]][0]
+    return None

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import argparse
 import json
+from pathlib import Path
 from typing import Any
 
-from golive_tui.commands._session import open_for_write
+from golive_tui.commands._session import load_for_read, open_for_write
 from golive_tui.core.errors import GoliveError
 from golive_tui.core.fields import MAX_DEPTH, Invalid
 from golive_tui.core.state import Target
@@ -55,11 +56,28 @@ def _value(key: str, raw: str, as_json: bool) -> Any:
     return raw
 
 
+def _changed(target: Target, args: argparse.Namespace) -> Target:
+    """`target` with KEY set to VALUE (or removed), checked."""
+    data = target.to_data()
+    if args.key in TARGET_FIELDS:
+        data[args.key] = "" if args.unset else args.value
+    elif args.key == "settings":
+        raise GoliveError("KEY settings: name one setting, e.g. golive set webhook_url …")
+    elif args.unset:
+        data["settings"].pop(args.key, None)
+    else:
+        data["settings"][args.key] = _value(args.key, args.value, args.json)
+    try:
+        return Target.from_data(data)
+    except Invalid as exc:
+        raise GoliveError(f"{args.key}: {exc.message}") from None
+
+
 def run(args: argparse.Namespace) -> int:
     if args.list:
-        _, sf = open_for_write(args, create=False)
-        with sf:
-            target = sf.state.target
+        # Read-only: no lock (saves are atomic renames), so it works while the app is open.
+        _, state = load_for_read(args)
+        target = state.target if state is not None else Target()
         for name in TARGET_FIELDS:
             print(f"{name:<18} {safe(getattr(target, name)) or '(not set)'}")
         for name, value in sorted(target.settings.items()):
@@ -76,21 +94,12 @@ def run(args: argparse.Namespace) -> int:
         )
     if args.value is None and not args.unset:
         raise GoliveError(f"VALUE missing for {args.key}; or pass --unset to remove it")
-    _, sf = open_for_write(args, create=False)
+    if not Path(args.state).exists():
+        _changed(Target(), args)  # a bad KEY or VALUE is refused before a file is started
+    # Like `golive status`: with --checklist, a missing state file is started.
+    _, sf = open_for_write(args, create=True)
     with sf:
-        data = sf.state.target.to_data()
-        if args.key in TARGET_FIELDS:
-            data[args.key] = "" if args.unset else args.value
-        elif args.key == "settings":
-            raise GoliveError("KEY settings: name one setting, e.g. golive set webhook_url …")
-        elif args.unset:
-            data["settings"].pop(args.key, None)
-        else:
-            data["settings"][args.key] = _value(args.key, args.value, args.json)
-        try:
-            sf.state.target = Target.from_data(data)
-        except Invalid as exc:
-            raise GoliveError(f"{args.key}: {exc.message}") from None
+        sf.state.target = _changed(sf.state.target, args)
         sf.save()
     shown = (
         "(removed)"

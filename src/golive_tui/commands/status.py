@@ -1,18 +1,34 @@
-"""`golive status`: a progress table per section (creates the state when asked)."""
+"""`golive status`: a progress table per section (creates the state when asked).
+
+An existing state is read without the lock: saves are atomic renames, so the file
+is always one consistent snapshot, even while the app has it open.
+"""
 
 from __future__ import annotations
 
 import argparse
+import unicodedata
+from pathlib import Path
 
-from golive_tui.commands._session import open_for_write
+from golive_tui.commands._session import load_for_read, open_for_write
+from golive_tui.core.checklist import Checklist
 from golive_tui.core.progress import STATUS_GLYPH, progress
+from golive_tui.core.state import ItemStatus, State
 from golive_tui.core.textsafe import terminal as safe
 
 
-def run(args: argparse.Namespace) -> int:
-    checklist, sf = open_for_write(args, create=True)
+def _snapshot(args: argparse.Namespace) -> tuple[Checklist, State]:
+    if Path(args.state).exists():
+        checklist, state = load_for_read(args)
+        if state is not None:
+            return checklist, state
+    checklist, sf = open_for_write(args, create=True)  # a new session: made under the lock
     with sf:
-        state = sf.state
+        return checklist, sf.state
+
+
+def run(args: argparse.Namespace) -> int:
+    checklist, state = _snapshot(args)
     prog = progress(checklist, state)
     t = state.target
     # Titles, ids and target fields come from files the user (or anyone) wrote: their
@@ -23,13 +39,13 @@ def run(args: argparse.Namespace) -> int:
     print(safe(f"state: {args.state} · target: {target}{operator}"))
     print()
     titles = [safe(sp.section.title) for sp in prog.sections]
-    width = max(len(title) for title in titles)
-    print(f"{'section':<{width}}  {'done':>7}  {'failed':>6}  {'skipped':>7}  {'n/a':>4}")
+    width = max(cells(t) for t in ["section", *titles])
+    print(f"{pad('section', width)}  {'done':>7}  {'failed':>6}  {'skipped':>7}  {'n/a':>4}")
     for title, sp in zip(titles, prog.sections, strict=True):
         c = sp.counts
         print(
-            f"{title:<{width}}  {c.done:>3}/{c.total:<3}  {c.failing:>6}  {c.skipped:>7}"
-            f"  {c.not_applicable:>4}"
+            f"{pad(title, width)}  {c.done:>3}/{c.total:<3}  {c.failing:>6}"
+            f"  {c.skipped:>7}  {c.not_applicable:>4}"
         )
     o = prog.overall
     print()
@@ -41,10 +57,27 @@ def run(args: argparse.Namespace) -> int:
         print(safe(f"changed since checked (re-check): {', '.join(prog.stale)}"))
     if args.items:
         print()
+        id_width = max(cells(safe(item.id)) for item in checklist.items())
+        status_width = max(len(s.value) for s in ItemStatus)
         for section in checklist.sections:
             print(safe(section.title))
             for item in section.items:
                 st = state.item(item.id)
-                line = f"{item.id}  {item.title}"
-                print(f"  {STATUS_GLYPH[st.status]} {st.status.value:<14} {safe(line)}")
+                print(
+                    f"  {STATUS_GLYPH[st.status]} {st.status.value:<{status_width}}"
+                    f"  {pad(safe(item.id), id_width)}  {safe(item.title)}"
+                )
     return 0
+
+
+def cells(text: str) -> int:
+    """Terminal columns `text` takes: wide (CJK, emoji) characters take two, marks none."""
+    return sum(
+        0 if unicodedata.combining(ch) else 2 if unicodedata.east_asian_width(ch) in "WF" else 1
+        for ch in text
+    )
+
+
+def pad(text: str, width: int) -> str:
+    """`text` left-aligned in `width` columns (str.ljust counts characters, not columns)."""
+    return text + " " * max(0, width - cells(text))

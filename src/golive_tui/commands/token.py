@@ -4,6 +4,9 @@ The target comes from `--provider/--environment/--base-url`, each falling back t
 the state file's target. `set` reads the token from a hidden prompt, or from stdin
 when piped; there is no flag that takes a token. Nothing derived from the token
 is printed except its length.
+
+Exit codes: 0 done (for `status`: a token is stored); 3 `status` found none stored
+(so scripts can test `golive token status && …`); 2 usage or keyring error; 1 a bug.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from pathlib import Path
 from golive_tui.core import secrets
 from golive_tui.core.errors import GoliveError, SecretStoreError
 
+EXIT_NOT_STORED = 3
 DEFAULT_BASE_URL = {"metronome": "https://api.metronome.com"}
 FLEXPRICE_REGIONS = "https://us.api.flexprice.io (US) or https://api.cloud.flexprice.io (India)"
 
@@ -94,12 +98,12 @@ def run(args: argparse.Namespace) -> int:
     if action == "status":
         found = secrets.load(key)
         if found is None:
-            print(f"{key.label}: not stored")
+            print(f"{key.label}: not stored; store it: {key.set_command()}")
         else:
             print(f"{key.label}: stored ({len(found)} characters)")
         entry = f"service {secrets.SERVICE!r}, username {key.username!r}"
         print(f"keyring: {secrets.backend_name()}; {entry}")
-        return 0
+        return 0 if found is not None else EXIT_NOT_STORED
     if action == "delete":
         if secrets.delete(key):
             print(f"removed the {key.label} from the keyring")
