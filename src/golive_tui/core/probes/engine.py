@@ -308,6 +308,8 @@ class Runner:
 
 
 def _verdict_for_api_error(exc: ApiError, step: str) -> Verdict:
+    if exc.unusable:  # not sent, or the answer was junk: nothing was verified either way
+        return errored(f"{exc.summary} (while {step})")
     if exc.is_auth:
         return failed(exc.summary)
     if exc.status == 429 or exc.status is None or exc.status >= 500:
