@@ -37,6 +37,7 @@ from golive_tui.core.checklist import Checklist
 from golive_tui.core.checkrun import CheckReport, run_check
 from golive_tui.core.errors import GoliveError, SecretStoreError
 from golive_tui.core.fields import Invalid
+from golive_tui.core.net import credential_url_problem
 from golive_tui.core.redact import Secret
 from golive_tui.core.state import DEFAULT_STATE_FILE, StateFile, Target
 
@@ -141,6 +142,10 @@ def _target(args: argparse.Namespace, checklist: Checklist, saved: Target | None
                 f" pass {hosts}"
             )
         base_url = DEFAULT_BASE_URL[provider]
+    source = "--base-url" if args.base_url else "base_url (state file; golive set base_url)"
+    refused = credential_url_problem(base_url)
+    if refused:
+        raise GoliveError(f"{source}: {refused}")
     try:
         base_url = secrets.normalise_base_url(base_url)
     except SecretStoreError as exc:

@@ -48,17 +48,18 @@ def strip_userinfo(url: str) -> str:
     return urlunsplit((parts.scheme, host, parts.path, parts.query, parts.fragment))
 
 
-def credential_url_problem(url: str) -> str | None:
-    """Why a token must not be sent to `url`, or None. The reason is one line and says
-    what to do; callers prefix the flag or field it came from."""
+def credential_url_problem(url: str, what: str = "the token") -> str | None:
+    """Why `what` must not be sent to `url`, or None. The reason is one line and says
+    what to do; callers prefix the flag or field it came from. Never echoes user info."""
+    shown = strip_userinfo(url.strip())
     try:
         parts = urlsplit(url.strip())
         host = parts.hostname
     except ValueError:
-        return f"{url!r} is not a valid URL; give one like https://api.example.com"
+        return f"{shown!r} is not a valid URL; give one like https://api.example.com"
     scheme = parts.scheme.lower()
     if scheme not in ("http", "https") or not host:
-        return f"{url!r} is not an http(s) URL; give one like https://api.example.com"
+        return f"{shown!r} is not an http(s) URL; give one like https://api.example.com"
     if "@" in parts.netloc:
         return (
             "the URL contains a user name or password; remove the 'user:password@' part"
@@ -66,7 +67,7 @@ def credential_url_problem(url: str) -> str | None:
         )
     if scheme == "http" and not is_loopback(host):
         return (
-            f"plain http to {host} would send the token unencrypted; use https"
+            f"plain http to {host} would send {what} unencrypted; use https"
             " (plain http only for a loopback sandbox: localhost, 127.0.0.1, ::1)"
         )
     return None
