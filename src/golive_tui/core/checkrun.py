@@ -176,6 +176,7 @@ async def run_check(
         target=target,
         token=token,
         dialect=dialect,
+        provider=provider,
         webhook_secret=webhook_secret,
         allow_writes=allow_writes,
         confirm_write=confirm_write,

@@ -43,6 +43,7 @@ from golive_tui.core.probes.engine import (
     probe,
     warned,
 )
+from golive_tui.core.probes.environment import environment_id, flexprice_environment_type
 from golive_tui.core.probes.http import ApiError
 from golive_tui.core.probes.webhooks import Scheme, check_endpoint, endpoint_problem
 
@@ -385,6 +386,24 @@ def check_base_url(base_url: str, environment: str, region: str) -> str | None:
     return None
 
 
+async def _environment_mismatch(ctx: ProbeContext, env_id: str, details: list[str]) -> str:
+    """Why the key's environment type contradicts the target's environment ("" if not)."""
+    ctx.doing(f"reading the type of environment {env_id}")
+    try:
+        reported, said = await flexprice_environment_type(ctx.api, env_id)
+    except ApiError as exc:
+        details.append(f"the environment's type could not be read: {exc.summary}")
+        return ""
+    details.append(said)
+    claimed = ctx.target.environment
+    if reported is None or reported == claimed:
+        return ""
+    return (
+        f"the target says {claimed} but the key belongs to a {reported} environment ({said});"
+        f" use a key from the {claimed} environment, or --environment {reported}"
+    )
+
+
 @probe("flexprice", "auth", "API key is valid and its environment resolves", deadline=15)
 async def auth(ctx: ProbeContext) -> Verdict:
     problem = check_base_url(ctx.target.base_url, ctx.target.environment, ctx.target.region)
@@ -415,10 +434,12 @@ async def auth(ctx: ProbeContext) -> Verdict:
         "Flexprice keys are bound to one environment; the same host serves sandbox and"
         " production, so the key alone decides where events go."
     ]
-    items = resp.body.get("items") if isinstance(resp.body, dict) else None
-    env_id = items[0].get("environment_id") if items else None
+    env_id = environment_id(resp.body["items"])
     if env_id:
         details.append(f"the key's environment id: {env_id}")
+        mismatch = await _environment_mismatch(ctx, env_id, details)
+        if mismatch:
+            return failed(mismatch, *details)
     return passed(
         f"key accepted by {ctx.target.base_url} ({resp.elapsed_ms} ms); target is"
         f" {ctx.target.environment}",

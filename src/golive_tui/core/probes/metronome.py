@@ -21,6 +21,7 @@ from decimal import Decimal
 from email.utils import format_datetime
 from typing import Any
 
+from golive_tui.core.net import is_production_host
 from golive_tui.core.probes.common import (
     dec,
     fmt,
@@ -384,11 +385,17 @@ async def auth(ctx: ProbeContext) -> Verdict:
                 " (Developer → API tokens) and store it with golive token set"
             )
         raise
-    env = ctx.target.environment
+    env: str = ctx.target.environment
+    details = [
+        "Metronome cannot tell which environment a token belongs to: make sure this one was"
+        f" created for {env}."
+    ]
+    if env != "production" and is_production_host("metronome", ctx.target.base_url):
+        env += " (treated as production: the host is Metronome's production API)"
+        details.append("writing probes run here only with --allow-writes or the app's confirmation")
     return passed(
         f"token accepted by {ctx.target.base_url} ({resp.elapsed_ms} ms); target is {env}",
-        "Metronome cannot tell which environment a token belongs to: make sure this one was"
-        f" created for {env}.",
+        *details,
     )
 
 
