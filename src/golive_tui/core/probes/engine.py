@@ -71,6 +71,9 @@ class ProbeSpec:
 
 
 REGISTRY: dict[tuple[str, str], ProbeSpec] = {}
+# The transport every Runner uses unless given one: None is httpx's own. Tests set it
+# to a recording proxy to see every request any command sends.
+DEFAULT_TRANSPORT: httpx.AsyncBaseTransport | None = None
 PROVIDERS = ("metronome", "flexprice")
 
 
@@ -209,7 +212,7 @@ class Runner:
         """Run `specs` concurrently (serial groups in order); results in input order."""
         sem = asyncio.Semaphore(self.concurrency)
         async with httpx.AsyncClient(
-            transport=self.transport,
+            transport=self.transport if self.transport is not None else DEFAULT_TRANSPORT,
             follow_redirects=False,
             headers={"User-Agent": "golive/0.1 (+go-live checks)"},
         ) as http:
