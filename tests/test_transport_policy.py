@@ -274,3 +274,33 @@ def test_user_info_stored_earlier_is_scrubbed_when_loaded(
         out = capsys.readouterr().out
         assert "hunter2" not in out and "s3cret" not in out
         assert "api.metronome.com" in out
+
+
+def test_token_set_refuses_user_info_in_the_base_url(capsys, monkeypatch) -> None:
+    monkeypatch.setattr("sys.stdin", __import__("io").StringIO("tok-from-stdin\n"))
+    code = main([
+        "token", "set", "--provider", "metronome", "--environment", "sandbox",
+        "--base-url", "https://ann:hunter2@api.metronome.com",
+    ])  # fmt: skip
+    err = capsys.readouterr().err
+    assert code == 2 and "user name or password" in err and "hunter2" not in err
+
+
+def test_a_stored_plain_http_base_url_is_refused_before_any_request(
+    proxy: RecordingProxy, tmp_path: Path, capsys, monkeypatch
+) -> None:
+    from golive_tui.core import checklist as checklists
+    from golive_tui.core.state import StateFile, Target
+
+    path = tmp_path / "s.toml"
+    target = Target(provider="metronome", base_url="http://billing.example.com")
+    with StateFile.open(
+        path, checklist=checklists.load("metronome"), source="metronome", target=target,
+        create=True,
+    ):  # fmt: skip
+        pass
+    monkeypatch.setenv(TOKEN_ENV, "tok-" + secrets.token_hex(6))
+    assert main(["check", "--state", str(path), "--token-env", TOKEN_ENV]) == 2
+    err = capsys.readouterr().err
+    assert "base_url (state file; golive set base_url)" in err and "plain http" in err
+    assert proxy.seen == []
