@@ -51,8 +51,7 @@ def normalise_base_url(url: str) -> str:
     if "@" in parts.netloc:
         # Never echoed: the part before @ is a password more often than not.
         raise SecretStoreError(
-            "--base-url: the URL contains a user name or password; remove the"
-            " 'user:password@' part"
+            "--base-url: the URL contains a user name or password; remove the 'user:password@' part"
         )
     if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
         raise SecretStoreError(

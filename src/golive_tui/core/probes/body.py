@@ -27,6 +27,9 @@ class BodyTooLarge(Exception):
 
 async def read_capped(resp: httpx.Response, cap: int = MAX_BODY) -> bytes:
     """The body of a streamed response, at most `cap` bytes (else BodyTooLarge)."""
+    declared = resp.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > cap:
+        raise BodyTooLarge(f"over {MAX_BODY_LABEL}")  # announced: no need to read any of it
     chunks: list[bytes] = []
     size = 0
     async for chunk in resp.aiter_bytes():

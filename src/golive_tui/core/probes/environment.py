@@ -71,6 +71,9 @@ async def write_environment(provider: str, target: Target, api: ApiClient) -> tu
     except (ApiError, DeadlineExceeded) as exc:
         said = f"the environment could not be read ({exc})"
         reported = None
+    except Exception as exc:  # whatever went wrong, unconfirmed means production
+        said = f"the environment could not be read ({type(exc).__name__})"
+        reported = None
     if reported == "sandbox":
         return "sandbox", ""
     return "production", f"{host} is a Flexprice production host and {said}"
