@@ -23,6 +23,7 @@ from golive_tui.core.probes.flexprice import rated_amount
 from golive_tui.core.probes.http import FLEXPRICE
 from golive_tui.core.redact import Secret
 from golive_tui.core.sandbox.flexprice import FlexpriceSandbox
+from golive_tui.core.sandbox.flexprice_state import ENVIRONMENT_ID
 from golive_tui.core.sandbox.server import SandboxServer
 from golive_tui.core.state import Target
 
@@ -35,6 +36,10 @@ PROBE_ROUTES_NOT_IN_SPEC = {
         "grace period and auto-cancellation live in the environment setting"
         " `subscription_config`; GET/PUT /v1/settings/{key} are routed in the server"
         " (internal/api/router.go) but not annotated for the spec (flexprice-api.md §7)"
+    ),
+    ("GET", f"/v1/environments/{ENVIRONMENT_ID}"): (
+        "the auth probe compares the key's environment type with the target's;"
+        " GET /v1/environments/{id} is routed in the server but not in the spec (ref §1)"
     ),
 }
 

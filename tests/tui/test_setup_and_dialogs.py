@@ -549,6 +549,8 @@ def test_check_base_url_rules() -> None:
         ("http://127.0.0.1", "production", "", "production requires https"),
         ("http://api.example.com", "sandbox", "", "loopback"),
         ("https://us.api.flexprice.io/v1", "sandbox", "flexprice", "without /v1"),
+        ("https://u:p@api.metronome.com", "production", "", "no user name or password"),
+        ("http://u@localhost:9000", "sandbox", "", "no user name or password"),
     ]:
         with pytest.raises(ValueError, match=re.escape(words)):
             check_base_url(url, env, provider)

@@ -15,7 +15,10 @@ webhook secret comes from `--webhook-secret-env VAR`, else — only when the tok
 from the keyring too — from the keyring; without one the webhook probe warns.
 
 Never prompts: writing probes against a production target are skipped (with a
-summary that says so) unless `--allow-writes` is given.
+summary that says so) unless `--allow-writes` is given. Without `--environment` (or one
+in the state), a vendor's production host (api.metronome.com, Flexprice Cloud's regional
+hosts) is production; even `--environment sandbox` there only lifts the write gate when
+the API confirms a sandbox (see core/probes/environment.py).
 
 Exit codes: 0 every result passed; 3 any fail or error; 4 otherwise — warnings or
 skipped probes (a skipped probe means not everything was verified); 2 usage or
@@ -41,6 +44,7 @@ from golive_tui.core.checkrun import CheckReport, run_check
 from golive_tui.core.errors import GoliveError, SecretStoreError
 from golive_tui.core.fields import Invalid
 from golive_tui.core.liveline import live_line
+from golive_tui.core.net import credential_url_problem, is_production_host
 from golive_tui.core.redact import Secret
 from golive_tui.core.state import DEFAULT_STATE_FILE, StateFile, Target
 
@@ -143,7 +147,6 @@ def _target(args: argparse.Namespace, checklist: Checklist, saved: Target | None
             " mark its items by hand (golive mark)"
         )
     base = saved if saved is not None and saved.provider in ("", provider) else None
-    environment = args.environment or (base.environment if base else "sandbox")
     base_url = args.base_url or (base.base_url if base else "")
     regions = REGION_HOSTS.get(provider, {})
     if not base_url:
@@ -154,10 +157,18 @@ def _target(args: argparse.Namespace, checklist: Checklist, saved: Target | None
                 f" pass {hosts}"
             )
         base_url = DEFAULT_BASE_URL[provider]
+    source = "--base-url" if args.base_url else "base_url (state file; golive set base_url)"
+    refused = credential_url_problem(base_url)
+    if refused:
+        raise GoliveError(f"{source}: {refused}")
     try:
         base_url = secrets.normalise_base_url(base_url)
     except SecretStoreError as exc:
         raise GoliveError(exc.message) from None
+    # No environment given: the host decides (a vendor's production host is production).
+    environment = args.environment or (base.environment if base and base.base_url else "")
+    if not environment:
+        environment = "production" if is_production_host(provider, base_url) else "sandbox"
     fields = base.to_data() if base else {}
     fields.update(provider=provider, environment=environment, base_url=base_url)
     if args.base_url and regions:

@@ -16,6 +16,7 @@ from typing import Any
 from golive_tui.commands._session import load_for_read, open_for_write
 from golive_tui.core.errors import GoliveError
 from golive_tui.core.fields import MAX_DEPTH, Invalid
+from golive_tui.core.net import credential_url_problem
 from golive_tui.core.state import Target
 from golive_tui.core.textsafe import terminal as safe
 
@@ -35,6 +36,15 @@ KNOWN_SETTINGS = {
     " its evidence)",
 }
 _LIST_SETTINGS = {"event_names"}
+# URL → what travels to it (the transport policy's wording).
+_URL_FIELDS = {"base_url": "the token", "webhook_url": "signed test deliveries"}
+
+
+def _check_url(key: str, raw: str) -> None:
+    """The transport policy at input: https, or http to loopback; no user info."""
+    problem = credential_url_problem(raw, _URL_FIELDS[key])
+    if problem:
+        raise GoliveError(f"VALUE for {key}: {problem}")
 
 
 def _value(key: str, raw: str, as_json: bool) -> Any:
@@ -59,6 +69,8 @@ def _value(key: str, raw: str, as_json: bool) -> Any:
 def _changed(target: Target, args: argparse.Namespace) -> Target:
     """`target` with KEY set to VALUE (or removed), checked."""
     data = target.to_data()
+    if not args.unset and args.key in _URL_FIELDS:
+        _check_url(args.key, args.value)
     if args.key in TARGET_FIELDS:
         data[args.key] = "" if args.unset else args.value
     elif args.key == "settings":

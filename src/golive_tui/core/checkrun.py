@@ -20,6 +20,7 @@ from datetime import datetime
 
 from golive_tui.core.checklist import Checklist, Item
 from golive_tui.core.errors import GoliveError
+from golive_tui.core.net import credential_url_problem
 from golive_tui.core.probes.engine import (
     PROVIDERS,
     ConfirmWrite,
@@ -154,6 +155,10 @@ async def run_check(
             f"checklist {checklist.id!r} is for provider {provider!r}, which golive has no"
             " probes for; mark its items by hand (golive mark)"
         )
+    refused = credential_url_problem(target.base_url)
+    if refused:
+        # Before any probe: no request may carry the token to this URL.
+        raise GoliveError(f"base_url: {refused}")
     planned = plan(checklist, provider)
     missing = unavailable(checklist, provider)
     if only is not None:
@@ -172,6 +177,7 @@ async def run_check(
         target=target,
         token=token,
         dialect=dialect,
+        provider=provider,
         webhook_secret=webhook_secret,
         allow_writes=allow_writes,
         confirm_write=confirm_write,

@@ -49,6 +49,11 @@ def normalise_base_url(url: str) -> str:
     """`HTTPS://API.Metronome.com/` → `https://api.metronome.com` (path kept as is)."""
     url = url.strip()
     parts = urlsplit(url)
+    if "@" in parts.netloc:
+        # Never echoed: the part before @ is a password more often than not.
+        raise SecretStoreError(
+            "--base-url: the URL contains a user name or password; remove the 'user:password@' part"
+        )
     if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
         raise SecretStoreError(
             f"--base-url {url!r}: not an http(s) URL; pass one like https://api.metronome.com"

@@ -29,6 +29,7 @@ from golive_tui.core import safefile
 from golive_tui.core.checklist import Checklist, Item
 from golive_tui.core.errors import StateError, StateLockedError
 from golive_tui.core.fields import Invalid, Loc, Table, check_depth, shown, text_item
+from golive_tui.core.net import strip_userinfo
 from golive_tui.core.safefile import atomic_write as atomic_write  # re-exported for callers
 
 SCHEMA_VERSION = 1
@@ -291,13 +292,17 @@ class Target:
         fields = {
             "provider": t.text("provider", ""),
             "environment": t.choice("environment", ENVIRONMENTS, "sandbox"),
-            "base_url": t.text("base_url", ""),
+            # User info in a URL (saved before golive refused it) is dropped on load.
+            "base_url": strip_userinfo(t.text("base_url", "")),
             "customer_id": t.text("customer_id", ""),
             "operator": t.text("operator", ""),
             "region": t.text("region", ""),
             "settings": t.table("settings").data,
         }
         t.done()
+        hook = fields["settings"].get("webhook_url")
+        if isinstance(hook, str):
+            fields["settings"]["webhook_url"] = strip_userinfo(hook)
         try:
             return cls(**fields)
         except Invalid as exc:

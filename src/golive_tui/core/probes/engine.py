@@ -71,6 +71,9 @@ class ProbeSpec:
 
 
 REGISTRY: dict[tuple[str, str], ProbeSpec] = {}
+# The transport every Runner uses unless given one: None is httpx's own. Tests set it
+# to a recording proxy to see every request any command sends.
+DEFAULT_TRANSPORT: httpx.AsyncBaseTransport | None = None
 PROVIDERS = ("metronome", "flexprice")
 
 
@@ -190,7 +193,10 @@ class Runner:
     run_id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
     concurrency: int = 6
     transport: httpx.AsyncBaseTransport | None = None
+    provider: str = ""
     _locks: dict[str, asyncio.Lock] = field(default_factory=dict)
+    # The environment writes are gated as (see probes.environment), and why it differs.
+    _write_env: tuple[str, str] = ("", "")
 
     def redactor(self) -> Redactor:
         secrets = [self.token.reveal()]
@@ -211,10 +217,12 @@ class Runner:
         """
         sem = asyncio.Semaphore(self.concurrency)
         async with httpx.AsyncClient(
-            transport=self.transport,
+            transport=self.transport if self.transport is not None else DEFAULT_TRANSPORT,
             follow_redirects=False,
             headers={"User-Agent": "golive/0.1 (+go-live checks)"},
         ) as http:
+            if any(s.writes for s in specs):
+                self._write_env = await self._resolve_write_env(http)
 
             async def one(spec: ProbeSpec) -> ProbeResult:
                 lock = (
@@ -308,21 +316,39 @@ class Runner:
             requests=api.requests_sent,
         )
 
+    async def _resolve_write_env(self, http: httpx.AsyncClient) -> tuple[str, str]:
+        from golive_tui.core.probes.environment import write_environment
+
+        api = ApiClient(
+            http=http,
+            base_url=self.target.base_url,
+            token=self.token,
+            dialect=self.dialect,
+            redactor=self.redactor(),
+            deadline=time.monotonic() + 15,
+        )
+        env, why = await write_environment(self.provider or self.target.provider, self.target, api)
+        return env, self.redactor()(why)
+
     async def _write_gate(self, spec: ProbeSpec) -> str | None:
         """None when the probe may run; otherwise why it was skipped."""
-        if not spec.writes or self.target.environment != "production":
+        env, why = self._write_env
+        if not spec.writes or (env or self.target.environment) != "production":
             return None
         if self.allow_writes:
             return None
         if self.confirm_write is not None and await self.confirm_write(spec):
             return None
+        because = f" ({why})" if why else ""
         return (
-            "not run: it writes test data to a PRODUCTION account; confirm in the app, or"
-            " pass --allow-writes to golive check"
+            f"not run: it writes test data to a PRODUCTION account{because}; confirm in the"
+            " app, or pass --allow-writes to golive check"
         )
 
 
 def _verdict_for_api_error(exc: ApiError, step: str) -> Verdict:
+    if exc.unusable:  # not sent, or the answer was junk: nothing was verified either way
+        return errored(f"{exc.summary} (while {step})")
     if exc.is_auth:
         return failed(exc.summary)
     if exc.status == 429 or exc.status is None or exc.status >= 500:

@@ -43,6 +43,7 @@ from golive_tui.core.probes.engine import (
     probe,
     warned,
 )
+from golive_tui.core.probes.environment import environment_id, flexprice_environment_type
 from golive_tui.core.probes.http import ApiError
 from golive_tui.core.probes.webhooks import Scheme, check_endpoint, endpoint_problem
 
@@ -74,7 +75,11 @@ async def _search(
     offset = 0
     for _ in range(max_pages):
         resp = await ctx.api.request(
-            "POST", f"/v1{path}", json_body={**body, "limit": limit, "offset": offset}
+            "POST",
+            f"/v1{path}",
+            json_body={**body, "limit": limit, "offset": offset},
+            expect="object",
+            keys=("items",),
         )
         data = resp.body if isinstance(resp.body, dict) else {}
         page = [i for i in data.get("items") or [] if isinstance(i, dict)]
@@ -108,7 +113,9 @@ async def _customer(ctx: ProbeContext) -> tuple[dict[str, Any] | None, str]:
         )
     ctx.doing("looking up the test customer by external id")
     try:
-        resp = await ctx.api.request("GET", f"/v1/customers/external/{quote(ext, safe='')}")
+        resp = await ctx.api.request(
+            "GET", f"/v1/customers/external/{quote(ext, safe='')}", expect="object", keys=("id",)
+        )
     except ApiError as exc:
         if exc.status == 404:
             return None, (
@@ -125,6 +132,8 @@ async def _subscriptions(ctx: ProbeContext, ext: str) -> list[dict[str, Any]]:
         "GET",
         f"/v1/customers/external/{quote(ext, safe='')}/subscriptions",
         params={"expand": "prices,meters"},
+        expect="object",
+        keys=("items",),
     )
     items = resp.body.get("items") if isinstance(resp.body, dict) else None
     return [
@@ -145,7 +154,9 @@ async def _prices(ctx: ProbeContext, sub: dict[str, Any]) -> dict[str, dict[str,
     if prices or not sub.get("plan_id"):
         return prices
     ctx.doing("reading the plan's prices")
-    resp = await ctx.api.request("GET", f"/v1/plans/{quote(str(sub['plan_id']), safe='')}")
+    resp = await ctx.api.request(
+        "GET", f"/v1/plans/{quote(str(sub['plan_id']), safe='')}", expect="object", keys=("id",)
+    )
     plan = resp.body if isinstance(resp.body, dict) else {}
     return {str(p["id"]): p for p in plan.get("prices") or [] if p.get("id")}
 
@@ -240,7 +251,9 @@ def _event(
 async def _send(ctx: ProbeContext, event: dict[str, Any]) -> None:
     # Re-sending an identical event (same event_id AND timestamp) is what Flexprice
     # collapses, so a retry after a 5xx cannot double-count a test event for long.
-    resp = await ctx.api.request("POST", "/v1/events", json_body=event, ok=(202,))
+    resp = await ctx.api.request(
+        "POST", "/v1/events", json_body=event, ok=(202,), expect="object", keys=("event_id",)
+    )
     if not isinstance(resp.body, dict) or not resp.body.get("event_id"):
         raise ApiError(f"POST /v1/events answered 202 without an event_id: {resp.body!r}")
     ctx.created_object("usage-event", str(event["event_id"]))
@@ -253,7 +266,7 @@ async def _lookup(ctx: ProbeContext, event_id: str) -> dict[str, Any] | None:
     while True:
         try:
             resp = await ctx.api.request(
-                "GET", "/v1/events/lookup", params={"id": event_id}, ok=(200,)
+                "GET", "/v1/events/lookup", params={"id": event_id}, ok=(200,), expect="object"
             )
             body = resp.body if isinstance(resp.body, dict) else {}
             if body.get("status") in ("processed", "failed"):
@@ -373,6 +386,24 @@ def check_base_url(base_url: str, environment: str, region: str) -> str | None:
     return None
 
 
+async def _environment_mismatch(ctx: ProbeContext, env_id: str, details: list[str]) -> str:
+    """Why the key's environment type contradicts the target's environment ("" if not)."""
+    ctx.doing(f"reading the type of environment {env_id}")
+    try:
+        reported, said = await flexprice_environment_type(ctx.api, env_id)
+    except ApiError as exc:
+        details.append(f"the environment's type could not be read: {exc.summary}")
+        return ""
+    details.append(said)
+    claimed = ctx.target.environment
+    if reported is None or reported == claimed:
+        return ""
+    return (
+        f"the target says {claimed} but the key belongs to a {reported} environment ({said});"
+        f" use a key from the {claimed} environment, or --environment {reported}"
+    )
+
+
 @probe("flexprice", "auth", "API key is valid and its environment resolves", deadline=15)
 async def auth(ctx: ProbeContext) -> Verdict:
     problem = check_base_url(ctx.target.base_url, ctx.target.environment, ctx.target.region)
@@ -380,7 +411,13 @@ async def auth(ctx: ProbeContext) -> Verdict:
         return failed(problem)  # checked before the key is ever sent
     ctx.doing("calling POST /v1/customers/search {limit: 1}")
     try:
-        resp = await ctx.api.request("POST", "/v1/customers/search", json_body={"limit": 1})
+        resp = await ctx.api.request(
+            "POST",
+            "/v1/customers/search",
+            json_body={"limit": 1},
+            expect="object",
+            keys=("items",),
+        )
     except ApiError as exc:
         if exc.status == 401:
             return failed(
@@ -397,10 +434,12 @@ async def auth(ctx: ProbeContext) -> Verdict:
         "Flexprice keys are bound to one environment; the same host serves sandbox and"
         " production, so the key alone decides where events go."
     ]
-    items = resp.body.get("items") if isinstance(resp.body, dict) else None
-    env_id = items[0].get("environment_id") if items else None
+    env_id = environment_id(resp.body["items"])
     if env_id:
         details.append(f"the key's environment id: {env_id}")
+        mismatch = await _environment_mismatch(ctx, env_id, details)
+        if mismatch:
+            return failed(mismatch, *details)
     return passed(
         f"key accepted by {ctx.target.base_url} ({resp.elapsed_ms} ms); target is"
         f" {ctx.target.environment}",
@@ -523,7 +562,7 @@ async def ingest_lookup(ctx: ProbeContext) -> Verdict:
 async def _preview(ctx: ProbeContext, sub_id: str) -> dict[str, Any]:
     ctx.doing("previewing the subscription's invoice (/v1/invoices/preview)")
     resp = await ctx.api.request(
-        "POST", "/v1/invoices/preview", json_body={"subscription_id": sub_id}
+        "POST", "/v1/invoices/preview", json_body={"subscription_id": sub_id}, expect="object"
     )
     return resp.body if isinstance(resp.body, dict) else {}
 
@@ -555,6 +594,8 @@ async def duplicates(ctx: ProbeContext) -> Verdict:
         "POST",
         "/v1/events/query",
         json_body={"external_customer_id": ext, "page_size": 500},
+        expect="object",
+        keys=("events",),
     )
     seen: dict[str, set[str]] = {}
     recent = resp.body.get("events") if isinstance(resp.body, dict) else None
@@ -664,9 +705,10 @@ async def customer_subscription(ctx: ProbeContext) -> Verdict:
 async def grace_period(ctx: ProbeContext) -> Verdict:
     ctx.doing("reading the environment's subscription_config setting")
     try:
-        resp = await ctx.api.request("GET", "/v1/settings/subscription_config")
-        body = resp.body if isinstance(resp.body, dict) else {}
-        value = body.get("value") or {}
+        resp = await ctx.api.request(
+            "GET", "/v1/settings/subscription_config", expect="object", keys=("value",)
+        )
+        value = resp.body["value"]
         source = "stored setting"
     except ApiError as exc:
         if exc.status == 404:
@@ -678,8 +720,15 @@ async def grace_period(ctx: ProbeContext) -> Verdict:
             )
         else:
             raise
-    days = int(value.get("grace_period_days", 3))
-    auto = bool(value.get("auto_cancellation_enabled", False))
+    days = value.get("grace_period_days", 3) if isinstance(value, dict) else None
+    auto = value.get("auto_cancellation_enabled", False) if isinstance(value, dict) else None
+    if type(days) is not int or type(auto) is not bool:
+        # Only a well-formed setting is evidence of what happens to unpaid invoices.
+        return errored(
+            "GET /v1/settings/subscription_config answered without a readable value (expected"
+            " `value` with an integer grace_period_days and a true/false"
+            " auto_cancellation_enabled); check the setting in the dashboard"
+        )
     details = [f"grace_period_days {days}, auto_cancellation_enabled {auto} ({source})"]
     if not auto:
         return passed(

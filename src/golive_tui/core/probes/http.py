@@ -8,6 +8,11 @@ Retry policy (Metronome's and Flexprice's documented client advice):
   as evidence;
 - any other 4xx: never retried.
 Every request and response is redacted before it is kept as evidence.
+
+Transport policy: the token is only sent over https or to a loopback host, checked
+before every request; redirects are never followed (the token would go with them).
+Bodies are streamed and capped (`body.MAX_BODY`), and a 2xx whose body has not the
+shape the caller asked for is an error, never evidence.
 """
 
 from __future__ import annotations
@@ -15,15 +20,24 @@ from __future__ import annotations
 import asyncio
 import email.utils
 import json
+import math
 import random
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import Any
 
 import httpx
 
+from golive_tui.core.net import credential_url_problem, strip_userinfo
+from golive_tui.core.probes.body import (
+    MAX_BODY_LABEL,
+    BodyTooLarge,
+    clean_text,
+    decode,
+    read_capped,
+    shape_problem,
+)
 from golive_tui.core.redact import Redactor, Secret
 from golive_tui.core.state import Evidence
 
@@ -34,6 +48,7 @@ BACKOFF_CAP = 4.0
 RETRY_AFTER_CAP = 60.0
 EXCERPT = 1200  # characters of a body kept as evidence
 MAX_EVIDENCE = 12  # per probe; the first requests and every failure are kept
+MESSAGE = 200  # characters of a vendor's error text kept in a summary (after redaction)
 
 
 class ApiError(Exception):
@@ -48,8 +63,11 @@ class ApiError(Exception):
         path: str = "",
         message: str = "",
         rate_limit_type: str | None = None,
+        unusable: bool = False,
     ) -> None:
         super().__init__(summary)
+        # True when golive refused to send, or the answer was junk: an error, not a fail.
+        self.unusable = unusable
         self.summary = summary
         self.status = status
         self.method = method
@@ -85,7 +103,7 @@ class Dialect:
                 parts.insert(0, err)
             return ": ".join(parts)
         if isinstance(body, str):
-            return body.strip()[:200]
+            return body.strip()
         return ""
 
 
@@ -135,9 +153,19 @@ class ApiClient:
         idempotent: bool = True,
         ok: tuple[int, ...] = (200,),
         extra_headers: Mapping[str, str] | None = None,
+        expect: str = "json",
+        keys: tuple[str, ...] = (),
     ) -> Response:
-        """Send, retrying as the policy says; return on a status in `ok`, else raise."""
+        """Send, retrying as the policy says; return on a status in `ok`, else raise.
+
+        `expect` ("object", "array", "json", "any") and `keys` are the shape a 2xx body
+        must have; anything else raises an unusable ApiError naming what was expected.
+        """
         url = self.base_url.rstrip("/") + path
+        refused = credential_url_problem(url)
+        if refused:
+            # Checked before anything is sent: the token must not cross the network.
+            raise ApiError(f"not sent: {refused}", method=method, path=path, unusable=True)
         headers = {"Accept": "application/json", **self.dialect.auth_header(self.token)}
         if extra_headers:
             headers.update(extra_headers)
@@ -152,7 +180,7 @@ class ApiClient:
             started = time.monotonic()
             try:
                 self.requests_sent += 1
-                resp = await self.http.request(
+                req = self.http.build_request(
                     method,
                     url,
                     params=_query(params),
@@ -160,6 +188,11 @@ class ApiClient:
                     headers=headers,
                     timeout=httpx.Timeout(timeout, connect=min(5.0, timeout)),
                 )
+                resp = await self.http.send(req, stream=True, follow_redirects=False)
+                try:
+                    content = await read_capped(resp)
+                finally:
+                    await resp.aclose()
             except httpx.TimeoutException:
                 last_error = ApiError(
                     f"{method} {path} timed out after {timeout:.0f} s",
@@ -169,6 +202,17 @@ class ApiClient:
                 self._note(method, path, None, json_body, "timed out", started)
                 if not idempotent:
                     raise last_error from None
+            except BodyTooLarge:
+                self._note(method, path, resp.status_code, json_body, "(body cut)", started)
+                raise ApiError(
+                    f"{method} {path}: the answer's body is over the {MAX_BODY_LABEL} cap;"
+                    f" golive stopped reading it — {self.dialect.name} or a proxy in between"
+                    " is misbehaving",
+                    status=resp.status_code,
+                    method=method,
+                    path=path,
+                    unusable=True,
+                ) from None
             except httpx.TransportError as exc:
                 reason = _transport_reason(exc, self.redactor)
                 last_error = ApiError(
@@ -180,7 +224,7 @@ class ApiClient:
                 if not idempotent:
                     raise last_error from None
             else:
-                body = _decode(resp)
+                body = decode(content, resp.charset_encoding)
                 rl_type = (
                     resp.headers.get(self.dialect.rate_limit_header)
                     if self.dialect.rate_limit_header
@@ -188,13 +232,27 @@ class ApiClient:
                 )
                 self._note(method, path, resp.status_code, json_body, body, started, rl_type)
                 if resp.status_code in ok:
+                    problem = shape_problem(body, expect, keys)
+                    if problem:
+                        raise ApiError(
+                            f"{method} {path} answered {resp.status_code} but {problem};"
+                            " nothing was taken from it — check the base URL points at"
+                            f" the {self.dialect.name} API",
+                            status=resp.status_code,
+                            method=method,
+                            path=path,
+                            unusable=True,
+                        )
                     return Response(
                         resp.status_code,
                         body,
                         resp.headers,
                         int((time.monotonic() - started) * 1000),
                     )
-                message = self.dialect.error_message(body)
+                # Redact first, then cut: a cut could split a secret the redactor would find.
+                message = _cut(clean_text(self.redactor(self.dialect.error_message(body))))
+                if 300 <= resp.status_code < 400 and resp.status_code not in ok:
+                    message = _redirect_message(url, resp.headers.get("location", ""), message)
                 last_error = ApiError(
                     _status_summary(self.dialect.name, method, path, resp.status_code, message),
                     status=resp.status_code,
@@ -272,14 +330,18 @@ def _query(params: Mapping[str, Any] | None) -> dict[str, str] | None:
     return out
 
 
-def _decode(resp: httpx.Response) -> Any:
-    if not resp.content:
-        return None
-    try:
-        # Money and quantities are compared exactly, so floats become Decimals.
-        return json.loads(resp.content, parse_float=Decimal)
-    except ValueError:
-        return resp.text
+def _cut(text: str) -> str:
+    return text if len(text) <= MESSAGE else text[:MESSAGE] + "…"
+
+
+def _redirect_message(url: str, location: str, message: str) -> str:
+    """Why a redirect was not followed: the token would go wherever it points."""
+    where = strip_userinfo(location.split("?", 1)[0])[:120] or "(no Location)"
+    text = (
+        f"redirected to {where}; golive never follows a redirect with the token —"
+        " set the base URL to the API's final address"
+    )
+    return f"{text} ({message})" if message else text
 
 
 def _text(value: Any) -> str:
@@ -297,22 +359,33 @@ def _backoff(attempt: int) -> float:
 
 
 def _retry_after(headers: Mapping[str, str]) -> float | None:
-    ms = headers.get("retry-after-ms")
-    if ms:
-        try:
-            return min(RETRY_AFTER_CAP, float(ms) / 1000)
-        except ValueError:
-            pass
+    """The server's wait in seconds, capped; None (the normal backoff) when unreadable."""
+    ms = _seconds(headers.get("retry-after-ms"))
+    if ms is not None:
+        return min(RETRY_AFTER_CAP, ms / 1000)
     value = headers.get("retry-after")
     if not value:
         return None
+    seconds = _seconds(value)
+    if seconds is not None:
+        return min(RETRY_AFTER_CAP, seconds)
     try:
-        return min(RETRY_AFTER_CAP, max(0.0, float(value)))
-    except ValueError:
         when = email.utils.parsedate_to_datetime(value)
-        if when is None:
-            return None
-        return min(RETRY_AFTER_CAP, max(0.0, when.timestamp() - time.time()))
+        wait = when.timestamp() - time.time()
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None  # garbage: fall back to the normal backoff
+    return min(RETRY_AFTER_CAP, max(0.0, wait)) if math.isfinite(wait) else None
+
+
+def _seconds(value: str | None) -> float | None:
+    """A finite, non-negative number of seconds, or None."""
+    if not value:
+        return None
+    try:
+        number = float(value)
+    except ValueError:
+        return None
+    return max(0.0, number) if math.isfinite(number) else None
 
 
 def _transport_reason(exc: httpx.TransportError, redactor: Redactor) -> str:

@@ -21,6 +21,7 @@ from decimal import Decimal
 from email.utils import format_datetime
 from typing import Any
 
+from golive_tui.core.net import is_production_host
 from golive_tui.core.probes.common import (
     dec,
     fmt,
@@ -70,7 +71,9 @@ async def _paged(
             q["limit"] = limit
         if cursor:
             q["next_page"] = cursor
-        resp = await ctx.api.request(method, path, params=q, json_body=body)
+        resp = await ctx.api.request(
+            method, path, params=q, json_body=body, expect="object", keys=("data",)
+        )
         data = resp.body.get("data", []) if isinstance(resp.body, dict) else []
         items.extend(d for d in data if isinstance(d, dict))
         cursor = resp.body.get("next_page") if isinstance(resp.body, dict) else None
@@ -94,14 +97,22 @@ async def _customer(ctx: ProbeContext) -> tuple[dict[str, Any] | None, str]:
     ctx.doing("looking up the test customer")
     if _UUID.match(ref):
         try:
-            resp = await ctx.api.request("GET", f"/v1/customers/{ref}")
+            resp = await ctx.api.request(
+                "GET", f"/v1/customers/{ref}", expect="object", keys=("data",)
+            )
             data = resp.body.get("data") if isinstance(resp.body, dict) else None
             if isinstance(data, dict):
                 return data, ""
         except ApiError as exc:
             if exc.status not in (400, 404):
                 raise
-    resp = await ctx.api.request("GET", "/v1/customers", params={"ingest_alias": ref, "limit": 1})
+    resp = await ctx.api.request(
+        "GET",
+        "/v1/customers",
+        params={"ingest_alias": ref, "limit": 1},
+        expect="object",
+        keys=("data",),
+    )
     data = resp.body.get("data", []) if isinstance(resp.body, dict) else []
     if data:
         return data[0], ""
@@ -117,6 +128,8 @@ async def _contracts(ctx: ProbeContext, customer_id: str) -> list[dict[str, Any]
         "POST",
         "/v2/contracts/list",
         json_body={"customer_id": customer_id, "covering_date": iso(utc_now())},
+        expect="object",
+        keys=("data",),
     )
     data = resp.body.get("data", []) if isinstance(resp.body, dict) else []
     return [c for c in data if isinstance(c, dict) and not c.get("archived_at")]
@@ -288,7 +301,10 @@ async def _search_settled(
     found: dict[str, list[dict[str, Any]]] = {}
     while True:
         resp = await ctx.api.request(
-            "POST", "/v1/events/search", json_body={"transactionIds": transaction_ids}
+            "POST",
+            "/v1/events/search",
+            json_body={"transactionIds": transaction_ids},
+            expect="array",
         )
         found = {}
         for rec in resp.body if isinstance(resp.body, list) else []:
@@ -359,7 +375,9 @@ async def auth(ctx: ProbeContext) -> Verdict:
         return failed(problem)  # checked before the token is ever sent
     ctx.doing("calling GET /v1/customers?limit=1")
     try:
-        resp = await ctx.api.request("GET", "/v1/customers", params={"limit": 1})
+        resp = await ctx.api.request(
+            "GET", "/v1/customers", params={"limit": 1}, expect="object", keys=("data",)
+        )
     except ApiError as exc:
         if exc.is_auth:
             return failed(
@@ -367,11 +385,17 @@ async def auth(ctx: ProbeContext) -> Verdict:
                 " (Developer → API tokens) and store it with golive token set"
             )
         raise
-    env = ctx.target.environment
+    env: str = ctx.target.environment
+    details = [
+        "Metronome cannot tell which environment a token belongs to: make sure this one was"
+        f" created for {env}."
+    ]
+    if env != "production" and is_production_host("metronome", ctx.target.base_url):
+        env += " (treated as production: the host is Metronome's production API)"
+        details.append("writing probes run here only with --allow-writes or the app's confirmation")
     return passed(
         f"token accepted by {ctx.target.base_url} ({resp.elapsed_ms} ms); target is {env}",
-        "Metronome cannot tell which environment a token belongs to: make sure this one was"
-        f" created for {env}.",
+        *details,
     )
 
 
@@ -771,7 +795,11 @@ async def pricing_setup(ctx: ProbeContext) -> Verdict:
         )
     ctx.doing("reading the rate card")
     card = await ctx.api.request(
-        "POST", "/v1/contract-pricing/rate-cards/get", json_body={"id": rate_card_id}
+        "POST",
+        "/v1/contract-pricing/rate-cards/get",
+        json_body={"id": rate_card_id},
+        expect="object",
+        keys=("data",),
     )
     card_data = card.body.get("data", {}) if isinstance(card.body, dict) else {}
     currency = (card_data.get("fiat_credit_type") or {}).get("name", "unknown")
@@ -912,7 +940,7 @@ async def alerts(ctx: ProbeContext) -> Verdict:
 
 @probe("metronome", "allowlist", "Metronome's IPs are known for allowlisting", deadline=15)
 async def allowlist(ctx: ProbeContext) -> Verdict:
-    resp = await ctx.api.request("GET", "/v1/services")
+    resp = await ctx.api.request("GET", "/v1/services", expect="object", keys=("services",))
     services = resp.body.get("services", []) if isinstance(resp.body, dict) else []
     if not services:
         return warned("GET /v1/services listed no services; ask Metronome for the IPs to allow")
@@ -959,6 +987,8 @@ async def grouped_usage(ctx: ProbeContext) -> Verdict:
                 "customer_ids": [customer["id"]],
                 "billable_metrics": [{"id": m["id"]}],
             },
+            expect="object",
+            keys=("data",),
         )
         rows = total_resp.body.get("data", []) if isinstance(total_resp.body, dict) else []
         total = sum((dec(r.get("value")) for r in rows), Decimal(0))

@@ -11,7 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from golive_tui.core.net import is_loopback
+from golive_tui.core.net import has_userinfo, is_loopback
+from golive_tui.core.probes.body import clean_text, read_head
 from golive_tui.core.probes.engine import ProbeContext, Verdict, failed, passed, warned
 
 
@@ -33,6 +34,11 @@ def endpoint_problem(ctx: ProbeContext, scheme: Scheme) -> Verdict | None:
         return warned(
             f"no webhook endpoint configured; run golive set webhook_url https://… so golive can"
             f" send it a forged and a genuine test {scheme.noun}"
+        )
+    if has_userinfo(url):
+        return failed(
+            "the webhook URL contains a user name or password; remove the 'user:password@'"
+            " part (golive set webhook_url https://…)"
         )
     parts = urlsplit(url)
     loopback_http = parts.scheme == "http" and is_loopback(parts.hostname or "")
@@ -64,14 +70,22 @@ async def check_endpoint(
         ("genuine", genuine),
     ):
         ctx.doing(f"sending a {label} test {scheme.noun} to the webhook endpoint")
-        resp = await ctx.http.post(
+        req = ctx.http.build_request(
+            "POST",
             url,
             content=body,
             headers={"Content-Type": "application/json", **headers},
             timeout=min(10.0, max(0.1, ctx.remaining())),
         )
+        resp = await ctx.http.send(req, stream=True)
+        try:
+            # Only the status counts; the start of the body is kept as evidence.
+            head = await read_head(resp, 1200)
+        finally:
+            await resp.aclose()
         outcomes.append((label, 200 <= resp.status_code < 300, resp.status_code))
-        ctx.note(f"webhook {label} → {resp.status_code}", ctx.redactor(resp.text)[:300])
+        text = clean_text(head.decode("utf-8", errors="replace"))
+        ctx.note(f"webhook {label} → {resp.status_code}", ctx.redactor(text)[:300])
     details = [f"{label}: HTTP {code}" for label, _, code in outcomes]
     (_, forged_ok, forged_code), (_, stale_ok, _), (_, genuine_ok, genuine_code) = outcomes
     if forged_ok:

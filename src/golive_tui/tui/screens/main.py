@@ -467,16 +467,20 @@ class MainScreen(Screen[None]):
             finished.add(result.probe)
             self.post_message(ProbeFinished(result, [i.id for i in items]))
 
-        report = await run_check(
-            self.checklist,
-            self.state_file.state.target,
-            token,
-            webhook_secret=webhook_secret,
-            only=probe_ids,
-            confirm_write=self._confirm_write,
-            state_file=self.state_file,
-            on_result=on_result,
-        )
+        try:
+            report = await run_check(
+                self.checklist,
+                self.state_file.state.target,
+                token,
+                webhook_secret=webhook_secret,
+                only=probe_ids,
+                confirm_write=self._confirm_write,
+                state_file=self.state_file,
+                on_result=on_result,
+            )
+        except GoliveError as exc:  # e.g. a base URL the token must not be sent to
+            self.post_message(ProbesNotRun(probe_ids, exc.message))
+            return
         # Probes this golive does not have yet come back as skipped rows only.
         for row in report.results:
             if row.probe not in finished:
@@ -493,7 +497,7 @@ class MainScreen(Screen[None]):
         target = self.state_file.state.target
         async with self._confirm_lock:  # one confirmation at a time
             answer = await self.app.push_screen_wait(
-                ConfirmWriteScreen(spec.title, target.environment, target.base_url)
+                ConfirmWriteScreen(spec.title, "production", target.base_url)
             )
         return bool(answer)
 

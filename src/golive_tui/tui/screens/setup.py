@@ -49,7 +49,7 @@ from golive_tui.core import checklist as checklists
 from golive_tui.core import secrets
 from golive_tui.core.checklist import Checklist
 from golive_tui.core.errors import ChecklistError, SecretStoreError
-from golive_tui.core.net import is_loopback
+from golive_tui.core.net import has_userinfo, is_loopback
 from golive_tui.core.redact import Redactor, Secret
 from golive_tui.core.secrets import SecretKey
 from golive_tui.core.state import Target
@@ -106,6 +106,8 @@ def check_base_url(url: str, environment: str, provider: str = "") -> str:
     scheme = parts.scheme.lower()
     if scheme not in ("http", "https") or not parts.hostname:
         raise ValueError(f"{url} is not an http(s) URL; give one like {example}")
+    if has_userinfo(url):
+        raise ValueError("no user name or password in the URL: it is saved in plain text")
     if scheme == "http":
         if environment == "production":
             raise ValueError(
