@@ -337,11 +337,25 @@ def build(api: str, specs_dir: Path, provenance: dict[str, dict[str, str]], date
     return json.dumps(contract, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
 
 
+def _undated(text: str) -> str:
+    return re.sub(r'"date": "\d{4}-\d{2}-\d{2}"', '"date": "-"', text)
+
+
+def _same_but_date(out_dir: Path, api: str, fresh: str) -> bool:
+    kept = out_dir / f"{api}.json"
+    return kept.is_file() and _undated(kept.read_text(encoding="utf-8")) == _undated(fresh)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     default = os.environ.get("GOLIVE_SPECS_DIR") or str(DEFAULT_SPECS_DIR)
     parser.add_argument("--specs-dir", type=Path, default=Path(default), metavar="DIR")
     parser.add_argument("--out-dir", type=Path, default=DEFAULT_OUT_DIR, metavar="DIR")
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="write nothing; exit 1 if the kept contracts differ from a fresh run (date aside)",
+    )
     args = parser.parse_args(argv)
     date = datetime.now(UTC).date().isoformat()
     try:
@@ -355,6 +369,13 @@ def main(argv: list[str] | None = None) -> int:
     except ContractError as exc:
         print(f"gen_contracts: {exc}", file=sys.stderr)
         return 2
+    if args.check:
+        stale = [api for api, text in texts.items() if not _same_but_date(args.out_dir, api, text)]
+        for api in stale:
+            print(f"gen_contracts: {args.out_dir / api}.json is out of date; run without --check")
+        if not stale:
+            print(f"contracts in {args.out_dir} match the official documents")
+        return 1 if stale else 0
     args.out_dir.mkdir(parents=True, exist_ok=True)
     for api, text in texts.items():
         out = args.out_dir / f"{api}.json"
