@@ -12,347 +12,70 @@ Guarantees, each tested:
 from __future__ import annotations
 
 import contextlib
-import copy
-import dataclasses
-import itertools
 import os
-import re
 import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from enum import StrEnum
+from datetime import datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from golive_tui.core import safefile
 from golive_tui.core.checklist import Checklist, Item
 from golive_tui.core.errors import StateError, StateLockedError
-from golive_tui.core.fields import Invalid, Loc, Table, check_depth, shown, text_item
-from golive_tui.core.net import strip_userinfo
-from golive_tui.core.safefile import atomic_write as atomic_write  # re-exported for callers
+from golive_tui.core.fields import Invalid, Table, check_depth
+from golive_tui.core.safefile import atomic_write
+from golive_tui.core.state_records import (
+    EVIDENCE_LIMIT,
+    CreatedObject,
+    Cursor,
+    Evidence,
+    ItemState,
+    ItemStatus,
+    ProbeRecord,
+    ProbeStatus,
+    now,
+    trimmed,
+)
+from golive_tui.core.state_target import (
+    ENVIRONMENTS,
+    HISTORY_LIMIT,
+    HISTORY_MAX,
+    MAX_SETTING_DEPTH,
+    Environment,
+    Target,
+    looks_secret,
+)
+
+__all__ = [
+    "DEFAULT_STATE_FILE",
+    "ENVIRONMENTS",
+    "EVIDENCE_LIMIT",
+    "HISTORY_LIMIT",
+    "HISTORY_MAX",
+    "MAX_SETTING_DEPTH",
+    "SCHEMA_VERSION",
+    "CreatedObject",
+    "Cursor",
+    "Environment",
+    "Evidence",
+    "ItemState",
+    "ItemStatus",
+    "ProbeRecord",
+    "ProbeStatus",
+    "State",
+    "StateFile",
+    "Target",
+    "atomic_write",
+    "looks_secret",
+    "now",
+    "opened",
+    "read",
+    "trimmed",
+]
 
 SCHEMA_VERSION = 1
 DEFAULT_STATE_FILE = "golive-state.toml"
-# Probe results kept per item (setting `history_limit`); only the latest keeps its
-# evidence and details, so a state stays small however many runs it has seen.
-HISTORY_LIMIT = 5
-HISTORY_MAX = 100
-EVIDENCE_LIMIT = 4096  # characters per evidence excerpt
-MAX_SETTING_DEPTH = 30  # inside [target.settings], which is itself 2 deep in the file
-# Setting names that hold a credential, matched per word so that `input_tokens`
-# (a usage property) passes and `api_token` / `webhook-secret` do not.
-_SECRET_WORDS = {"token", "secret", "password", "passwd", "apikey", "authorization", "bearer"}
-_WORD_SPLIT = re.compile(r"[^a-z0-9]+")
-
-
-def looks_secret(key: str) -> bool:
-    words = [w for w in _WORD_SPLIT.split(key.lower()) if w]
-    joined = {a + b for a, b in itertools.pairwise(words)}  # "api_key" -> "apikey"
-    return bool(_SECRET_WORDS & (set(words) | joined))
-
-
-def _check_setting(path: str, value: Any) -> None:
-    if value is None:
-        raise ValueError(f"setting {shown(path)} is empty (None); remove it or give it a value")
-    if isinstance(value, dict):
-        for k, v in value.items():
-            sub = f"{path}.{k}"
-            if looks_secret(str(k)):
-                raise ValueError(
-                    f"setting {shown(sub)} looks like a secret; secrets belong in the keyring"
-                    " (golive token set), never in the state file"
-                )
-            _check_setting(sub, v)
-    elif isinstance(value, list):
-        for i, v in enumerate(value):
-            _check_setting(f"{path}[{i}]", v)
-    elif not isinstance(value, str | int | float | bool | datetime):
-        raise ValueError(
-            f"setting {shown(path)} has a {type(value).__name__}, which TOML cannot hold"
-        )
-
-
-def now() -> datetime:
-    # Millisecond precision: enough for ordering, shorter for people reading the file.
-    t = datetime.now(UTC)
-    return t.replace(microsecond=t.microsecond // 1000 * 1000)
-
-
-class ItemStatus(StrEnum):
-    TODO = "todo"
-    DONE = "done"
-    SKIPPED = "skipped"
-    NOT_APPLICABLE = "not-applicable"
-    FAILED = "failed"
-
-
-class ProbeStatus(StrEnum):
-    PASS = "pass"
-    WARN = "warn"
-    FAIL = "fail"
-    ERROR = "error"
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Evidence:
-    """A redacted excerpt of what a probe saw (a request, a response, a finding).
-
-    Frozen: the text is capped once, here, and can never grow past the cap later.
-    """
-
-    label: str
-    text: str
-
-    def __post_init__(self) -> None:
-        if len(self.text) > EVIDENCE_LIMIT:
-            capped = self.text[: EVIDENCE_LIMIT - 20] + "\n… (truncated)"
-            object.__setattr__(self, "text", capped)
-
-    def to_data(self) -> dict[str, Any]:
-        return {"label": self.label, "text": self.text}
-
-    @classmethod
-    def from_data(cls, data: object, loc: Loc = ()) -> Evidence:
-        t = Table(data, loc)
-        evidence = cls(label=t.text("label"), text=t.text("text"))
-        t.done()
-        return evidence
-
-
-@dataclass(slots=True, kw_only=True)
-class ProbeRecord:
-    probe: str
-    status: ProbeStatus
-    summary: str
-    details: list[str] = field(default_factory=list)
-    at: datetime
-    duration_ms: int
-    evidence: list[Evidence] = field(default_factory=list)
-    run_id: str | None = None
-
-    def __post_init__(self) -> None:
-        self.status = ProbeStatus(self.status)
-        if self.duration_ms < 0:
-            raise Invalid(("duration_ms",), f"must be at least 0, not {self.duration_ms}")
-
-    def to_data(self) -> dict[str, Any]:
-        data: dict[str, Any] = {
-            "probe": self.probe,
-            "status": self.status.value,
-            "summary": self.summary,
-            "details": list(self.details),
-            "at": self.at,
-            "duration_ms": self.duration_ms,
-            "evidence": [e.to_data() for e in self.evidence],
-        }
-        if self.run_id is not None:
-            data["run_id"] = self.run_id
-        return data
-
-    @classmethod
-    def from_data(cls, data: object, loc: Loc = ()) -> ProbeRecord:
-        t = Table(data, loc)
-        record = cls(
-            probe=t.text("probe"),
-            status=t.enum("status", ProbeStatus),
-            summary=t.text("summary"),
-            details=t.list_of("details", text_item),
-            at=t.timestamp("at"),
-            duration_ms=t.integer("duration_ms", minimum=0),
-            evidence=t.list_of("evidence", Evidence.from_data),
-            run_id=t.text("run_id", None),
-        )
-        t.done()
-        return record
-
-
-def trimmed(records: list[ProbeRecord], limit: int) -> list[ProbeRecord]:
-    """The last `limit` records; all but the latest keep only status, summary and time."""
-    kept = records[-limit:]
-    older = [
-        dataclasses.replace(r, details=[], evidence=[]) if r.details or r.evidence else r
-        for r in kept[:-1]
-    ]
-    return older + kept[-1:]
-
-
-@dataclass(slots=True, kw_only=True)
-class ItemState:
-    status: ItemStatus = ItemStatus.TODO
-    note: str = ""
-    by: str = ""
-    at: datetime | None = None
-    # The item's definition fingerprint when the user last acted on it; a different
-    # current fingerprint means the checklist changed since and the item is stale.
-    fingerprint: str = ""
-    probe_results: list[ProbeRecord] = field(default_factory=list)
-
-    def __post_init__(self) -> None:
-        self.status = ItemStatus(self.status)
-
-    @property
-    def latest(self) -> ProbeRecord | None:
-        return self.probe_results[-1] if self.probe_results else None
-
-    def to_data(self) -> dict[str, Any]:
-        data: dict[str, Any] = {"status": self.status.value, "note": self.note, "by": self.by}
-        if self.at is not None:
-            data["at"] = self.at
-        data["fingerprint"] = self.fingerprint
-        data["probe_results"] = [r.to_data() for r in self.probe_results]
-        return data
-
-    @classmethod
-    def from_data(cls, data: object, loc: Loc = ()) -> ItemState:
-        t = Table(data, loc)
-        st = cls(
-            status=t.enum("status", ItemStatus, ItemStatus.TODO),
-            note=t.text("note", ""),
-            by=t.text("by", ""),
-            at=t.timestamp("at", None),
-            fingerprint=t.text("fingerprint", ""),
-            probe_results=t.list_of("probe_results", ProbeRecord.from_data),
-        )
-        t.done()
-        return st
-
-
-Environment = Literal["sandbox", "production"]
-ENVIRONMENTS: tuple[Environment, ...] = ("sandbox", "production")
-
-
-@dataclass(slots=True, kw_only=True)
-class Target:
-    """Where probes point. Never holds a secret: tokens live in the OS keyring."""
-
-    provider: str = ""
-    environment: Environment = "sandbox"
-    base_url: str = ""
-    customer_id: str = ""
-    operator: str = ""
-    region: str = ""
-    # Probe parameters (event names the app sends, a sample event, …).
-    settings: dict[str, Any] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        self.check()
-
-    def check(self) -> None:
-        """Raise `Invalid` for an unknown environment or a setting TOML or policy refuses.
-
-        Also called before every save: in-place edits (`settings["x"] = …`) skip
-        `__post_init__`, and a secret or a None must never be written.
-        """
-        if self.environment not in ENVIRONMENTS:
-            raise Invalid(
-                ("environment",),
-                f"must be one of 'sandbox', 'production' (got {shown(self.environment)})",
-            )
-        # Before the recursive checks below, which a deep value would crash.
-        check_depth(self.settings, ("settings",), limit=MAX_SETTING_DEPTH)
-        for key, value in self.settings.items():
-            if looks_secret(str(key)):
-                raise Invalid(
-                    ("settings", key),
-                    f"setting {shown(key)} looks like a secret; secrets belong in the keyring"
-                    " (golive token set), never in the state file",
-                )
-            try:
-                _check_setting(str(key), value)
-            except ValueError as exc:
-                raise Invalid(("settings", key), str(exc)) from None
-        limit = self.settings.get("history_limit", HISTORY_LIMIT)
-        if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= HISTORY_MAX:
-            raise Invalid(
-                ("settings", "history_limit"),
-                f"must be a whole number from 1 to {HISTORY_MAX} (got {shown(limit)});"
-                f" e.g. golive set history_limit {HISTORY_LIMIT}",
-            )
-
-    @property
-    def history_limit(self) -> int:
-        """Probe results kept per item (checked by `check`)."""
-        return int(self.settings.get("history_limit", HISTORY_LIMIT))
-
-    def to_data(self) -> dict[str, Any]:
-        return {
-            "provider": self.provider,
-            "environment": self.environment,
-            "base_url": self.base_url,
-            "customer_id": self.customer_id,
-            "operator": self.operator,
-            "region": self.region,
-            "settings": copy.deepcopy(self.settings),
-        }
-
-    @classmethod
-    def from_data(cls, data: object, loc: Loc = ()) -> Target:
-        t = Table(data, loc)
-        fields = {
-            "provider": t.text("provider", ""),
-            "environment": t.choice("environment", ENVIRONMENTS, "sandbox"),
-            # User info in a URL (saved before golive refused it) is dropped on load.
-            "base_url": strip_userinfo(t.text("base_url", "")),
-            "customer_id": t.text("customer_id", ""),
-            "operator": t.text("operator", ""),
-            "region": t.text("region", ""),
-            "settings": t.table("settings").data,
-        }
-        t.done()
-        hook = fields["settings"].get("webhook_url")
-        if isinstance(hook, str):
-            fields["settings"]["webhook_url"] = strip_userinfo(hook)
-        try:
-            return cls(**fields)
-        except Invalid as exc:
-            raise Invalid((*loc, *exc.loc), exc.message) from None
-
-
-@dataclass(slots=True, kw_only=True)
-class Cursor:
-    section: str = ""
-    item: str = ""
-
-    @classmethod
-    def from_data(cls, data: object, loc: Loc = ()) -> Cursor:
-        t = Table(data, loc)
-        cursor = cls(section=t.text("section", ""), item=t.text("item", ""))
-        t.done()
-        return cursor
-
-
-@dataclass(slots=True, kw_only=True)
-class CreatedObject:
-    """Something a probe created in the billing account, listed for clean-up."""
-
-    run_id: str
-    probe: str
-    kind: str
-    id: str
-    at: datetime
-
-    def to_data(self) -> dict[str, Any]:
-        return {
-            "run_id": self.run_id,
-            "probe": self.probe,
-            "kind": self.kind,
-            "id": self.id,
-            "at": self.at,
-        }
-
-    @classmethod
-    def from_data(cls, data: object, loc: Loc = ()) -> CreatedObject:
-        t = Table(data, loc)
-        obj = cls(
-            run_id=t.text("run_id"),
-            probe=t.text("probe"),
-            kind=t.text("kind"),
-            id=t.text("id"),
-            at=t.timestamp("at"),
-        )
-        t.done()
-        return obj
 
 
 @dataclass(slots=True, kw_only=True)
