@@ -1,0 +1,209 @@
+"""What the state keeps per item: its status, note and probe results, and the
+objects probes created (listed for clean-up).
+
+Each record checks its own fields on load (`from_data`) and gives plain values
+back for the TOML writer (`to_data`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+from golive_tui.core.fields import Invalid, Loc, Table, text_item
+
+EVIDENCE_LIMIT = 4096  # characters per evidence excerpt
+
+
+def now() -> datetime:
+    # Millisecond precision: enough for ordering, shorter for people reading the file.
+    t = datetime.now(UTC)
+    return t.replace(microsecond=t.microsecond // 1000 * 1000)
+
+
+class ItemStatus(StrEnum):
+    TODO = "todo"
+    DONE = "done"
+    SKIPPED = "skipped"
+    NOT_APPLICABLE = "not-applicable"
+    FAILED = "failed"
+
+
+class ProbeStatus(StrEnum):
+    PASS = "pass"
+    WARN = "warn"
+    FAIL = "fail"
+    ERROR = "error"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Evidence:
+    """A redacted excerpt of what a probe saw (a request, a response, a finding).
+
+    Frozen: the text is capped once, here, and can never grow past the cap later.
+    """
+
+    label: str
+    text: str
+
+    def __post_init__(self) -> None:
+        if len(self.text) > EVIDENCE_LIMIT:
+            capped = self.text[: EVIDENCE_LIMIT - 20] + "\n… (truncated)"
+            object.__setattr__(self, "text", capped)
+
+    def to_data(self) -> dict[str, Any]:
+        return {"label": self.label, "text": self.text}
+
+    @classmethod
+    def from_data(cls, data: object, loc: Loc = ()) -> Evidence:
+        t = Table(data, loc)
+        evidence = cls(label=t.text("label"), text=t.text("text"))
+        t.done()
+        return evidence
+
+
+@dataclass(slots=True, kw_only=True)
+class ProbeRecord:
+    probe: str
+    status: ProbeStatus
+    summary: str
+    details: list[str] = field(default_factory=list)
+    at: datetime
+    duration_ms: int
+    evidence: list[Evidence] = field(default_factory=list)
+    run_id: str | None = None
+
+    def __post_init__(self) -> None:
+        self.status = ProbeStatus(self.status)
+        if self.duration_ms < 0:
+            raise Invalid(("duration_ms",), f"must be at least 0, not {self.duration_ms}")
+
+    def to_data(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "probe": self.probe,
+            "status": self.status.value,
+            "summary": self.summary,
+            "details": list(self.details),
+            "at": self.at,
+            "duration_ms": self.duration_ms,
+            "evidence": [e.to_data() for e in self.evidence],
+        }
+        if self.run_id is not None:
+            data["run_id"] = self.run_id
+        return data
+
+    @classmethod
+    def from_data(cls, data: object, loc: Loc = ()) -> ProbeRecord:
+        t = Table(data, loc)
+        record = cls(
+            probe=t.text("probe"),
+            status=t.enum("status", ProbeStatus),
+            summary=t.text("summary"),
+            details=t.list_of("details", text_item),
+            at=t.timestamp("at"),
+            duration_ms=t.integer("duration_ms", minimum=0),
+            evidence=t.list_of("evidence", Evidence.from_data),
+            run_id=t.text("run_id", None),
+        )
+        t.done()
+        return record
+
+
+def trimmed(records: list[ProbeRecord], limit: int) -> list[ProbeRecord]:
+    """The last `limit` records; all but the latest keep only status, summary and time."""
+    kept = records[-limit:]
+    older = [
+        dataclasses.replace(r, details=[], evidence=[]) if r.details or r.evidence else r
+        for r in kept[:-1]
+    ]
+    return older + kept[-1:]
+
+
+@dataclass(slots=True, kw_only=True)
+class ItemState:
+    status: ItemStatus = ItemStatus.TODO
+    note: str = ""
+    by: str = ""
+    at: datetime | None = None
+    # The item's definition fingerprint when the user last acted on it; a different
+    # current fingerprint means the checklist changed since and the item is stale.
+    fingerprint: str = ""
+    probe_results: list[ProbeRecord] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.status = ItemStatus(self.status)
+
+    @property
+    def latest(self) -> ProbeRecord | None:
+        return self.probe_results[-1] if self.probe_results else None
+
+    def to_data(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"status": self.status.value, "note": self.note, "by": self.by}
+        if self.at is not None:
+            data["at"] = self.at
+        data["fingerprint"] = self.fingerprint
+        data["probe_results"] = [r.to_data() for r in self.probe_results]
+        return data
+
+    @classmethod
+    def from_data(cls, data: object, loc: Loc = ()) -> ItemState:
+        t = Table(data, loc)
+        st = cls(
+            status=t.enum("status", ItemStatus, ItemStatus.TODO),
+            note=t.text("note", ""),
+            by=t.text("by", ""),
+            at=t.timestamp("at", None),
+            fingerprint=t.text("fingerprint", ""),
+            probe_results=t.list_of("probe_results", ProbeRecord.from_data),
+        )
+        t.done()
+        return st
+
+
+@dataclass(slots=True, kw_only=True)
+class Cursor:
+    section: str = ""
+    item: str = ""
+
+    @classmethod
+    def from_data(cls, data: object, loc: Loc = ()) -> Cursor:
+        t = Table(data, loc)
+        cursor = cls(section=t.text("section", ""), item=t.text("item", ""))
+        t.done()
+        return cursor
+
+
+@dataclass(slots=True, kw_only=True)
+class CreatedObject:
+    """Something a probe created in the billing account, listed for clean-up."""
+
+    run_id: str
+    probe: str
+    kind: str
+    id: str
+    at: datetime
+
+    def to_data(self) -> dict[str, Any]:
+        return {
+            "run_id": self.run_id,
+            "probe": self.probe,
+            "kind": self.kind,
+            "id": self.id,
+            "at": self.at,
+        }
+
+    @classmethod
+    def from_data(cls, data: object, loc: Loc = ()) -> CreatedObject:
+        t = Table(data, loc)
+        obj = cls(
+            run_id=t.text("run_id"),
+            probe=t.text("probe"),
+            kind=t.text("kind"),
+            id=t.text("id"),
+            at=t.timestamp("at"),
+        )
+        t.done()
+        return obj
