@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
+import keyring
 import pytest
+
+from memory_keyring import MemoryKeyring
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -38,3 +42,13 @@ def mini(mini_path: Path):
     from golive_tui.core.checklist import load
 
     return load(mini_path)
+
+
+@pytest.fixture
+def memory_keyring() -> Iterator[MemoryKeyring]:
+    """An in-memory keyring for the test (tests/tui makes it automatic)."""
+    before = keyring.get_keyring()
+    kr = MemoryKeyring()
+    keyring.set_keyring(kr)
+    yield kr
+    keyring.set_keyring(before)

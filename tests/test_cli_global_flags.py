@@ -9,11 +9,9 @@ from __future__ import annotations
 
 import json
 import secrets as pysecrets
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import keyring
 import pytest
 
 from golive_tui.cli import main
@@ -47,15 +45,6 @@ def work(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, mini_path: Path) -> Pa
             tmp_path / name, checklist=mini, source=str(mini_path), target=target, create=True
         ).close()
     return tmp_path
-
-
-@pytest.fixture
-def memory_keyring() -> Iterator[MemoryKeyring]:
-    before = keyring.get_keyring()
-    kr = MemoryKeyring()
-    keyring.set_keyring(kr)
-    yield kr
-    keyring.set_keyring(before)
 
 
 def _default_untouched(work: Path, before: bytes) -> None:

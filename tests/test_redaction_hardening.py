@@ -13,7 +13,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import keyring
 import pytest
 
 from golive_tui import cli
@@ -34,15 +33,6 @@ WEBHOOK = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 STORED = "stored-token-without-any-shape-4711"
 STORED_HOOK = "stored-hook-secret-no-shape-0815"
 BASE_URL = "https://api.example.test"
-
-
-@pytest.fixture
-def memory_keyring() -> Iterator[MemoryKeyring]:
-    before = keyring.get_keyring()
-    kr = MemoryKeyring()
-    keyring.set_keyring(kr)
-    yield kr
-    keyring.set_keyring(before)
 
 
 def _main(capsysbinary: pytest.CaptureFixture[bytes], *argv: str) -> tuple[int, str, str]:

@@ -15,7 +15,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import keyring
 import pytest
 
 from golive_tui.core import checklist as checklists
@@ -31,12 +30,9 @@ def fixed_clock() -> datetime:
 
 
 @pytest.fixture(autouse=True)
-def memory_keyring() -> Iterator[MemoryKeyring]:
-    before = keyring.get_keyring()
-    kr = MemoryKeyring()
-    keyring.set_keyring(kr)
-    yield kr
-    keyring.set_keyring(before)
+def memory_keyring(memory_keyring: MemoryKeyring) -> MemoryKeyring:
+    """Every app test gets the in-memory keyring of tests/conftest.py."""
+    return memory_keyring
 
 
 @pytest.fixture(autouse=True)

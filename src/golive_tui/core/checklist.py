@@ -185,16 +185,13 @@ def resolve(spec: str) -> Path:
 def load(spec: str | Path, *, use_cache: bool = True) -> Checklist:
     """Load and validate a checklist; every problem is one `ChecklistError` line."""
     path = resolve(str(spec))
-    try:
-        raw_bytes = safefile.read_bounded(path)
-    except FileNotFoundError:
-        raise ChecklistError(f"{path}: checklist file not found; check the path") from None
-    except safefile.UnsafeFileError as exc:
-        raise ChecklistError(
-            f"{path}: cannot read checklist ({exc.strerror}); give a regular .toml file"
-        ) from None
-    except OSError as exc:
-        raise ChecklistError(f"{path}: cannot read checklist ({exc.strerror})") from None
+    raw_bytes = safefile.read_or_explain(
+        path,
+        "checklist",
+        missing="checklist file not found; check the path",
+        unsafe_fix="give a regular .toml file",
+        error=ChecklistError,
+    )
     return parse(raw_bytes, path, use_cache=use_cache)
 
 

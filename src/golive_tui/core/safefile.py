@@ -77,6 +77,20 @@ def read_bounded(path: Path | str, limit: int = MAX_BYTES) -> bytes:
         os.close(fd)
 
 
+def read_or_explain(
+    path: Path, what: str, *, missing: str, unsafe_fix: str, error: type[Exception]
+) -> bytes:
+    """`read_bounded`, with every failure one `error` line naming `path` and `what` it is."""
+    try:
+        return read_bounded(path)
+    except FileNotFoundError:
+        raise error(f"{path}: {missing}") from None
+    except UnsafeFileError as exc:
+        raise error(f"{path}: cannot read {what} ({exc.strerror}); {unsafe_fix}") from None
+    except OSError as exc:
+        raise error(f"{path}: cannot read {what} ({exc.strerror})") from None
+
+
 def check_target(path: Path) -> os.stat_result | None:
     """The stat of a regular file `path` is about to replace, None if absent; refuses the rest."""
     try:

@@ -141,16 +141,13 @@ class StateFile:
 def read(path: Path | str) -> State:
     """Read a state file without locking it (for status and export)."""
     path = Path(path)
-    try:
-        raw = safefile.read_bounded(path)
-    except FileNotFoundError:
-        raise StateError(f"{path}: no state file here; check --state") from None
-    except safefile.UnsafeFileError as exc:
-        raise StateError(
-            f"{path}: cannot read state file ({exc.strerror}); pass --state with a regular file"
-        ) from None
-    except OSError as exc:
-        raise StateError(f"{path}: cannot read state file ({exc.strerror})") from None
+    raw = safefile.read_or_explain(
+        path,
+        "state file",
+        missing="no state file here; check --state",
+        unsafe_fix="pass --state with a regular file",
+        error=StateError,
+    )
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
