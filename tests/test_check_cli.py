@@ -21,8 +21,8 @@ from golive_tui.core import checklist as checklists
 from golive_tui.core import report as reports
 from golive_tui.core import state as S
 from golive_tui.core.probes.engine import specs_for
-from golive_tui.core.sandbox.metronome import MetronomeSandbox
 from golive_tui.core.sandbox.server import SandboxServer
+from golive_tui.providers.metronome.sandbox.app import MetronomeSandbox
 
 TOKEN_ENV = "SANDBOX_TOKEN"
 HOOK_ENV = "SANDBOX_WEBHOOK_SECRET"

@@ -22,8 +22,8 @@ from golive_tui.commands import check, demo
 from golive_tui.core import checklist as checklists
 from golive_tui.core import state as S
 from golive_tui.core.errors import GoliveError
-from golive_tui.core.sandbox.flexprice import FAULTS, FlexpriceSandbox
 from golive_tui.core.sandbox.server import SandboxServer
+from golive_tui.providers.flexprice.sandbox.app import FAULTS, FlexpriceSandbox
 from test_check_cli import _validate, golive
 
 TOKEN_ENV = "SANDBOX_TOKEN"
@@ -311,10 +311,10 @@ def test_demo_flexprice_fault_exits_3_and_faults_are_per_provider(tmp_path: Path
 
 
 def test_new_sandbox_and_demo_target_per_provider() -> None:
-    from golive_tui.cli import SANDBOX_FAULTS
-    from golive_tui.core.sandbox.metronome import MetronomeSandbox
+    from golive_tui.core import providers
+    from golive_tui.providers.metronome.sandbox.app import MetronomeSandbox
 
-    assert SANDBOX_FAULTS["flexprice"] == FAULTS
+    assert providers.get("flexprice").faults == FAULTS
     sb, token = demo.new_sandbox(("event-name-typo",), "flexprice")
     assert isinstance(sb, FlexpriceSandbox)
     assert sb.token == token.reveal() and token.reveal().startswith("sk_")

@@ -18,8 +18,8 @@ from golive_tui.cli import main
 from golive_tui.core import checklist as checklists
 from golive_tui.core import secrets
 from golive_tui.core import state as S
-from golive_tui.core.sandbox.metronome import MetronomeSandbox
 from golive_tui.core.sandbox.server import SandboxServer
+from golive_tui.providers.metronome.sandbox.app import MetronomeSandbox
 from memory_keyring import MemoryKeyring
 
 POSITIONS = ("before", "after")

@@ -19,8 +19,9 @@ from typing import Any
 import pytest
 
 import spec_check
-from golive_tui.core.sandbox import flexprice, metronome
 from golive_tui.core.sandbox.asgi import App
+from golive_tui.providers.flexprice.sandbox import app as flexprice
+from golive_tui.providers.metronome.sandbox import app as metronome
 from test_probes_flexprice import Sandbox as FlexpriceProbes
 from test_probes_metronome import Sandbox as MetronomeProbes
 

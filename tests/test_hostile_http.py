@@ -18,10 +18,12 @@ from golive_tui.core import checklist as checklists
 from golive_tui.core.checkrun import run_check
 from golive_tui.core.probes import engine
 from golive_tui.core.probes.engine import ProbeResult, Runner
-from golive_tui.core.probes.http import FLEXPRICE, METRONOME, Dialect
+from golive_tui.core.probes.http import Dialect
 from golive_tui.core.redact import Secret
 from golive_tui.core.report import to_json, to_junit, to_text
 from golive_tui.core.state import StateFile, Target
+from golive_tui.providers.flexprice.dialect import FLEXPRICE
+from golive_tui.providers.metronome.dialect import METRONOME
 from hostile_server import HostileServer
 
 TOKEN = "mt_hostile_" + secrets.token_hex(12)

@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 
 from golive_tui.core.liveline import LiveLine
-from golive_tui.core.sandbox.metronome import MetronomeSandbox
 from golive_tui.core.sandbox.server import SandboxServer
+from golive_tui.providers.metronome.sandbox.app import MetronomeSandbox
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="needs a pseudo-terminal")
 

@@ -26,10 +26,11 @@ from golive_tui.core.probes.engine import (
     failed,
     passed,
 )
-from golive_tui.core.probes.http import METRONOME, ApiError
+from golive_tui.core.probes.http import ApiError
 from golive_tui.core.redact import Secret
 from golive_tui.core.sandbox.server import SandboxServer
 from golive_tui.core.state import ProbeStatus, Target
+from golive_tui.providers.metronome.dialect import METRONOME
 
 TOKEN = "mt_test_engine_canary_0123456789"
 
@@ -402,7 +403,7 @@ async def test_endless_429s_end_as_an_error_naming_the_rate_limit(scripted) -> N
 async def test_every_vendor_error_shape_is_read_into_the_summary(
     scripted, status: int, body: dict[str, Any], expected: str
 ) -> None:
-    from golive_tui.core.probes.http import FLEXPRICE
+    from golive_tui.providers.flexprice.dialect import FLEXPRICE
 
     app, url = scripted
     app.on("/v1/thing", status, body)

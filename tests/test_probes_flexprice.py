@@ -19,13 +19,13 @@ import pytest
 import spec_check
 from golive_tui.core.probes import engine
 from golive_tui.core.probes.engine import ProbeResult, Runner
-from golive_tui.core.probes.flexprice import rated_amount
-from golive_tui.core.probes.http import FLEXPRICE
 from golive_tui.core.redact import Secret
-from golive_tui.core.sandbox.flexprice import FlexpriceSandbox
-from golive_tui.core.sandbox.flexprice_state import ENVIRONMENT_ID
 from golive_tui.core.sandbox.server import SandboxServer
 from golive_tui.core.state import Target
+from golive_tui.providers.flexprice.dialect import FLEXPRICE
+from golive_tui.providers.flexprice.probes.lookups import rated_amount
+from golive_tui.providers.flexprice.sandbox.app import FlexpriceSandbox
+from golive_tui.providers.flexprice.sandbox.state import ENVIRONMENT_ID
 
 ALL = sorted(engine.specs_for("flexprice"))
 WEBHOOK_SECRET = "whsec_" + base64.b64encode(b"golive-test-webhook-secret-bytes").decode()

@@ -18,11 +18,11 @@ import pytest
 import spec_check
 from golive_tui.core.probes import engine
 from golive_tui.core.probes.engine import ProbeResult, Runner
-from golive_tui.core.probes.http import METRONOME
 from golive_tui.core.redact import Secret
-from golive_tui.core.sandbox.metronome import MetronomeSandbox
 from golive_tui.core.sandbox.server import SandboxServer
 from golive_tui.core.state import Target
+from golive_tui.providers.metronome.dialect import METRONOME
+from golive_tui.providers.metronome.sandbox.app import MetronomeSandbox
 
 ALL = sorted(engine.specs_for("metronome"))
 WEBHOOK_SECRET = "whsec-test-" + "x" * 16

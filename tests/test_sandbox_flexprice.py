@@ -23,21 +23,21 @@ import httpx
 import pytest
 
 from golive_tui.core.sandbox.asgi import Router
-from golive_tui.core.sandbox.flexprice import (
+from golive_tui.core.sandbox.server import SandboxServer
+from golive_tui.providers.flexprice.sandbox.app import (
     FAULTS,
     FlexpriceSandbox,
     sign_svix,
     verify_svix,
 )
-from golive_tui.core.sandbox.flexprice_demo import (
+from golive_tui.providers.flexprice.sandbox.demo import (
     LUMEN_THIS_TOKENS,
     QUILL_THIS_CALLS,
     QUILL_THIS_GB_HOURS,
     QUILL_THIS_TOKENS,
     RESTAMPED_RETRIES,
 )
-from golive_tui.core.sandbox.flexprice_state import Tier, iso, slab_cost, volume_cost
-from golive_tui.core.sandbox.server import SandboxServer
+from golive_tui.providers.flexprice.sandbox.state import Tier, iso, slab_cost, volume_cost
 from spec_check import operation, request_errors, response_errors
 
 TOKEN = "sk_01JSANDBOXTESTKEY0000000000"
@@ -711,9 +711,10 @@ def test_drafts_can_be_found_read_and_finalized(make_sandbox: Callable[..., Sand
 
 
 def test_every_fault_is_covered_and_the_cli_knows_them() -> None:
-    from golive_tui.cli import SANDBOX_FAULTS, build_parser
+    from golive_tui.cli import build_parser
+    from golive_tui.core import providers
 
-    assert SANDBOX_FAULTS["flexprice"] == FAULTS
+    assert providers.get("flexprice").faults == FAULTS
     sub = next(a for a in build_parser()._actions if a.dest == "command")
     parser = sub.choices["sandbox"]  # type: ignore[index]
     fault = next(a for a in parser._actions if a.dest == "fault")

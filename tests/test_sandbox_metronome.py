@@ -24,18 +24,18 @@ import httpx
 import pytest
 
 from golive_tui.core.probes.engine import ProbeResult, Runner, select
-from golive_tui.core.probes.http import METRONOME
 from golive_tui.core.redact import Secret
 from golive_tui.core.sandbox.asgi import App, Response, Router, dumps
-from golive_tui.core.sandbox.metronome import (
+from golive_tui.core.sandbox.server import SandboxServer
+from golive_tui.core.state import Target
+from golive_tui.providers.metronome.dialect import METRONOME
+from golive_tui.providers.metronome.sandbox.app import (
     FAULTS,
     MetronomeSandbox,
     sign_webhook,
     verify_webhook,
 )
-from golive_tui.core.sandbox.metronome_state import Rate, Tier, iso, month_start
-from golive_tui.core.sandbox.server import SandboxServer
-from golive_tui.core.state import Target
+from golive_tui.providers.metronome.sandbox.state import Rate, Tier, iso, month_start
 from spec_check import request_errors, response_errors
 
 TOKEN = "sandbox-test-token"
@@ -579,13 +579,14 @@ PROBE_FOR_FAULT = {
 
 
 def test_every_fault_is_covered() -> None:
-    from golive_tui.cli import SANDBOX_FAULTS, build_parser
+    from golive_tui.cli import build_parser
+    from golive_tui.core import providers
 
     assert set(PROBE_FOR_FAULT) | {"slow"} == set(FAULTS)
     sub = next(a for a in build_parser()._actions if a.dest == "command")
     parser = sub.choices["sandbox"]  # type: ignore[index]
     fault = next(a for a in parser._actions if a.dest == "fault")
-    assert SANDBOX_FAULTS["metronome"] == FAULTS
+    assert providers.get("metronome").faults == FAULTS
     assert set(FAULTS) <= set(fault.choices)
     with pytest.raises(ValueError, match="unknown fault"):
         MetronomeSandbox(TOKEN, faults=["nope"])

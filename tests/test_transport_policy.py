@@ -19,9 +19,9 @@ import pytest
 from golive_tui.cli import main
 from golive_tui.core.net import is_loopback
 from golive_tui.core.probes import engine
-from golive_tui.core.sandbox.flexprice import FlexpriceSandbox
-from golive_tui.core.sandbox.metronome import MetronomeSandbox
 from golive_tui.core.sandbox.server import SandboxServer
+from golive_tui.providers.flexprice.sandbox.app import FlexpriceSandbox
+from golive_tui.providers.metronome.sandbox.app import MetronomeSandbox
 from recording_proxy import RecordingProxy
 
 TOKEN_ENV = "GOLIVE_TEST_TOKEN"

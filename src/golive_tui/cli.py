@@ -98,18 +98,18 @@ class _RefuseSecretFlag(argparse.Action):
         )
 
 
-# Each sandbox's FAULTS (golive_tui.core.sandbox.<provider>), listed here so --help stays
-# light; the sandbox tests check that the two agree.
-SANDBOX_FAULTS: dict[str, tuple[str, ...]] = {
-    "metronome": (
-        "dedup-off", "wrong-tier-math", "archived-metric", "missing-alias", "no-contract",
-        "5xx-burst", "permanent-500", "slow", "429-storm", "webhook-accepts-forged",
-    ),
-    "flexprice": (
-        "event-name-typo", "customer-missing", "aggregation-field-missing", "no-subscription",
-        "duplicates-counted", "wrong-tier-math", "5xx-burst", "slow",
-    ),
-}  # fmt: skip
+def _sandbox_faults() -> dict[str, tuple[str, ...]]:
+    """Each provider's sandbox faults, from the registry: it reads only the providers'
+    stdlib-only descriptions, so --help stays light (the sandbox tests check they agree)."""
+    from golive_tui.core import providers
+
+    return {name: p.faults for name, p in providers.all_providers().items()}
+
+
+def _titles() -> str:
+    from golive_tui.core import providers
+
+    return " or ".join(p.title for p in providers.all_providers().values())
 
 
 def _app_secrets(p: argparse.ArgumentParser, *, sub: bool = False) -> None:
@@ -134,7 +134,7 @@ def _app_secrets(p: argparse.ArgumentParser, *, sub: bool = False) -> None:
 
 
 def _target_flags(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--provider", choices=("metronome", "flexprice"), help="billing platform")
+    p.add_argument("--provider", choices=tuple(_sandbox_faults()), help="billing platform")
     p.add_argument(
         "--environment", choices=("sandbox", "production"), help="which account the token is for"
     )
@@ -271,14 +271,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser(
         "demo",
-        help="try golive against a local Metronome or Flexprice sandbox (throwaway session)",
+        help=f"try golive against a local {_titles()} sandbox (throwaway session)",
         allow_abbrev=False,
     )
+    sandbox_faults = _sandbox_faults()
     p.add_argument(
         "--provider",
-        choices=tuple(SANDBOX_FAULTS),
-        default="metronome",
-        help="which API the sandbox emulates (default: metronome)",
+        choices=tuple(sandbox_faults),
+        default=next(iter(sandbox_faults)),
+        help=f"which API the sandbox emulates (default: {next(iter(sandbox_faults))})",
     )
     p.add_argument(
         "--fault",
@@ -286,7 +287,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="append",
         default=[],
         help="make the sandbox misbehave (repeatable; only --provider's faults; "
-        + "; ".join(f"{prov}: {', '.join(names)}" for prov, names in SANDBOX_FAULTS.items())
+        + "; ".join(f"{prov}: {', '.join(names)}" for prov, names in sandbox_faults.items())
         + ")",
     )
     p.add_argument(
@@ -306,10 +307,10 @@ def build_parser() -> argparse.ArgumentParser:
     _globals(p, "demo")
 
     p = sub.add_parser("sandbox", help="serve a local, stateful API sandbox with demo data")
-    # Mirrors SANDBOX_FAULTS: which faults a provider has is checked when the command runs.
-    faults = tuple(dict.fromkeys(f for names in SANDBOX_FAULTS.values() for f in names))
+    # Every provider's faults: which faults a provider has is checked when the command runs.
+    faults = tuple(dict.fromkeys(f for names in sandbox_faults.values() for f in names))
     p.add_argument(
-        "--provider", choices=tuple(SANDBOX_FAULTS), required=True, help="API to emulate"
+        "--provider", choices=tuple(sandbox_faults), required=True, help="API to emulate"
     )
     p.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default: a free one)")
     p.add_argument(
@@ -319,7 +320,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="NAME",
         choices=faults,
         help="break one thing on purpose (repeatable); "
-        + "; ".join(f"{prov}: {', '.join(names)}" for prov, names in SANDBOX_FAULTS.items()),
+        + "; ".join(f"{prov}: {', '.join(names)}" for prov, names in sandbox_faults.items()),
     )
     p.add_argument(
         "--token-env",

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from golive_tui.core import checklist as checklists
+from golive_tui.core import providers
 from golive_tui.core import state as states
 from golive_tui.core.errors import ChecklistError, StateError
 
@@ -50,7 +51,7 @@ def open_for_write(
         return open_existing(path, args.checklist)
     if not args.checklist:
         raise StateError(
-            f"{path}: no state file here; pass --checklist metronome (or flexprice, or a path)"
+            f"{path}: no state file here; pass --checklist {providers.builtin_checklists()}"
             " to start one"
         )
     checklist = checklists.load(args.checklist)
@@ -67,8 +68,8 @@ def checklist_for(
     if state is None:
         if not checklist_spec:
             raise StateError(
-                f"{path}: no state file here; pass --checklist metronome (or flexprice, or a"
-                " path) to start one"
+                f"{path}: no state file here; pass --checklist {providers.builtin_checklists()}"
+                " to start one"
             )
         return checklists.load(checklist_spec)
     spec = checklist_spec or state.checklist_source

@@ -3,8 +3,8 @@
 Where the target comes from: the state file when one exists (`--state`, else
 `$GOLIVE_STATE`, else `./golive-state.toml`), with `--base-url`, `--environment` and
 `--customer-id` overriding it. With neither, the base URL defaults to the provider's
-one API host (Metronome); a provider with regional hosts (Flexprice: US and India) needs
-`--base-url`, which also sets the target's region. Results are saved into that state
+one API host; a provider with regional hosts (`Provider.hosts`) needs `--base-url`,
+which also sets the target's region. Results are saved into that state
 file after every probe (and the overrides with them, so the state says what the results
 were run against). With no state file and no explicit `--state`, the run is not saved and the
 checklist comes from `--checklist`; an explicit `--state PATH` that does not exist yet
@@ -16,8 +16,8 @@ from the keyring too — from the keyring; without one the webhook probe warns.
 
 Never prompts: writing probes against a production target are skipped (with a
 summary that says so) unless `--allow-writes` is given. Without `--environment` (or one
-in the state), a vendor's production host (api.metronome.com, Flexprice Cloud's regional
-hosts) is production; even `--environment sandbox` there only lifts the write gate when
+in the state), a vendor's production host (any of its `Provider.hosts`) is
+production; even `--environment sandbox` there only lifts the write gate when
 the API confirms a sandbox (see core/probes/environment.py).
 
 Exit codes: 0 every result passed; 3 any fail or error; 4 otherwise — warnings or
@@ -38,7 +38,7 @@ from typing import Any
 from golive_tui.commands._output import output_path, refuse_checklist, write_file, write_stdout
 from golive_tui.commands._session import open_for_write
 from golive_tui.core import checklist as checklists
-from golive_tui.core import secrets
+from golive_tui.core import providers, secrets
 from golive_tui.core.checklist import Checklist
 from golive_tui.core.checkrun import CheckReport, run_check
 from golive_tui.core.errors import GoliveError, SecretStoreError
@@ -51,14 +51,6 @@ from golive_tui.core.state import DEFAULT_STATE_FILE, StateFile, Target
 EXIT_OK = 0
 EXIT_FAILED = 3
 EXIT_WARNINGS = 4
-
-# One host per provider, used when neither --base-url nor the state gives one …
-DEFAULT_BASE_URL = {"metronome": "https://api.metronome.com"}
-# … or several regional hosts (host → region), and then --base-url is required. A base URL
-# given on the command line sets the target's region from these ("" for any other host).
-REGION_HOSTS: dict[str, dict[str, str]] = {
-    "flexprice": {"https://us.api.flexprice.io": "us", "https://api.cloud.flexprice.io": "india"},
-}
 
 
 def exit_code(report: CheckReport) -> int:
@@ -100,8 +92,9 @@ def run(args: argparse.Namespace) -> int:
     else:
         if not args.checklist:
             raise GoliveError(
-                f"{state_path}: no state file here; pass --checklist metronome or flexprice (or"
-                " a path) to check without saving, or --state PATH to save the results"
+                f"{state_path}: no state file here; pass --checklist"
+                f" {providers.builtin_checklists()} to check without saving, or --state PATH"
+                " to save the results"
             )
         checklist = checklists.load(args.checklist)
     try:
@@ -148,15 +141,15 @@ def _target(args: argparse.Namespace, checklist: Checklist, saved: Target | None
         )
     base = saved if saved is not None and saved.provider in ("", provider) else None
     base_url = args.base_url or (base.base_url if base else "")
-    regions = REGION_HOSTS.get(provider, {})
+    found = providers.get(provider, f"checklist {checklist.id!r}: provider")
+    regions = found.regions
     if not base_url:
-        if provider not in DEFAULT_BASE_URL:
-            hosts = " or ".join(f"{host} ({_label(region)})" for host, region in regions.items())
+        if not found.default_base_url:
             raise GoliveError(
-                f"--base-url: missing; {provider.capitalize()} has {len(regions)} regions,"
-                f" pass {hosts}"
+                f"--base-url: missing; {found.title} has {len(regions)} regions,"
+                f" pass {providers.hosts_hint(found)}"
             )
-        base_url = DEFAULT_BASE_URL[provider]
+        base_url = found.default_base_url
     source = "--base-url" if args.base_url else "base_url (state file; golive set base_url)"
     refused = credential_url_problem(base_url)
     if refused:
@@ -179,11 +172,6 @@ def _target(args: argparse.Namespace, checklist: Checklist, saved: Target | None
         return Target.from_data(fields)
     except Invalid as exc:
         raise GoliveError(f"target {exc.field}: {exc.message}") from None
-
-
-def _label(region: str) -> str:
-    """`us` → `US`, `india` → `India`."""
-    return region.upper() if len(region) <= 2 else region.capitalize()
 
 
 def _secrets(args: argparse.Namespace, target: Target) -> tuple[Secret, Secret | None]:

@@ -1,4 +1,4 @@
-"""`golive demo`: golive against a local sandbox (Metronome or Flexprice), no account needed.
+"""`golive demo`: golive against a provider's local sandbox, no account needed.
 
 Starts the `--provider`'s sandbox (golive's emulator of that API, seeded with a demo
 account) on a free loopback port, makes a throwaway session in a temporary folder
@@ -7,9 +7,9 @@ runs every probe, prints the results and writes the launch-review Markdown next 
 the session. The token and webhook secret are random, made here and handed over in
 memory: never through the environment, argv or the keyring.
 
-`--fault NAME` makes the sandbox misbehave (e.g. Metronome's `no-contract`, Flexprice's
-`event-name-typo`) to see how golive reports a broken integration; only the chosen
-provider's faults are accepted. Without `--headless` it opens the app on that
+`--fault NAME` makes the sandbox misbehave (each provider lists its own faults) to
+see how golive reports a broken integration; only the chosen provider's faults are
+accepted. Without `--headless` it opens the app on that
 throwaway session instead (the token and webhook secret handed over in memory).
 The temporary folder is removed on exit unless `--keep` is given; then where the
 session and the review are is printed. Exit codes as for `golive check` (headless)
@@ -20,36 +20,30 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import base64
-import secrets
 import shutil
 import sys
 import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeAlias
+from typing import Any, TypeAlias
 
-from golive_tui.cli import SANDBOX_FAULTS
 from golive_tui.commands.check import exit_code, render, with_progress
 from golive_tui.core import checklist as checklists
+from golive_tui.core import providers
 from golive_tui.core.checkrun import CheckReport, run_check
 from golive_tui.core.errors import GoliveError
 from golive_tui.core.export import to_markdown
 from golive_tui.core.redact import Redactor, Secret
 from golive_tui.core.state import StateFile, Target, atomic_write
 
-if TYPE_CHECKING:
-    from golive_tui.core.sandbox.flexprice import FlexpriceSandbox
-    from golive_tui.core.sandbox.metronome import MetronomeSandbox
-
-    DemoSandbox: TypeAlias = MetronomeSandbox | FlexpriceSandbox
-
-PROVIDERS = tuple(SANDBOX_FAULTS)
+# Any provider's emulator (a `core.sandbox.emulator.Emulator` with a seeded `demo`).
+DemoSandbox: TypeAlias = Any
+PROVIDERS = providers.names()
 
 
 def provider_of(sb: DemoSandbox) -> str:
-    """Which provider's API `sb` emulates (its module's name: `…sandbox.<provider>`)."""
-    provider = type(sb).__module__.rsplit(".", 1)[-1]
-    if provider not in PROVIDERS:
+    """Which provider's API `sb` emulates (its class says)."""
+    provider = str(getattr(type(sb), "provider", ""))
+    if providers.find(provider) is None:
         raise GoliveError(f"{type(sb).__name__}: not a golive demo sandbox")
     return provider
 
@@ -63,10 +57,9 @@ def demo_target(sb: DemoSandbox, base_url: str) -> Target:
     if sb.demo is None:
         raise GoliveError("the sandbox has no demo account (seed=False); nothing to check")
     settings = sb.target_settings(base_url)
-    # Metronome: the ingest alias, not the id, so that probes exercise alias lookup.
-    # Flexprice: the external customer id, as the app's events send it.
+    # The customer as the app's events name it (e.g. an ingest alias, an external id).
     customer_id = str(settings.pop("customer_id", ""))
-    region = str(settings.pop("region", ""))  # "" on loopback: no Flexprice Cloud host
+    region = str(settings.pop("region", ""))  # "" on loopback: no regional cloud host
     return Target(
         provider=provider_of(sb),
         environment="sandbox",
@@ -79,33 +72,20 @@ def demo_target(sb: DemoSandbox, base_url: str) -> Target:
 
 
 def new_sandbox(
-    faults: list[str] | tuple[str, ...] = (), provider: str = "metronome"
+    faults: list[str] | tuple[str, ...] = (), provider: str = PROVIDERS[0]
 ) -> tuple[DemoSandbox, Secret]:
     """A seeded `provider` sandbox with a random token and webhook secret (both in memory)."""
-    known = SANDBOX_FAULTS.get(provider)
-    if known is None:
-        raise GoliveError(
-            f"--provider {provider}: no such sandbox; known: {', '.join(SANDBOX_FAULTS)}"
-        )
-    unknown = [f for f in faults if f not in known]
+    found = providers.find(provider)
+    if found is None:
+        raise GoliveError(f"--provider {provider}: no such sandbox; known: {', '.join(PROVIDERS)}")
+    unknown = [f for f in faults if f not in found.faults]
     if unknown:
         raise GoliveError(
             f"--fault {', '.join(unknown)}: not a {provider} sandbox fault;"
-            f" {provider} has: {', '.join(known)}"
+            f" {provider} has: {', '.join(found.faults)}"
         )
-    if provider == "flexprice":
-        from golive_tui.core.sandbox.flexprice import FlexpriceSandbox
-        from golive_tui.core.sandbox.flexprice_state import ulid
-
-        token = Secret(ulid("sk"))  # shaped like a real private key: sk_<ULID>
-        # Svix: `whsec_` + base64 of the signing key.
-        hook = "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode()
-        return FlexpriceSandbox(token.reveal(), faults=tuple(faults), webhook_secret=hook), token
-    from golive_tui.core.sandbox.metronome import MetronomeSandbox
-
-    token = Secret("mt_demo_" + secrets.token_hex(20))
-    hook = secrets.token_urlsafe(32)
-    return MetronomeSandbox(token.reveal(), faults=tuple(faults), webhook_secret=hook), token
+    app, token = found.sandbox().demo(faults)
+    return app, Secret(token)
 
 
 def _throwaway_state(sb: DemoSandbox, base_url: str, folders: list[Path]) -> Path:
@@ -116,8 +96,8 @@ def _throwaway_state(sb: DemoSandbox, base_url: str, folders: list[Path]) -> Pat
     state_path = folder / "golive-state.toml"
     with StateFile.open(
         state_path,
-        checklist=checklists.load(provider),
-        source=provider,
+        checklist=checklists.load(providers.get(provider).checklist),
+        source=providers.get(provider).checklist,
         target=demo_target(sb, base_url),
         create=True,
     ):
@@ -126,7 +106,7 @@ def _throwaway_state(sb: DemoSandbox, base_url: str, folders: list[Path]) -> Pat
 
 
 def run(args: argparse.Namespace) -> int:
-    provider = getattr(args, "provider", None) or "metronome"
+    provider = getattr(args, "provider", None) or PROVIDERS[0]
     keep = bool(getattr(args, "keep", False))
     sb, token = new_sandbox(args.fault, provider)
     webhook_secret = Secret(sb.webhook_secret)

@@ -1,4 +1,4 @@
-"""`golive sandbox --provider metronome|flexprice`: a local, stateful API sandbox.
+"""`golive sandbox --provider NAME`: a local, stateful emulator of a provider's API.
 
 Prints the base URL, a throwaway token (it guards nothing but this process's
 demo data), the demo customer and how to point golive at it without putting the
@@ -9,25 +9,23 @@ from __future__ import annotations
 
 import argparse
 import os
-import secrets
 import shlex
 import signal
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from golive_tui.core import providers
 from golive_tui.core.errors import GoliveError
 
 if TYPE_CHECKING:
-    from golive_tui.core.sandbox.flexprice import FlexpriceSandbox
-    from golive_tui.core.sandbox.metronome import MetronomeSandbox
+    from golive_tui.core.sandbox.kit import Banner
 
 TOKEN_VAR = "GOLIVE_SANDBOX_TOKEN"
 SECRET_VAR = "GOLIVE_SANDBOX_WEBHOOK_SECRET"
 
 
-def _token(args: argparse.Namespace, default: str) -> str:
-    var = getattr(args, "token_env", None)
-    if not var:
-        return default
+def _token(args: argparse.Namespace) -> str:
+    var = args.token_env
     value = os.environ.get(var, "").strip()
     if not value:
         raise GoliveError(f"--token-env {var}: the environment variable is not set or is empty")
@@ -45,21 +43,14 @@ def _faults(provider: str, known: tuple[str, ...], given: list[str] | None) -> l
     return faults
 
 
-def _app(args: argparse.Namespace) -> tuple[Any, str]:
-    """The sandbox app for --provider, and its token."""
-    if args.provider == "flexprice":
-        from golive_tui.core.sandbox import flexprice
-        from golive_tui.core.sandbox.flexprice_state import ulid
-
-        faults = _faults("flexprice", flexprice.FAULTS, args.fault)
-        token = _token(args, ulid("sk"))  # shaped like a real private key: sk_<ULID>
-        return flexprice.FlexpriceSandbox(token, faults=faults), token
-    from golive_tui.core.sandbox import metronome
-
-    faults = _faults("metronome", metronome.FAULTS, args.fault)
-    token = _token(args, "sandbox_" + secrets.token_urlsafe(24))
-    app = metronome.MetronomeSandbox(token, faults=faults, webhook_secret=secrets.token_hex(24))
-    return app, token
+def _app(args: argparse.Namespace) -> tuple[Any, str, Banner]:
+    """The sandbox app for --provider, its token, and its banner's maker."""
+    provider = providers.get(args.provider)
+    kit = provider.sandbox()
+    faults = _faults(provider.name, provider.faults, args.fault)
+    var = getattr(args, "token_env", None)
+    app, token = kit.served(faults, _token(args) if var else None)
+    return app, token, kit.banner
 
 
 def run(args: argparse.Namespace) -> int:
@@ -67,7 +58,7 @@ def run(args: argparse.Namespace) -> int:
 
     if args.port < 0 or args.port > 65535:
         raise GoliveError(f"--port {args.port}: must be between 0 and 65535")
-    app, token = _app(args)
+    app, token, banner = _app(args)
     server = SandboxServer(app, port=args.port)
     # Ctrl-C must stop the sandbox even when a shell started us with SIGINT ignored.
     signal.signal(signal.SIGINT, signal.default_int_handler)
@@ -80,10 +71,7 @@ def run(args: argparse.Namespace) -> int:
         ) from None
     try:
         faults = sorted(app.faults)
-        if args.provider == "flexprice":
-            _flexprice_banner(app, server.base_url, token, faults, args.token_env)
-        else:
-            _metronome_banner(app, server.base_url, token, faults, args.token_env)
+        _print_banner(banner, app, server.base_url, token, faults, args.token_env)
         server.serve_forever()
     except KeyboardInterrupt:
         server.stop()
@@ -114,45 +102,15 @@ def _how_to(
     return lines
 
 
-def _metronome_banner(
-    app: MetronomeSandbox, url: str, token: str, faults: list[str], token_env: str | None
+def _print_banner(
+    banner: Callable[[Any, str, str], Banner],
+    app: Any,
+    url: str,
+    token: str,
+    faults: list[str],
+    token_env: str | None,
 ) -> None:
-    demo = app.demo
-    assert demo is not None
-    settings = app.target_settings(url)
-    lines = [
-        f"Metronome sandbox listening on {url}",
-        f"token:            {token}" if not token_env else f"token:            from ${token_env}",
-        f"demo customer:    {demo.customer_name} ({demo.customer_id})",
-        f"ingest alias:     {demo.customer_alias}",
-        f"rate card:        {demo.rate_card_id}",
-        f"webhook receiver: {settings['webhook_url']}",
-        f"webhook secret:   {app.webhook_secret}",
-        f"faults:           {', '.join(faults) if faults else 'none'}",
-    ]
-    lines += _how_to(url, token, app.webhook_secret, token_env, "", demo.customer_alias)
-    print("\n".join(lines), flush=True)
-
-
-def _flexprice_banner(
-    app: FlexpriceSandbox, url: str, token: str, faults: list[str], token_env: str | None
-) -> None:
-    demo = app.demo
-    assert demo is not None
-    settings = app.target_settings(url)
-    lines = [
-        f"Flexprice sandbox listening on {url} (API routes under /v1)",
-        f"API key:          {token}" if not token_env else f"API key:          from ${token_env}",
-        f"demo customer:    {demo.customer_name} (external id {demo.customer_external_id})",
-        f"plan:             {demo.plan_name} ({demo.plan_id})",
-        f"subscription:     {demo.subscription_id}",
-        f"app event names:  {', '.join(settings['event_names'])}",
-        f"webhook receiver: {settings['webhook_url']} (Svix signatures)",
-        f"webhook secret:   {app.webhook_secret}",
-        f"faults:           {', '.join(faults) if faults else 'none'}",
-    ]
-    lines += _how_to(
-        url, token, app.webhook_secret, token_env, " --checklist flexprice",
-        demo.customer_external_id,
-    )  # fmt: skip
+    shown = banner(app, url, token if not token_env else f"from ${token_env}")
+    lines = [*shown.lines, f"faults:           {', '.join(faults) if faults else 'none'}"]
+    lines += _how_to(url, token, app.webhook_secret, token_env, shown.check_flags, shown.customer)
     print("\n".join(lines), flush=True)

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from golive_tui.commands._session import load_for_read, open_for_write
+from golive_tui.core import providers
 from golive_tui.core.errors import GoliveError
 from golive_tui.core.fields import MAX_DEPTH, Invalid
 from golive_tui.core.net import credential_url_problem
@@ -21,20 +22,25 @@ from golive_tui.core.state import Target
 from golive_tui.core.textsafe import terminal as safe
 
 TARGET_FIELDS = ("provider", "environment", "base_url", "customer_id", "operator", "region")
-# Settings the probes read, with what a value looks like (shown by --list).
-KNOWN_SETTINGS = {
-    "webhook_url": "https URL of your webhook endpoint (both providers)",
-    "event_names": "comma-separated event_name values your app sends (Flexprice)",
-    "sample_events": 'JSON {event_name: {property: "value"}} as your app sends (Flexprice)',
-    "plan_id": "the plan the test customer should be on (Flexprice)",
-    "backdate_days": "days back for the backdated-event test, 1–34 (Metronome, default 14)",
-    "rate_card_id": "the rate card the contract should use (Metronome)",
-    "billing_frequency": "expected contract billing frequency, e.g. MONTHLY (Metronome)",
-    "currency": "expected rate card currency, e.g. USD (Metronome)",
-    "sample_event": 'JSON {"event_type": …, "properties": {…}} to send instead (Metronome)',
+# Settings every provider's probes read; each provider adds its own (`Provider.settings`).
+COMMON_SETTINGS = {
+    "webhook_url": "https URL of your webhook endpoint (every provider)",
+}
+HISTORY_SETTING = {
     "history_limit": "probe results kept per item, 1–100 (default 5; only the latest keeps"
     " its evidence)",
 }
+
+
+def known_settings() -> dict[str, str]:
+    """Settings the probes read, with what a value looks like (shown by --list)."""
+    out = dict(COMMON_SETTINGS)
+    for provider in providers.all_providers().values():
+        for key, help_text in provider.settings.items():
+            out.setdefault(key, help_text)
+    return {**out, **HISTORY_SETTING}
+
+
 _LIST_SETTINGS = {"event_names"}
 # URL → what travels to it (the transport policy's wording).
 _URL_FIELDS = {"base_url": "the token", "webhook_url": "signed test deliveries"}
@@ -94,11 +100,12 @@ def run(args: argparse.Namespace) -> int:
             print(f"{name:<18} {safe(getattr(target, name)) or '(not set)'}")
         for name, value in sorted(target.settings.items()):
             print(f"{safe(name):<18} {json.dumps(value)}")
-        unset = [k for k in KNOWN_SETTINGS if k not in target.settings]
+        known = known_settings()
+        unset = [k for k in known if k not in target.settings]
         if unset:
             print()
             for name in unset:
-                print(f"{name:<18} (not set) — {KNOWN_SETTINGS[name]}")
+                print(f"{name:<18} (not set) — {known[name]}")
         return 0
     if not args.key:
         raise GoliveError(

@@ -16,12 +16,11 @@ import getpass
 import sys
 from pathlib import Path
 
-from golive_tui.core import secrets
+from golive_tui.core import providers, secrets
 from golive_tui.core.errors import GoliveError, SecretStoreError
 
 EXIT_NOT_STORED = 3
-DEFAULT_BASE_URL = {"metronome": "https://api.metronome.com"}
-FLEXPRICE_REGIONS = "https://us.api.flexprice.io (US) or https://api.cloud.flexprice.io (India)"
+_COUNT = {2: "two", 3: "three", 4: "four"}
 
 
 def key_from_args(args: argparse.Namespace) -> secrets.SecretKey:
@@ -47,15 +46,19 @@ def key_from_args(args: argparse.Namespace) -> secrets.SecretKey:
             environment = environment or target.environment
             base_url = base_url or target.base_url or None
     if not provider:
-        raise GoliveError("--provider: missing; pass --provider metronome or flexprice")
+        known = " or ".join(providers.names())
+        raise GoliveError(f"--provider: missing; pass --provider {known}")
     if not environment:
         raise GoliveError("--environment: missing; pass --environment sandbox or production")
     if not base_url:
-        if provider == "flexprice":
+        found = providers.find(provider)
+        if found is not None and found.regions:
             raise GoliveError(
-                f"--base-url: missing; Flexprice has two regions, pass {FLEXPRICE_REGIONS}"
+                f"--base-url: missing; {found.title} has"
+                f" {_COUNT.get(len(found.regions), 'several')} regions,"
+                f" pass {providers.hosts_hint(found)}"
             )
-        base_url = DEFAULT_BASE_URL.get(provider)
+        base_url = found.default_base_url if found is not None else None
         if not base_url:
             raise GoliveError(f"--base-url: missing; pass the {provider} API base URL")
     kind: secrets.Kind = "webhook-secret" if getattr(args, "webhook_secret", False) else "api-token"

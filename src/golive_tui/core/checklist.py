@@ -98,7 +98,7 @@ class Checklist:
     schema_version: int = SCHEMA_VERSION
     id: str
     title: str
-    provider: str  # metronome, flexprice or other
+    provider: str  # a registered provider's name, or "other"
     source: str  # the vendor page this checklist follows
     description: str = ""
     sections: list[Section]
@@ -168,7 +168,7 @@ def builtin_ids() -> list[str]:
 
 
 def resolve(spec: str) -> Path:
-    """Turn `metronome` (a built-in id) or a path into a checklist file path."""
+    """Turn a built-in checklist id or a path into a checklist file path."""
     path = Path(spec).expanduser()
     if path.suffix == ".toml" or path.exists() or "/" in spec:
         return path

@@ -100,10 +100,21 @@ class Checklist(_Strict):
     schema_version: Literal[1] = 1
     id: StableId
     title: str = Field(min_length=1)
-    provider: Literal["metronome", "flexprice", "other"]
+    provider: str  # a registered provider's name, or "other" (no probes: marked by hand)
     source: str = Field(min_length=1, description="The vendor page this checklist follows.")
     description: str = ""
     sections: list[Section] = Field(min_length=1)
+
+    @field_validator("provider")
+    @classmethod
+    def _known_provider(cls, v: str) -> str:
+        from golive_tui.core import providers
+
+        known = [*providers.names(), "other"]
+        if v not in known:
+            choices = ", ".join(repr(k) for k in known[:-1]) + f" or {known[-1]!r}"
+            raise ValueError(f"Input should be {choices} (got {shown(v)})")
+        return v
 
     @model_validator(mode="after")
     def _unique_ids(self) -> Checklist:

@@ -11,18 +11,17 @@ Probes that a checklist names but golive does not have yet are reported as skipp
 
 from __future__ import annotations
 
-import importlib.util
 import time
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from golive_tui.core import providers
 from golive_tui.core.checklist import Checklist, Item
 from golive_tui.core.errors import GoliveError
 from golive_tui.core.net import credential_url_problem
 from golive_tui.core.probes.engine import (
-    PROVIDERS,
     ConfirmWrite,
     ProbeResult,
     ProbeSpec,
@@ -30,12 +29,10 @@ from golive_tui.core.probes.engine import (
     RunStatus,
     specs_for,
 )
-from golive_tui.core.probes.http import FLEXPRICE, METRONOME, Dialect
 from golive_tui.core.redact import Redactor, Secret
 from golive_tui.core.state import Evidence, StateFile, Target, now
 
 STATUSES: tuple[RunStatus, ...] = ("pass", "warn", "fail", "error", "skipped")
-DIALECTS: dict[str, Dialect] = {"metronome": METRONOME, "flexprice": FLEXPRICE}
 NOT_AVAILABLE = "not available yet: this golive has no {probe!r} probe for {provider}; check it"
 NOT_AVAILABLE += " by hand"
 
@@ -96,9 +93,7 @@ class CheckReport:
 
 def _registered(provider: str) -> dict[str, ProbeSpec]:
     """The provider's probes; none when its probe module does not exist yet."""
-    if provider not in PROVIDERS:
-        return {}
-    if importlib.util.find_spec(f"golive_tui.core.probes.{provider}") is None:
+    if providers.find(provider) is None:
         return {}
     return specs_for(provider)
 
@@ -149,8 +144,8 @@ async def run_check(
 ) -> CheckReport:
     """Run the checklist's probes against `target`; see the module docstring."""
     provider = target.provider or checklist.provider
-    dialect = DIALECTS.get(provider)
-    if dialect is None:
+    found = providers.find(provider)
+    if found is None:
         raise GoliveError(
             f"checklist {checklist.id!r} is for provider {provider!r}, which golive has no"
             " probes for; mark its items by hand (golive mark)"
@@ -176,7 +171,7 @@ async def run_check(
     runner = Runner(
         target=target,
         token=token,
-        dialect=dialect,
+        dialect=found.dialect(),
         provider=provider,
         webhook_secret=webhook_secret,
         allow_writes=allow_writes,

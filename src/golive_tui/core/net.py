@@ -10,13 +10,6 @@ from __future__ import annotations
 import ipaddress
 from urllib.parse import urlsplit, urlunsplit
 
-# The vendors' production API hosts: a target there is production unless the API
-# itself confirms a sandbox environment.
-PRODUCTION_HOSTS: dict[str, frozenset[str]] = {
-    "metronome": frozenset({"api.metronome.com"}),
-    "flexprice": frozenset({"us.api.flexprice.io", "api.cloud.flexprice.io"}),
-}
-
 
 def is_loopback(host: str) -> bool:
     """True for localhost and any loopback address (127.0.0.0/8, ::1, bracketed or not)."""
@@ -80,9 +73,13 @@ def same_origin(a: str, b: str) -> bool:
 
 
 def is_production_host(provider: str, base_url: str) -> bool:
-    """True for a vendor's official production API host."""
+    """True for a vendor's official production API host (a target there is production
+    unless the API itself confirms a sandbox environment)."""
+    from golive_tui.core import providers
+
+    found = providers.find(provider)
     try:
         host = urlsplit(base_url.strip()).hostname or ""
     except ValueError:
         return False
-    return host in PRODUCTION_HOSTS.get(provider, frozenset())
+    return found is not None and host in found.production_hosts

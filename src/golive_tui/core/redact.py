@@ -31,12 +31,15 @@ SENSITIVE_HEADERS = frozenset(
         "authorization",
         "proxy-authorization",
         "x-api-key",
-        "metronome-webhook-signature",
         "svix-signature",
         "cookie",
         "set-cookie",
     }
 )
+
+
+# … and any vendor's `<vendor>-webhook-signature` header.
+SENSITIVE_HEADER_SUFFIX = "-webhook-signature"
 
 
 class Secret:
@@ -118,7 +121,7 @@ _CREDENTIAL_SHAPES = re.compile(
     r"(?i:(\bbearer\s+))[A-Za-z0-9._~+/=-]{8,}"
     r"|(?i:(x-api-key\"?\s*[:=]\s*\"?))[^\s\"',]{8,}"
     r"|\bwhsec_[A-Za-z0-9+/=_-]{8,}"
-    # Stripe-style live/test keys, and Flexprice `sk_<ULID>` / `pk_…` keys.
+    # Stripe-style live/test keys, and `sk_<ULID>` / `pk_…` keys (as billing APIs issue).
     r"|\b[spr]k_(?:live|test)_[A-Za-z0-9]{8,}"
     r"|\b[sp]k_[A-Za-z0-9]{16,}"
     # `token=`, `api_key=`, `client_secret=`, … in a query string or a form body.
@@ -185,7 +188,8 @@ class Redactor:
         items = mapping.items() if isinstance(mapping, Mapping) else mapping
         out: dict[str, str] = {}
         for name, value in items:
-            if name.lower() in SENSITIVE_HEADERS:
+            lowered = name.lower()
+            if lowered in SENSITIVE_HEADERS or lowered.endswith(SENSITIVE_HEADER_SUFFIX):
                 out[name] = REDACTED
             else:
                 out[name] = self.text(value)

@@ -46,7 +46,7 @@ _DBUS_MODULES = ("secretstorage", "jeepney", "dbus")
 
 
 def normalise_base_url(url: str) -> str:
-    """`HTTPS://API.Metronome.com/` → `https://api.metronome.com` (path kept as is)."""
+    """`HTTPS://API.Example.com/` → `https://api.example.com` (path kept as is)."""
     url = url.strip()
     parts = urlsplit(url)
     if "@" in parts.netloc:
@@ -56,7 +56,7 @@ def normalise_base_url(url: str) -> str:
         )
     if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
         raise SecretStoreError(
-            f"--base-url {url!r}: not an http(s) URL; pass one like https://api.metronome.com"
+            f"--base-url {url!r}: not an http(s) URL; pass one like https://api.example.com"
         )
     path = parts.path.rstrip("/")
     return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), path, parts.query, ""))
@@ -80,12 +80,12 @@ class SecretKey:
 
     @property
     def username(self) -> str:
-        """The keyring entry's username, e.g. `api-token:metronome:production:https://…`."""
+        """The keyring entry's username, e.g. `api-token:PROVIDER:production:https://…`."""
         return f"{self.kind}:{self.provider}:{self.environment}:{self.base_url}"
 
     @property
     def label(self) -> str:
-        """For people: `API token for metronome production (https://api.metronome.com)`."""
+        """For people: `API token for PROVIDER production (https://api.example.com)`."""
         return f"{KIND_LABEL[self.kind]} for {self.provider} {self.environment} ({self.base_url})"
 
     def set_command(self) -> str:

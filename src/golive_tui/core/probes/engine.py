@@ -9,7 +9,6 @@ with the reason, never a pass.
 from __future__ import annotations
 
 import asyncio
-import importlib
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Iterable, Sequence
@@ -74,7 +73,6 @@ REGISTRY: dict[tuple[str, str], ProbeSpec] = {}
 # The transport every Runner uses unless given one: None is httpx's own. Tests set it
 # to a recording proxy to see every request any command sends.
 DEFAULT_TRANSPORT: httpx.AsyncBaseTransport | None = None
-PROVIDERS = ("metronome", "flexprice")
 
 
 def probe(
@@ -96,9 +94,12 @@ def probe(
 
 
 def load_provider(provider: str) -> None:
-    """Import a provider's probe module so that its probes register themselves."""
-    if provider in PROVIDERS:
-        importlib.import_module(f"golive_tui.core.probes.{provider}")
+    """Import a provider's probe modules so that its probes register themselves."""
+    from golive_tui.core import providers
+
+    found = providers.find(provider)
+    if found is not None:
+        found.load_probes()
 
 
 def specs_for(provider: str) -> dict[str, ProbeSpec]:

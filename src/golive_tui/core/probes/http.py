@@ -1,6 +1,6 @@
 """The HTTP layer every probe uses: timeouts, the vendors' retry policy, evidence.
 
-Retry policy (Metronome's and Flexprice's documented client advice):
+Retry policy (the billing vendors' documented client advice):
 - network errors and 5xx: retry with exponential backoff and full jitter, but only
   for requests that are safe to repeat (`idempotent=True`);
 - 429: always back off and retry (the request was refused, not processed), honouring
@@ -86,7 +86,7 @@ class DeadlineExceeded(Exception):
 
 @dataclass
 class Dialect:
-    """What differs between billing APIs at the HTTP level."""
+    """What differs between billing APIs at the HTTP level (each provider has one)."""
 
     name: str
     auth_header: Callable[[Secret], dict[str, str]]
@@ -96,26 +96,15 @@ class Dialect:
         """The human part of an error body, for all the shapes the vendor uses."""
         if isinstance(body, dict):
             err = body.get("error")
-            if isinstance(err, dict):  # Flexprice legacy envelope
+            if isinstance(err, dict):  # a legacy envelope: {"error": {"message": …}}
                 return str(err.get("message") or err.get("internal_error") or "")
             parts = [str(body[k]) for k in ("code", "message") if body.get(k)]
-            if isinstance(err, str):  # Flexprice auth middleware
+            if isinstance(err, str):  # an auth middleware's {"error": "…"}
                 parts.insert(0, err)
             return ": ".join(parts)
         if isinstance(body, str):
             return body.strip()
         return ""
-
-
-METRONOME = Dialect(
-    name="Metronome",
-    auth_header=lambda tok: {"Authorization": f"Bearer {tok.reveal()}"},
-    rate_limit_header="X-Metronome-Rate-Limit-Type",
-)
-FLEXPRICE = Dialect(
-    name="Flexprice",
-    auth_header=lambda tok: {"x-api-key": tok.reveal()},
-)
 
 
 @dataclass

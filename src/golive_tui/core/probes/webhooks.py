@@ -1,9 +1,9 @@
-"""The webhook-signature check both providers share.
+"""The webhook-signature check every provider shares.
 
 golive sends the user's endpoint three deliveries of one test payload: one signed
 with a forged key, one correctly signed but ten minutes old, and one genuine. A
 safe endpoint rejects the first two and accepts the third with 2xx. Only how a
-delivery is signed differs between Metronome and Flexprice (Svix).
+delivery is signed differs per provider (each gives a `Scheme`).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from golive_tui.core.probes.engine import ProbeContext, Verdict, failed, passed,
 class Scheme:
     """How a provider signs deliveries, in the words a reviewer needs."""
 
-    noun: str  # "notification" (Metronome) or "delivery" (Flexprice)
+    noun: str  # what the vendor calls one webhook send, e.g. "notification" or "delivery"
     signature_header: str
     signed_content: str  # what the signature covers
     timestamp_header: str

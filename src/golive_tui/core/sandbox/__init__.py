@@ -2,8 +2,9 @@
 
 They let golive's live probes be tested without the internet and demoed without
 an account. `asgi` is the generic machinery (router, request log), `server`
-serves an app in a background thread, `metronome` emulates Metronome's API and
-`flexprice` Flexprice's.
+serves an app in a background thread, `emulator` is what every provider's emulator
+shares and `kit` is how a provider hands its emulator to `golive demo`/`sandbox`. The
+emulators themselves live with their providers (`golive_tui.providers.<name>.sandbox`).
 Nothing here imports uvicorn at module level.
 """
 

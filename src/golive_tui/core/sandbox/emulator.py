@@ -20,6 +20,8 @@ SANDBOX_PREFIX = "/_sandbox/"  # stand-ins for the user's own endpoints; no auth
 
 
 class Emulator(App):
+    provider: str = ""  # the provider name whose API this emulates
+
     def __init__(
         self,
         token: str,

@@ -80,7 +80,7 @@ class TokenScreen(ModalScreen[TokenResult | None]):
 
     def __init__(self, label: str, backend: str, keyring_usable: bool) -> None:
         """Args:
-        label: which token, e.g. "API token for metronome production (https://…)".
+        label: which token, e.g. "API token for PROVIDER production (https://…)".
         backend: the keyring backend's name, shown next to "Remember".
         keyring_usable: False when no keyring can store it (the checkbox is disabled).
         """

@@ -1,9 +1,10 @@
 """The setup screen: which checklist, which account, and the token that reaches it.
 
 It also asks for the probe parameters a real account cannot tell golive: the app's
-webhook endpoint (both providers) and, for Flexprice, the event names the app
-sends. They go into `Target.settings` ("webhook_url", "event_names"); other
-settings given in the defaults are kept.
+webhook endpoint (every provider) and, where the provider asks for it
+(`Provider.setup_fields`), the event names the app sends. They go into
+`Target.settings` ("webhook_url", "event_names"); other settings given in the
+defaults are kept.
 
 A single scrolling form that fits 80×24. Every field is reachable with Tab, Enter
 moves to the next field (and starts from the last one), ctrl+s starts from
@@ -46,10 +47,11 @@ from textual.widgets import (
 )
 
 from golive_tui.core import checklist as checklists
-from golive_tui.core import secrets
+from golive_tui.core import providers, secrets
 from golive_tui.core.checklist import Checklist
 from golive_tui.core.errors import ChecklistError, SecretStoreError
 from golive_tui.core.net import has_userinfo, is_loopback
+from golive_tui.core.provider import Host, Provider
 from golive_tui.core.redact import Redactor, Secret
 from golive_tui.core.secrets import SecretKey
 from golive_tui.core.state import Target
@@ -60,21 +62,20 @@ CUSTOM = "<custom>"
 """The base-URL choice that reveals the URL input."""
 
 
-@dataclass(frozen=True)
-class Preset:
-    label: str
-    url: str
-    region: str = ""
+def _provider(name: str) -> Provider | None:
+    return providers.find(name)
 
 
-# Hosts as the vendors give them: the Flexprice client appends /v1 itself.
-PRESETS: dict[str, tuple[Preset, ...]] = {
-    "metronome": (Preset("Metronome", "https://api.metronome.com"),),
-    "flexprice": (
-        Preset("Flexprice US", "https://us.api.flexprice.io", "us"),
-        Preset("Flexprice India", "https://api.cloud.flexprice.io", "india"),
-    ),
-}
+def provider_hosts(name: str) -> tuple[Host, ...]:
+    """The provider's production hosts, as the vendor gives them (its setup presets)."""
+    found = providers.find(name)
+    return found.hosts if found is not None else ()
+
+
+def _has_field(name: str, field: str) -> bool:
+    found = providers.find(name)
+    return found is not None and field in found.setup_fields
+
 
 _NO_PATH = "give the path to your checklist .toml file"
 
@@ -85,7 +86,7 @@ _PROBE_KEY = ("golive", "sandbox", "https://keyring-check.invalid")
 @dataclass(frozen=True)
 class SetupResult:
     checklist_spec: str
-    """A built-in id ("metronome", "flexprice") or an absolute path to a .toml file."""
+    """A built-in checklist id or an absolute path to a .toml file."""
     target: Target
     """Provider (from the checklist), environment, base URL, customer, operator, region."""
     token: Secret | None
@@ -99,7 +100,8 @@ class SetupResult:
 def check_base_url(url: str, environment: str, provider: str = "") -> str:
     """The normalised base URL, or ValueError with a one-line reason."""
     url = url.strip()
-    example = PRESETS.get(provider, PRESETS["metronome"])[0].url
+    found = providers.find(provider) or next(iter(providers.all_providers().values()))
+    example = found.hosts[0].url
     if not url:
         raise ValueError(f"give the API's base URL, e.g. {example}")
     parts = urlsplit(url)
@@ -117,8 +119,9 @@ def check_base_url(url: str, environment: str, provider: str = "") -> str:
             raise ValueError(
                 "plain http is only for a loopback sandbox (localhost, 127.0.0.1); use https"
             )
-    if provider == "flexprice" and parts.path.rstrip("/").endswith("/v1"):
-        raise ValueError("give the host without /v1: the Flexprice client appends it")
+    problem = found.base_url_problem(url) if found.name == provider else None
+    if problem:
+        raise ValueError(problem)
     try:
         return secrets.normalise_base_url(url)
     except SecretStoreError as exc:
@@ -299,18 +302,18 @@ class SetupScreen(Screen[SetupResult | None]):
             return spec, ""
         if spec:
             return OWN_FILE, spec
-        for candidate in (self.defaults.provider, "metronome"):
+        for candidate in (self.defaults.provider, providers.names()[0]):
             if candidate in self._builtins:
                 return candidate, ""
         return (self._builtins[0], "") if self._builtins else (OWN_FILE, "")
 
     def _base_url_options(self, provider: str) -> list[tuple[str, str]]:
-        options = [(f"{p.label}  {p.url}", p.url) for p in PRESETS.get(provider, ())]
+        options = [(f"{p.label}  {p.url}", p.url) for p in provider_hosts(provider)]
         return [*options, ("Custom…", CUSTOM)]
 
     def _initial_base_url(self, provider: str) -> tuple[str, str]:
         """(Select value, custom URL) for the provider, from the defaults when they fit."""
-        presets = PRESETS.get(provider, ())
+        presets = provider_hosts(provider)
         wanted = self.defaults.base_url.strip().rstrip("/").lower()
         if wanted and self.defaults.provider in ("", provider):
             for p in presets:
@@ -393,7 +396,7 @@ class SetupScreen(Screen[SetupResult | None]):
                     )
             with Horizontal(
                 id="event-names-row",
-                classes="row" if self._provider == "flexprice" else "row -hidden",
+                classes="row" if _has_field(self._provider, "event_names") else "row -hidden",
             ):
                 yield Label("Event names\nyour app sends", classes="field-label")
                 with Vertical(classes="field"):
@@ -470,7 +473,7 @@ class SetupScreen(Screen[SetupResult | None]):
             if update:
                 self._set_provider_presets()
                 self.query_one("#event-names-row").set_class(
-                    self._provider != "flexprice", "-hidden"
+                    not _has_field(self._provider, "event_names"), "-hidden"
                 )
         return True
 
@@ -540,10 +543,9 @@ class SetupScreen(Screen[SetupResult | None]):
         custom = self.query_one("#base-url", Select).value == CUSTOM
         self.query_one("#base-url-custom").set_class(not custom, "-hidden")
         hints = []
-        if self._provider == "flexprice":
-            hints.append(
-                "The host only: the client appends /v1. The API key picks the environment."
-            )
+        found = _provider(self._provider)
+        if found is not None and found.base_url_hint:
+            hints.append(found.base_url_hint)
         if custom:
             hints.append(
                 "https only; plain http just for a loopback sandbox (localhost)."
@@ -587,7 +589,7 @@ class SetupScreen(Screen[SetupResult | None]):
         settings.pop("webhook_url", None)
         if webhook_url:
             settings["webhook_url"] = webhook_url
-        if provider == "flexprice":
+        if _has_field(provider, "event_names"):
             settings.pop("event_names", None)
             names = parse_event_names(self.query_one("#event-names", Input).value)
             if names:
@@ -725,7 +727,7 @@ class SetupScreen(Screen[SetupResult | None]):
             return
         assert self._checklist is not None and webhook_url is not None
         region = next(
-            (p.region for p in PRESETS.get(self._provider, ()) if p.url == url),
+            (p.region for p in provider_hosts(self._provider) if p.url == url),
             self.defaults.region if url == self.defaults.base_url.rstrip("/") else "",
         )
         target = Target(

@@ -18,7 +18,7 @@ MUTED = "$foreground-muted"  # not $text-muted: "auto 60%" is not resolved in Co
 class TargetHeader(Widget):
     """One line, one widget, rendered as a single `Content`.
 
-    `golive  metronome  ⚠ PRODUCTION  8/39 done ✗ 2 failing  saved 3 s ago  https://…`
+    `golive  PROVIDER  ⚠ PRODUCTION  8/39 done ✗ 2 failing  saved 3 s ago  https://…`
 
     Production is a reverse-video `⚠ PRODUCTION` badge: hard to miss, even without
     colour. The base URL comes last and is the first to go on a narrow terminal (cut

@@ -29,9 +29,9 @@ from typing import Any
 
 from golive_tui.core.sandbox.asgi import HttpError, Request, Response
 from golive_tui.core.sandbox.emulator import Emulator
-from golive_tui.core.sandbox.metronome_demo import WEBHOOK_PATH, MetronomeDemo
-from golive_tui.core.sandbox.metronome_demo import seed as seed_demo
-from golive_tui.core.sandbox.metronome_state import (
+from golive_tui.providers.metronome.sandbox.demo import WEBHOOK_PATH, MetronomeDemo
+from golive_tui.providers.metronome.sandbox.demo import seed as seed_demo
+from golive_tui.providers.metronome.sandbox.state import (
     BACKDATE_LIMIT,
     DEDUP_WINDOW,
     FUTURE_LIMIT,
@@ -110,6 +110,8 @@ class ReceivedWebhook:
 
 class MetronomeSandbox(Emulator):
     """`MetronomeSandbox(token)`: an ASGI app emulating Metronome's API."""
+
+    provider = "metronome"
 
     def __init__(
         self,

@@ -29,9 +29,9 @@ from typing import Any
 
 from golive_tui.core.sandbox.asgi import HttpError, Request, Response
 from golive_tui.core.sandbox.emulator import Emulator
-from golive_tui.core.sandbox.flexprice_demo import WEBHOOK_PATH, FlexpriceDemo
-from golive_tui.core.sandbox.flexprice_demo import seed as seed_demo
-from golive_tui.core.sandbox.flexprice_state import (
+from golive_tui.providers.flexprice.sandbox.demo import WEBHOOK_PATH, FlexpriceDemo
+from golive_tui.providers.flexprice.sandbox.demo import seed as seed_demo
+from golive_tui.providers.flexprice.sandbox.state import (
     DEFAULT_SETTINGS,
     Account,
     Customer,
@@ -137,6 +137,8 @@ class ReceivedWebhook:
 
 class FlexpriceSandbox(Emulator):
     """`FlexpriceSandbox(token)`: an ASGI app emulating Flexprice's API under `/v1`."""
+
+    provider = "flexprice"
 
     def __init__(
         self,

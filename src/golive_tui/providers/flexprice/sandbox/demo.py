@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from golive_tui.core.sandbox.flexprice_state import (
+from golive_tui.providers.flexprice.sandbox.state import (
     ENVIRONMENT_ID,
     TENANT_ID,
     Account,

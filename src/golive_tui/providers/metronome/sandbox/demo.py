@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from golive_tui.core.sandbox.metronome_state import (
+from golive_tui.providers.metronome.sandbox.state import (
     USD_CENTS_ID,
     Account,
     Alert,

@@ -1,0 +1,1 @@
+"""Probes for the Flexprice API: each module registers its probes with the engine."""

@@ -1,0 +1,349 @@
+"""Flexprice probes: the shared look-ups, events and pricing maths.
+
+API facts: shared/reference/flexprice-api.md and the official spec.
+
+Flexprice's worst trap is silent: `POST /v1/events` answers 202 for everything, so an
+event whose name matches no meter, whose customer does not exist, or that lacks the
+meter's aggregation field is accepted and never billed. These probes find that before
+launch. Conventions they rely on:
+- the base URL is the regional host; every route is under `/v1`;
+- search routes page by offset in the JSON body, answers carry `pagination.offset`
+  already advanced to the next page;
+- money and quantities are decimal strings, compared as Decimal;
+- tier `up_to` bounds are inclusive; SLAB tiers are graduated, VOLUME tiers price
+  every unit at the tier the total falls in.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
+from typing import Any
+from urllib.parse import quote
+
+from golive_tui.core.probes.common import (
+    dec,
+    fmt,
+    iso,
+    utc_now,
+)
+from golive_tui.core.probes.engine import (
+    Concluded,
+    ProbeContext,
+    failed,
+)
+from golive_tui.core.probes.http import ApiError
+
+HOSTS = {"us": "https://us.api.flexprice.io", "india": "https://api.cloud.flexprice.io"}
+USAGE = "customer-usage"  # serial group: probes that add usage to the test customer
+_AGGREGATES_A_FIELD = {"SUM", "AVG", "MAX", "MIN", "LATEST", "SUM_WITH_MULTIPLIER", "WEIGHTED_SUM"}
+_FAILURE_WORDS = {
+    "customer_lookup": "no customer has this external_customer_id — create the customer with"
+    " external_id equal to what your events send",
+    "meter_lookup": "no meter matches this event_name (names are exact and case-sensitive)",
+    "price_lookup": "the matched meter has no price on the customer's plan",
+    "subscription_line_item_lookup": "the customer has no active subscription line item for"
+    " this meter at the event's timestamp",
+    "attributed_to_customer": "the event could not be attributed to the customer",
+}
+
+
+# --- shared look-ups ---------------------------------------------------------------------
+
+
+def _external_id(ctx: ProbeContext) -> str:
+    return (ctx.target.customer_id or str(ctx.settings.get("customer_id", ""))).strip()
+
+
+async def _search(
+    ctx: ProbeContext, path: str, body: dict[str, Any], *, limit: int = 500, max_pages: int = 10
+) -> list[dict[str, Any]]:
+    items: list[dict[str, Any]] = []
+    offset = 0
+    for _ in range(max_pages):
+        resp = await ctx.api.request(
+            "POST",
+            f"/v1{path}",
+            json_body={**body, "limit": limit, "offset": offset},
+            expect="object",
+            keys=("items",),
+        )
+        data = resp.body if isinstance(resp.body, dict) else {}
+        page = [i for i in data.get("items") or [] if isinstance(i, dict)]
+        items.extend(page)
+        pagination = data.get("pagination") or {}
+        total = int(pagination.get("total") or 0)
+        offset = int(pagination.get("offset") or offset + limit)
+        if not page or len(items) >= total:
+            break
+    return items
+
+
+async def _meters(ctx: ProbeContext) -> dict[str, dict[str, Any]]:
+    """Meters by id, from the catalogue's metered features."""
+    ctx.doing("reading the catalogue's meters (/v1/features/search)")
+    features = await _search(ctx, "/features/search", {"expand": "meters"})
+    meters = {}
+    for f in features:
+        meter = f.get("meter")
+        if isinstance(meter, dict) and meter.get("id"):
+            meters[str(meter["id"])] = {**meter, "_feature": f.get("name")}
+    return meters
+
+
+async def _customer(ctx: ProbeContext) -> tuple[dict[str, Any] | None, str]:
+    ext = _external_id(ctx)
+    if not ext:
+        return None, (
+            "no test customer configured; set the customer's external id (what your events"
+            " send as external_customer_id) with --customer-id or in the app's setup"
+        )
+    ctx.doing("looking up the test customer by external id")
+    try:
+        resp = await ctx.api.request(
+            "GET", f"/v1/customers/external/{quote(ext, safe='')}", expect="object", keys=("id",)
+        )
+    except ApiError as exc:
+        if exc.status == 404:
+            return None, (
+                f"no customer has external_id {ext!r}; events sent for it get 202 and are never"
+                " billed — create the customer with external_id exactly as your events send it"
+            )
+        raise
+    return (resp.body if isinstance(resp.body, dict) else None), ""
+
+
+async def _subscriptions(ctx: ProbeContext, ext: str) -> list[dict[str, Any]]:
+    ctx.doing("reading the customer's subscriptions")
+    resp = await ctx.api.request(
+        "GET",
+        f"/v1/customers/external/{quote(ext, safe='')}/subscriptions",
+        params={"expand": "prices,meters"},
+        expect="object",
+        keys=("items",),
+    )
+    items = resp.body.get("items") if isinstance(resp.body, dict) else None
+    return [
+        s
+        for s in items or []
+        if isinstance(s, dict)
+        and str(s.get("subscription_status", "")).lower() in ("active", "trialing")
+    ]
+
+
+async def _prices(ctx: ProbeContext, sub: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The subscription's prices by id (from its line items, else from its plan)."""
+    prices: dict[str, dict[str, Any]] = {}
+    for li in sub.get("line_items") or []:
+        price = li.get("price")
+        if isinstance(price, dict) and price.get("id"):
+            prices[str(price["id"])] = price
+    if prices or not sub.get("plan_id"):
+        return prices
+    ctx.doing("reading the plan's prices")
+    resp = await ctx.api.request(
+        "GET", f"/v1/plans/{quote(str(sub['plan_id']), safe='')}", expect="object", keys=("id",)
+    )
+    plan = resp.body if isinstance(resp.body, dict) else {}
+    return {str(p["id"]): p for p in plan.get("prices") or [] if p.get("id")}
+
+
+class _Setup:
+    def __init__(self) -> None:
+        self.customer: dict[str, Any] = {}
+        self.subscription: dict[str, Any] = {}
+        self.meters: dict[str, dict[str, Any]] = {}
+        self.prices: dict[str, dict[str, Any]] = {}
+
+    def billed(self) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+        """(meter, price) for each usage price on the subscription."""
+        out = []
+        for price in self.prices.values():
+            meter = self.meters.get(str(price.get("meter_id")))
+            if meter and str(price.get("type", "USAGE")).upper() == "USAGE":
+                out.append((meter, price))
+        return out
+
+
+async def _setup(ctx: ProbeContext) -> _Setup:
+    """What every usage probe needs; ends the probe (`Concluded`) if it is not there."""
+    setup = _Setup()
+    customer, why = await _customer(ctx)
+    if customer is None:
+        raise Concluded(failed(why))
+    setup.customer = customer
+    subs = await _subscriptions(ctx, _external_id(ctx))
+    if not subs:
+        raise Concluded(
+            failed(
+                f"customer {customer.get('name') or _external_id(ctx)!r} has no active"
+                " subscription; its events are accepted and never billed — subscribe it to the"
+                " production plan"
+            )
+        )
+    wanted_plan = ctx.settings.get("plan_id")
+    setup.subscription = next(
+        (s for s in subs if not wanted_plan or s.get("plan_id") == wanted_plan), subs[0]
+    )
+    setup.meters = await _meters(ctx)
+    setup.prices = await _prices(ctx, setup.subscription)
+    return setup
+
+
+# --- events -------------------------------------------------------------------------------
+
+
+def _app_events(ctx: ProbeContext) -> dict[str, dict[str, Any]]:
+    """What the user's app sends: event name → sample properties (may be empty)."""
+    samples = ctx.settings.get("sample_events")
+    names = ctx.settings.get("event_names") or []
+    out: dict[str, dict[str, Any]] = {str(n): {} for n in names}
+    if isinstance(samples, dict):
+        for name, props in samples.items():
+            out[str(name)] = dict(props) if isinstance(props, dict) else {}
+    return out
+
+
+def _missing_field(meter: dict[str, Any], props: dict[str, Any]) -> str | None:
+    agg = meter.get("aggregation") or {}
+    field = agg.get("field")
+    if str(agg.get("type", "")).upper() in _AGGREGATES_A_FIELD and field and field not in props:
+        return str(field)
+    return None
+
+
+def _event(
+    ctx: ProbeContext, meter: dict[str, Any], n: int, quantity: Decimal, tag: str
+) -> dict[str, Any]:
+    """A test event the meter will match, carrying `quantity` on its aggregation field."""
+    name = str(meter.get("event_name", "")).strip()
+    props: dict[str, Any] = {**_app_events(ctx).get(name, {}), "golive_run": ctx.run_id}
+    for flt in meter.get("filters") or []:
+        values = flt.get("values") or []
+        if flt.get("key") and values and str(props.get(flt["key"])) not in map(str, values):
+            props[str(flt["key"])] = str(values[0])
+    field = (meter.get("aggregation") or {}).get("field")
+    if field:
+        props[str(field)] = fmt(quantity)
+    props = {k: str(v) for k, v in props.items()}  # the API's properties are strings
+    return {
+        "event_id": f"golive-{ctx.run_id}-{tag}-{n}",
+        "event_name": name,
+        "external_customer_id": _external_id(ctx),
+        "timestamp": iso(utc_now() - timedelta(seconds=30)),
+        "properties": props,
+    }
+
+
+async def _send(ctx: ProbeContext, event: dict[str, Any]) -> None:
+    # Re-sending an identical event (same event_id AND timestamp) is what Flexprice
+    # collapses, so a retry after a 5xx cannot double-count a test event for long.
+    resp = await ctx.api.request(
+        "POST", "/v1/events", json_body=event, ok=(202,), expect="object", keys=("event_id",)
+    )
+    if not isinstance(resp.body, dict) or not resp.body.get("event_id"):
+        raise ApiError(f"POST /v1/events answered 202 without an event_id: {resp.body!r}")
+    ctx.created_object("usage-event", str(event["event_id"]))
+
+
+async def _lookup(ctx: ProbeContext, event_id: str) -> dict[str, Any] | None:
+    """Poll the event debugger until the event is processed or failed; None at deadline."""
+    ctx.doing(f"waiting for event {event_id} in the event debugger (/v1/events/lookup)")
+    wait = 0.1
+    while True:
+        try:
+            resp = await ctx.api.request(
+                "GET", "/v1/events/lookup", params={"id": event_id}, ok=(200,), expect="object"
+            )
+            body = resp.body if isinstance(resp.body, dict) else {}
+            if body.get("status") in ("processed", "failed"):
+                return body
+        except ApiError as exc:
+            # 404 (and, by a quirk of the server, 500) until the event is stored.
+            if exc.status not in (404, 500):
+                raise
+        if not await ctx.poll(wait):
+            return None
+        wait = min(wait * 2, 2.0)
+
+
+def _failure(body: dict[str, Any]) -> str | None:
+    tracker = body.get("debug_tracker") or {}
+    point = (tracker.get("failure_point") or {}).get("failure_point_type")
+    if point:
+        step = tracker.get(point) or {}
+        error = step.get("error") if isinstance(step, dict) else None
+        message = error.get("message") if isinstance(error, dict) else error
+        words = _FAILURE_WORDS.get(str(point), str(point))
+        return f"{words}" + (f" (Flexprice: {message})" if message else "")
+    if body.get("status") == "failed":
+        return "Flexprice marked the event failed without saying where"
+    if not body.get("processed_events"):
+        return "the event was processed but attributed to no subscription line item"
+    return None
+
+
+# --- pricing ---------------------------------------------------------------------------
+
+
+def rated_amount(price: dict[str, Any], quantity: Decimal) -> Decimal:
+    """What `quantity` units cost under a Flexprice price (FLAT_FEE, PACKAGE, TIERED)."""
+    model = str(price.get("billing_model", "")).upper()
+    if model == "FLAT_FEE":
+        return quantity * dec(price.get("amount"))
+    if model == "PACKAGE":
+        tq = price.get("transform_quantity") or {}
+        size = dec(tq.get("divide_by")) or Decimal(1)
+        rounding = ROUND_FLOOR if str(tq.get("round", "up")).lower() == "down" else ROUND_CEILING
+        packages = (quantity / size).to_integral_value(rounding=rounding)
+        return packages * dec(price.get("amount"))
+    if model == "TIERED":
+        tiers = price.get("tiers") or []
+        if str(price.get("tier_mode", "VOLUME")).upper() == "VOLUME":
+            for tier in tiers:
+                up_to = tier.get("up_to")
+                if up_to is None or quantity <= dec(up_to):
+                    return quantity * dec(tier.get("unit_amount")) + dec(tier.get("flat_amount"))
+            return Decimal(0)
+        total, below = Decimal(0), Decimal(0)
+        for tier in tiers:
+            up_to = tier.get("up_to")
+            top = quantity if up_to is None else min(quantity, dec(up_to))
+            units = top - below
+            if units > 0:
+                total += units * dec(tier.get("unit_amount")) + dec(tier.get("flat_amount"))
+            if up_to is None or quantity <= dec(up_to):
+                break
+            below = dec(up_to)
+        return total
+    raise ValueError(f"billing model {model or '?'} is not priced per unit")
+
+
+_ZERO_DECIMAL = {
+    "bif",
+    "clp",
+    "djf",
+    "gnf",
+    "isk",
+    "jpy",
+    "kmf",
+    "krw",
+    "pyg",
+    "rwf",
+    "ugx",
+    "vnd",
+    "vuv",
+    "xaf",
+    "xof",
+    "xpf",
+}
+
+
+def to_minor_unit(amount: Decimal, currency: str) -> Decimal:
+    """`amount` rounded half-up to the currency's smallest unit (cents for USD)."""
+    exponent = Decimal(1) if currency.lower() in _ZERO_DECIMAL else Decimal("0.01")
+    return amount.quantize(exponent, rounding=ROUND_HALF_UP)
+
+
+def _boundaries(price: dict[str, Any]) -> list[Decimal]:
+    return [dec(t["up_to"]) for t in price.get("tiers") or [] if t.get("up_to") is not None]

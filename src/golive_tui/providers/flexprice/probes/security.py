@@ -1,0 +1,75 @@
+"""Flexprice probes: webhook signatures (Svix)."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import secrets
+import time
+
+from golive_tui.core.probes.engine import (
+    ProbeContext,
+    Verdict,
+    errored,
+    probe,
+)
+from golive_tui.core.probes.webhooks import Scheme, check_endpoint, endpoint_problem
+
+FLEXPRICE_WEBHOOKS = Scheme(
+    noun="delivery",
+    signature_header="svix-signature",
+    signed_content="svix-id.svix-timestamp.raw body, keyed with the base64 part of whsec_",
+    timestamp_header="svix-timestamp",
+    secret_hint="the endpoint's whsec_… secret from the Flexprice (Svix) webhook portal",
+)
+
+
+def svix_signature(secret: str, msg_id: str, timestamp: str, body: bytes) -> str:
+    """Svix's scheme: base64 HMAC-SHA256 over `id.timestamp.body` with the whsec_ key."""
+    key = base64.b64decode(secret.removeprefix("whsec_"))
+    signed = f"{msg_id}.{timestamp}.".encode() + body
+    return "v1," + base64.b64encode(hmac.new(key, signed, hashlib.sha256).digest()).decode()
+
+
+@probe(
+    "flexprice",
+    "webhook-signature",
+    "Webhook endpoint rejects forged signatures",
+    writes=True,
+    deadline=20,
+)
+async def webhook_signature(ctx: ProbeContext) -> Verdict:
+    problem = endpoint_problem(ctx, FLEXPRICE_WEBHOOKS)
+    if problem:
+        return problem
+    assert ctx.webhook_secret is not None
+    secret = ctx.webhook_secret.reveal()
+    try:
+        base64.b64decode(secret.removeprefix("whsec_"), validate=True)
+    except ValueError:
+        return errored("the stored webhook secret is not a Svix whsec_… secret; store it again")
+    body = json.dumps(
+        {"event_type": "golive.signature_test", "golive_run": ctx.run_id}, separators=(",", ":")
+    ).encode()
+    serial = iter(range(3))
+
+    def signed(key: str, at: int) -> dict[str, str]:
+        msg_id = f"msg_golive_{ctx.run_id}_{next(serial)}"
+        return {
+            "svix-id": msg_id,
+            "svix-timestamp": str(at),
+            "svix-signature": svix_signature(key, msg_id, str(at), body),
+        }
+
+    now = int(time.time())
+    forged_key = "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode()
+    return await check_endpoint(
+        ctx,
+        FLEXPRICE_WEBHOOKS,
+        body,
+        forged=signed(forged_key, now),
+        stale=signed(secret, now - 600),
+        genuine=signed(secret, now),
+    )

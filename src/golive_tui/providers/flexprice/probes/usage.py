@@ -1,0 +1,147 @@
+"""Flexprice probes: event ingestion and the grace period."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+
+from golive_tui.core.probes.common import (
+    dec,
+    fmt,
+)
+from golive_tui.core.probes.engine import (
+    ProbeContext,
+    Verdict,
+    errored,
+    failed,
+    passed,
+    probe,
+    warned,
+)
+from golive_tui.core.probes.http import ApiError
+from golive_tui.providers.flexprice.probes.lookups import (
+    USAGE,
+    _app_events,
+    _event,
+    _failure,
+    _lookup,
+    _missing_field,
+    _send,
+    _setup,
+)
+
+
+@probe(
+    "flexprice",
+    "ingest-lookup",
+    "Test events are processed and attributed",
+    writes=True,
+    deadline=30,
+    serial_group=USAGE,
+)
+async def ingest_lookup(ctx: ProbeContext) -> Verdict:
+    setup = await _setup(ctx)
+    billed = setup.billed()
+    if not billed:
+        return failed("the subscription bills no metered usage; nothing to send a test event for")
+    sent_by_app = _app_events(ctx)
+    by_name = {str(m.get("event_name", "")).strip(): m for m, _ in billed}
+    # Client-side first: a SUM meter's field missing from what the app sends is
+    # silently counted as 0, so catch it before sending anything.
+    for name, props in sent_by_app.items():
+        meter = by_name.get(name.strip())
+        missing = _missing_field(meter, props) if meter and props else None
+        if missing:
+            return failed(
+                f"your app's {name!r} events lack the meter's aggregation field {missing!r};"
+                " Flexprice would count them as 0 — add the property"
+            )
+    # Send what the app sends (its event names, as typed), so a name no meter
+    # matches shows up in the debugger exactly as it would in production.
+    events = []
+    for i, name in enumerate(sent_by_app or list(by_name)):
+        meter = by_name.get(name.strip()) or {"event_name": name}
+        event = _event(ctx, meter, i + 1, Decimal(3), "lookup")
+        event["event_name"] = name
+        events.append(event)
+    ctx.doing("sending test events to POST /v1/events")
+    for event in events:
+        await _send(ctx, event)
+    ctx.note("sample test event", json.dumps(events[0], indent=2))
+    problems, details, pending = [], [], []
+    for event in events:
+        body = await _lookup(ctx, event["event_id"])
+        if body is None:
+            pending.append(event["event_id"])
+            continue
+        why = _failure(body)
+        if why:
+            problems.append(f"event {event['event_name']!r} was accepted but not billed: {why}")
+        else:
+            qty = sum(
+                (dec(p.get("qty_total")) for p in body.get("processed_events") or []), Decimal(0)
+            )
+            details.append(f"{event['event_name']!r}: processed, quantity {fmt(qty)} attributed")
+    if problems:
+        return failed(problems[0], *problems[1:], *details)
+    if pending:
+        return warned(
+            f"{len(pending)} of {len(events)} test events not processed yet after"
+            f" {ctx.spec.deadline:.0f} s; Flexprice may be lagging — re-run in a few minutes",
+            *details,
+        )
+    return passed(
+        f"{len(events)} test events (as your app names them) processed and attributed to the"
+        " customer's subscription",
+        *details,
+    )
+
+
+@probe(
+    "flexprice", "grace-period", "Grace period and auto-cancellation are understood", deadline=15
+)
+async def grace_period(ctx: ProbeContext) -> Verdict:
+    ctx.doing("reading the environment's subscription_config setting")
+    try:
+        resp = await ctx.api.request(
+            "GET", "/v1/settings/subscription_config", expect="object", keys=("value",)
+        )
+        value = resp.body["value"]
+        source = "stored setting"
+    except ApiError as exc:
+        if exc.status == 404:
+            value, source = {}, "not set (Flexprice defaults)"
+        elif exc.status == 403:
+            return warned(
+                "the key may not read settings (403); check grace_period_days and"
+                " auto_cancellation_enabled in the dashboard"
+            )
+        else:
+            raise
+    days = value.get("grace_period_days", 3) if isinstance(value, dict) else None
+    auto = value.get("auto_cancellation_enabled", False) if isinstance(value, dict) else None
+    if type(days) is not int or type(auto) is not bool:
+        # Only a well-formed setting is evidence of what happens to unpaid invoices.
+        return errored(
+            "GET /v1/settings/subscription_config answered without a readable value (expected"
+            " `value` with an integer grace_period_days and a true/false"
+            " auto_cancellation_enabled); check the setting in the dashboard"
+        )
+    details = [f"grace_period_days {days}, auto_cancellation_enabled {auto} ({source})"]
+    if not auto:
+        return passed(
+            "auto-cancellation is off: unpaid invoices never cancel a subscription; the"
+            f" {days}-day grace period has no effect until it is enabled",
+            *details,
+        )
+    if days < 3:
+        return warned(
+            f"auto-cancellation is on with only {days} day(s) of grace: a failed payment"
+            f" cancels the subscription immediately {days} day(s) after the due date",
+            *details,
+        )
+    return passed(
+        f"auto-cancellation is on: a subscription with an unpaid finalized invoice is cancelled"
+        f" immediately {days} days after the due date",
+        *details,
+    )

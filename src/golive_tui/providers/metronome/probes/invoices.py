@@ -1,0 +1,305 @@
+"""Metronome probes: the draft invoice and the pricing set-up."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Iterable
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+
+from golive_tui.core.probes.common import (
+    dec,
+    fmt,
+    parse_time,
+    utc_now,
+)
+from golive_tui.core.probes.engine import (
+    ProbeContext,
+    Verdict,
+    failed,
+    passed,
+    probe,
+    warned,
+)
+from golive_tui.providers.metronome.probes.lookups import (
+    USAGE,
+    _aggregation,
+    _contracts,
+    _customer,
+    _customer_ref,
+    _event,
+    _event_type,
+    _ingest,
+    _metrics,
+    _name,
+    _paged,
+    _products,
+    _rates,
+    _Setup,
+    _setup,
+    rated_amount,
+    tier_boundaries,
+)
+
+
+def _draft_for(
+    invoices: Iterable[dict[str, Any]], contract_id: str | None
+) -> dict[str, Any] | None:
+    now = utc_now()
+    for inv in invoices:
+        if str(inv.get("status", "")).upper() != "DRAFT":
+            continue
+        if contract_id and inv.get("contract_id") and inv["contract_id"] != contract_id:
+            continue
+        raw_start, raw_end = inv.get("start_timestamp"), inv.get("end_timestamp")
+        if raw_start is None or raw_end is None:
+            return inv
+        start, end = parse_time(raw_start), parse_time(raw_end)
+        if start and end and start <= now < end:
+            return inv
+    return None
+
+
+async def _draft(ctx: ProbeContext, setup: _Setup) -> dict[str, Any] | None:
+    ctx.doing("reading the customer's DRAFT invoice")
+    customer_id = setup.customer["id"]
+    invoices = await _paged(
+        ctx,
+        "GET",
+        f"/v1/customers/{customer_id}/invoices",
+        params={"status": "DRAFT", "sort": "date_desc"},
+        max_pages=3,
+    )
+    contract_id = setup.contract.get("id") if setup.contract else None
+    return _draft_for(invoices, contract_id)
+
+
+def _line(invoice: dict[str, Any], product_id: str) -> tuple[Decimal, Decimal]:
+    qty, total = Decimal(0), Decimal(0)
+    for li in invoice.get("line_items") or []:
+        if li.get("product_id") == product_id:
+            qty += dec(li.get("quantity"))
+            total += dec(li.get("total"))
+    return qty, total
+
+
+def _choose_priced(setup: _Setup) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]] | None:
+    """Prefer a tiered usage rate (tiers are where maths goes wrong), summed by a key."""
+    candidates = []
+    for rate, product, metric in setup.usage_products():
+        rtype = str((rate.get("rate") or {}).get("rate_type", "")).upper()
+        agg = _aggregation(metric)
+        if rtype not in ("FLAT", "TIERED") or agg not in ("sum", "count"):
+            continue
+        if metric.get("archived_at") or not _event_type(metric):
+            continue
+        if (product.get("current") or {}).get("quantity_conversion"):
+            continue  # golive compares raw quantities
+        score = (rtype == "TIERED", agg == "sum")
+        candidates.append((score, rate, product, metric))
+    if not candidates:
+        return None
+    candidates.sort(key=lambda c: c[0], reverse=True)
+    _, rate, product, metric = candidates[0]
+    return rate, product, metric
+
+
+@probe(
+    "metronome",
+    "invoice-draft",
+    "Draft invoice shows the right quantity and total",
+    writes=True,
+    deadline=40,
+    serial_group=USAGE,
+)
+async def invoice_draft(ctx: ProbeContext) -> Verdict:
+    setup = await _setup(ctx)
+    choice = _choose_priced(setup)
+    if choice is None:
+        return warned(
+            "no FLAT or TIERED usage rate metered by a sum or count metric on the rate card;"
+            " verify this invoice by hand"
+        )
+    rate_sched, product, metric = choice
+    rate = rate_sched.get("rate") or {}
+    before_inv = await _draft(ctx, setup)
+    if before_inv is None:
+        return failed(
+            "no DRAFT invoice covers today for the customer's contract; usage is not being"
+            " invoiced — check the contract's dates and billing schedule"
+        )
+    q0, t0 = _line(before_inv, product["id"])
+    inv_total0 = dec(before_inv.get("total"))
+    # Send enough usage to cross every tier boundary from where the invoice stands.
+    bounds = [b for b in tier_boundaries(rate) if b > q0]
+    target = (bounds[-1] + 10) if bounds else q0 + 10
+    quantity = target - q0
+    agg = _aggregation(metric)
+    ref = _customer_ref(ctx)
+    t = utc_now() - timedelta(minutes=2)
+    if agg == "sum":
+        halves = [quantity - quantity // 2, quantity // 2]
+        events = [
+            _event(ctx, metric, ref, i + 1, q, t, "invoice") for i, q in enumerate(halves) if q
+        ]
+        dup_qty = halves[0]
+    else:
+        if quantity > 500:
+            return warned(
+                f"reaching every tier needs {fmt(quantity)} count events; golive sends at"
+                " most 500 — verify the upper tiers by hand"
+            )
+        events = [_event(ctx, metric, ref, i + 1, 1, t, "invoice") for i in range(int(quantity))]
+        dup_qty = Decimal(1)
+    events.append(dict(events[0]))  # a duplicate must not be billed
+    await _ingest(ctx, events)
+    expected_qty = q0 + quantity
+    expected_line = rated_amount(rate, expected_qty) - rated_amount(rate, q0) + t0
+    ctx.doing("waiting for the draft invoice to include the test usage")
+    wait = 0.1
+    after_inv: dict[str, Any] | None = None
+    q1, t1 = q0, t0
+    while True:
+        after_inv = await _draft(ctx, setup)
+        if after_inv is not None:
+            q1, t1 = _line(after_inv, product["id"])
+            if q1 != q0:
+                break
+        if not await ctx.poll(wait):
+            return warned(
+                f"the draft invoice did not change within {ctx.spec.deadline:.0f} s of sending"
+                f" {fmt(quantity)} units; Metronome may be lagging — re-run later"
+            )
+        wait = min(wait * 2, 2.0)
+    assert after_inv is not None
+    name = _name(product)
+    ctx.note(
+        f"{name}: expected vs actual",
+        f"quantity: before {fmt(q0)}, sent {fmt(quantity)} (+1 duplicate),"
+        f" expected {fmt(expected_qty)}, actual {fmt(q1)}\n"
+        f"line total: before {fmt(t0)}, expected {fmt(expected_line)}, actual {fmt(t1)}\n"
+        f"rate: {json.dumps(rate, default=str)}",
+    )
+    problems = []
+    if q1 != expected_qty:
+        dup_billed = q1 - q0 == quantity + dup_qty
+        extra = " — the duplicate event was billed" if dup_billed else ""
+        problems.append(
+            f"{name}: quantity grew by {fmt(q1 - q0)}, expected exactly {fmt(quantity)}{extra}"
+        )
+    if t1 != expected_line:
+        problems.append(
+            f"{name}: line total is {fmt(t1)}, expected {fmt(expected_line)} from the rate card"
+            f" ({str(rate.get('rate_type', '')).lower()} rate) — the tiers or price on the"
+            " contract differ from the rate card"
+        )
+    inv_total1 = dec(after_inv.get("total"))
+    if not problems and inv_total1 - inv_total0 != t1 - t0:
+        problems.append(
+            f"invoice total grew by {fmt(inv_total1 - inv_total0)} while the {name} line grew"
+            f" by {fmt(t1 - t0)}; another charge moved at the same time"
+        )
+    if problems:
+        return failed(problems[0], *problems[1:])
+    tiers = len(rate.get("tiers") or [])
+    how = f"all {tiers} tiers crossed" if tiers else "flat rate"
+    currency = (before_inv.get("credit_type") or {}).get("name", "")
+    return passed(
+        f"{name}: +{fmt(quantity)} units (duplicate ignored) added exactly {fmt(t1 - t0)}"
+        f" {currency} to the draft ({how})",
+    )
+
+
+@probe("metronome", "pricing-setup", "Products, rate card and tiers are consistent", deadline=25)
+async def pricing_setup(ctx: ProbeContext) -> Verdict:
+    products, metrics = await asyncio.gather(_products(ctx), _metrics(ctx))
+    live = {k: p for k, p in products.items() if not p.get("archived_at")}
+    by_type: dict[str, list[str]] = {}
+    for p in live.values():
+        by_type.setdefault(str(p.get("type")), []).append(_name(p))
+    details = [f"{t}: {', '.join(sorted(names))}" for t, names in sorted(by_type.items())]
+    problems, warnings = [], []
+    for p in live.values():
+        if p.get("type") != "USAGE":
+            continue
+        mid = (p.get("current") or {}).get("billable_metric_id")
+        m = metrics.get(str(mid)) if mid else None
+        if not mid:
+            problems.append(f"usage product {_name(p)!r} has no billable metric")
+        elif m is None:
+            problems.append(f"usage product {_name(p)!r} points at unknown metric {mid}")
+        elif m.get("archived_at"):
+            problems.append(
+                f"usage product {_name(p)!r} is metered by archived metric {m.get('name')!r}"
+            )
+    rate_card_id = str(ctx.settings.get("rate_card_id") or "")
+    if not rate_card_id and _customer_ref(ctx):
+        customer, why = await _customer(ctx)
+        if customer is None:
+            return failed(why)
+        contracts = await _contracts(ctx, customer["id"])
+        if contracts:
+            rate_card_id = str(contracts[0].get("rate_card_id") or "")
+    if not rate_card_id:
+        return warned(
+            "no rate card to check: set a test customer with a contract, or rate_card_id",
+            *problems,
+            *details,
+        )
+    ctx.doing("reading the rate card")
+    card = await ctx.api.request(
+        "POST",
+        "/v1/contract-pricing/rate-cards/get",
+        json_body={"id": rate_card_id},
+        expect="object",
+        keys=("data",),
+    )
+    card_data = card.body.get("data", {}) if isinstance(card.body, dict) else {}
+    currency = (card_data.get("fiat_credit_type") or {}).get("name", "unknown")
+    expected_currency = ctx.settings.get("currency")
+    if expected_currency and str(expected_currency).lower() not in currency.lower():
+        problems.append(
+            f"rate card {card_data.get('name')!r} is in {currency}, expected {expected_currency}"
+        )
+    rates = await _rates(ctx, rate_card_id)
+    priced = {str(r.get("product_id")) for r in rates}
+    for pid, p in live.items():
+        if p.get("type") in ("USAGE", "SUBSCRIPTION") and pid not in priced:
+            warnings.append(f"product {_name(p)!r} has no rate on this rate card")
+    for r in rates:
+        rate = r.get("rate") or {}
+        if str(rate.get("rate_type", "")).upper() != "TIERED":
+            continue
+        tiers = rate.get("tiers") or []
+        label = r.get("product_name") or r.get("product_id")
+        sizes = [t.get("size") for t in tiers]
+        if not tiers:
+            problems.append(f"{label}: tiered rate without tiers")
+        elif any(s is None for s in sizes[:-1]):
+            problems.append(f"{label}: only the last tier may be open-ended")
+        elif sizes[-1] is not None:
+            top = sum((dec(s) for s in sizes), Decimal(0))
+            problems.append(
+                f"{label}: tiers stop at {fmt(top)} units; usage beyond would be unpriced —"
+                " make the last tier open-ended"
+            )
+        elif any(dec(s) <= 0 for s in sizes[:-1]):
+            problems.append(f"{label}: a tier has a size of zero or less")
+        elif any(dec(t.get("price")) < 0 for t in tiers):
+            problems.append(f"{label}: a tier has a negative price")
+        else:
+            details.append(
+                f"{label}: {len(tiers)} tiers, boundaries"
+                f" {', '.join(fmt(b) for b in tier_boundaries(rate))}"
+            )
+    details.insert(0, f"rate card {card_data.get('name')!r}: {currency}, {len(rates)} rates")
+    if problems:
+        return failed(problems[0], *problems[1:], *warnings, *details)
+    if warnings:
+        return warned(warnings[0], *warnings[1:], *details)
+    return passed(
+        f"{len(live)} products, every usage product metered, {len(rates)} rates in {currency}",
+        *details,
+    )

@@ -1,0 +1,339 @@
+"""Metronome probes: the shared look-ups, event crafting and tier maths.
+
+API facts: shared/reference/metronome-api.md and the official spec.
+
+Conventions the probes rely on (each one a documented Metronome fact):
+- pagination `limit`/`next_page` go in the query string, even on POST list endpoints;
+- `/v1/events/search` takes camelCase `transactionIds` and returns a bare array;
+- USD amounts are cents; quantities and totals are compared as Decimal;
+- `transaction_id` dedups for 34 days, so re-sending a batch is safe.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from golive_tui.core.probes.common import (
+    dec,
+    fmt,
+    iso,
+    utc_now,
+)
+from golive_tui.core.probes.engine import (
+    Concluded,
+    ProbeContext,
+    failed,
+)
+from golive_tui.core.probes.http import ApiError
+
+PRODUCTION_URL = "https://api.metronome.com"
+USAGE = "customer-usage"  # serial group: probes that add usage to the test customer
+MAX_BACKDATE_DAYS = 34
+DEFAULT_BACKDATE_DAYS = 14
+_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
+
+
+# --- shared look-ups ---------------------------------------------------------------
+
+
+async def _paged(
+    ctx: ProbeContext,
+    method: str,
+    path: str,
+    *,
+    params: dict[str, Any] | None = None,
+    body: Any = None,
+    limit: int | None = 100,
+    max_pages: int = 20,
+) -> list[dict[str, Any]]:
+    items: list[dict[str, Any]] = []
+    cursor: str | None = None
+    for _ in range(max_pages):
+        q = dict(params or {})
+        if limit is not None:
+            q["limit"] = limit
+        if cursor:
+            q["next_page"] = cursor
+        resp = await ctx.api.request(
+            method, path, params=q, json_body=body, expect="object", keys=("data",)
+        )
+        data = resp.body.get("data", []) if isinstance(resp.body, dict) else []
+        items.extend(d for d in data if isinstance(d, dict))
+        cursor = resp.body.get("next_page") if isinstance(resp.body, dict) else None
+        if not cursor:
+            break
+    return items
+
+
+def _customer_ref(ctx: ProbeContext) -> str:
+    return (ctx.target.customer_id or str(ctx.settings.get("customer_id", ""))).strip()
+
+
+async def _customer(ctx: ProbeContext) -> tuple[dict[str, Any] | None, str]:
+    """The test customer by id or ingest alias; (None, reason) when not found."""
+    ref = _customer_ref(ctx)
+    if not ref:
+        return None, (
+            "no test customer configured; set the customer id (or one of its ingest aliases)"
+            " with --customer-id or in the app's setup"
+        )
+    ctx.doing("looking up the test customer")
+    if _UUID.match(ref):
+        try:
+            resp = await ctx.api.request(
+                "GET", f"/v1/customers/{ref}", expect="object", keys=("data",)
+            )
+            data = resp.body.get("data") if isinstance(resp.body, dict) else None
+            if isinstance(data, dict):
+                return data, ""
+        except ApiError as exc:
+            if exc.status not in (400, 404):
+                raise
+    resp = await ctx.api.request(
+        "GET",
+        "/v1/customers",
+        params={"ingest_alias": ref, "limit": 1},
+        expect="object",
+        keys=("data",),
+    )
+    data = resp.body.get("data", []) if isinstance(resp.body, dict) else []
+    if data:
+        return data[0], ""
+    return None, (
+        f"customer {ref!r} not found, neither as a customer id nor as an ingest alias;"
+        " events sent with it would match no customer — create it or fix the id"
+    )
+
+
+async def _contracts(ctx: ProbeContext, customer_id: str) -> list[dict[str, Any]]:
+    ctx.doing("listing the customer's contracts")
+    resp = await ctx.api.request(
+        "POST",
+        "/v2/contracts/list",
+        json_body={"customer_id": customer_id, "covering_date": iso(utc_now())},
+        expect="object",
+        keys=("data",),
+    )
+    data = resp.body.get("data", []) if isinstance(resp.body, dict) else []
+    return [c for c in data if isinstance(c, dict) and not c.get("archived_at")]
+
+
+async def _rates(ctx: ProbeContext, rate_card_id: str) -> list[dict[str, Any]]:
+    ctx.doing("reading the rate card's current rates")
+    return await _paged(
+        ctx,
+        "POST",
+        "/v1/contract-pricing/rate-cards/getRates",
+        body={"rate_card_id": rate_card_id, "at": iso(utc_now())},
+    )
+
+
+async def _products(ctx: ProbeContext) -> dict[str, dict[str, Any]]:
+    ctx.doing("listing products")
+    items = await _paged(
+        ctx, "POST", "/v1/contract-pricing/products/list", body={"archive_filter": "ALL"}
+    )
+    return {p["id"]: p for p in items if "id" in p}
+
+
+async def _metrics(ctx: ProbeContext) -> dict[str, dict[str, Any]]:
+    ctx.doing("listing billable metrics")
+    items = await _paged(ctx, "GET", "/v1/billable-metrics", params={"include_archived": True})
+    return {m["id"]: m for m in items if "id" in m}
+
+
+def _name(obj: dict[str, Any]) -> str:
+    current = obj.get("current")
+    if isinstance(current, dict) and current.get("name"):
+        return str(current["name"])
+    return str(obj.get("name") or obj.get("product_name") or obj.get("id", "?"))
+
+
+class _Setup:
+    """The customer, its contract, rates, products and metrics, looked up once."""
+
+    def __init__(self) -> None:
+        self.customer: dict[str, Any] = {}
+        self.contract: dict[str, Any] | None = None
+        self.rates: list[dict[str, Any]] = []
+        self.products: dict[str, dict[str, Any]] = {}
+        self.metrics: dict[str, dict[str, Any]] = {}
+
+    def usage_products(self) -> list[tuple[dict[str, Any], dict[str, Any], dict[str, Any]]]:
+        """(rate, product, metric) for each usage product priced on the rate card."""
+        out = []
+        for rate in self.rates:
+            product = self.products.get(str(rate.get("product_id")))
+            if not product or product.get("type") != "USAGE":
+                continue
+            metric_id = (product.get("current") or {}).get("billable_metric_id")
+            metric = self.metrics.get(str(metric_id))
+            if metric:
+                out.append((rate, product, metric))
+        return out
+
+
+async def _setup(ctx: ProbeContext) -> _Setup:
+    """What every usage probe needs; ends the probe (`Concluded`) if it is not there."""
+    setup = _Setup()
+    customer, why = await _customer(ctx)
+    if customer is None:
+        raise Concluded(failed(why))
+    setup.customer = customer
+    contracts = await _contracts(ctx, customer["id"])
+    if not contracts:
+        raise Concluded(
+            failed(
+                f"customer {customer.get('name', customer['id'])!r} has no contract covering now;"
+                " usage will not be invoiced — provision a contract on the rate card"
+            )
+        )
+    setup.contract = contracts[0]
+    rate_card_id = setup.contract.get("rate_card_id")
+    products, metrics = await asyncio.gather(_products(ctx), _metrics(ctx))
+    setup.products, setup.metrics = products, metrics
+    if rate_card_id:
+        setup.rates = await _rates(ctx, str(rate_card_id))
+    return setup
+
+
+# --- event crafting -----------------------------------------------------------------
+
+
+def _event_type(metric: dict[str, Any]) -> str | None:
+    etf = metric.get("event_type_filter") or {}
+    values = etf.get("in_values") or []
+    return str(values[0]) if values else None
+
+
+def _craft_properties(
+    metric: dict[str, Any], quantity: Decimal | int, run_id: str
+) -> dict[str, Any]:
+    """Properties that satisfy the metric's filters, with `quantity` on its key."""
+    props: dict[str, Any] = {"golive_run": run_id}
+    for f in metric.get("property_filters") or []:
+        name = f.get("name")
+        if not name:
+            continue
+        if f.get("in_values"):
+            props[name] = str(f["in_values"][0])
+        elif f.get("exists") is False:
+            props.pop(name, None)
+        else:
+            excluded = {str(v) for v in f.get("not_in_values") or []}
+            value = "golive-test"
+            while value in excluded:
+                value += "-x"
+            props[name] = value
+    for keys in metric.get("group_keys") or []:
+        for key in keys if isinstance(keys, list) else [keys]:
+            props.setdefault(str(key), "golive-test")
+    key = metric.get("aggregation_key")
+    if key:
+        props[str(key)] = fmt(Decimal(quantity))  # strings avoid float precision loss
+    return props
+
+
+def _aggregation(metric: dict[str, Any]) -> str:
+    return str(metric.get("aggregation_type") or "").lower()
+
+
+def _event(
+    ctx: ProbeContext,
+    metric: dict[str, Any],
+    customer_ref: str,
+    n: int,
+    quantity: Decimal | int,
+    timestamp: datetime,
+    tag: str,
+) -> dict[str, Any]:
+    sample = ctx.settings.get("sample_event")
+    if isinstance(sample, dict) and sample.get("event_type"):
+        event_type = str(sample["event_type"])
+        props = {**dict(sample.get("properties") or {}), "golive_run": ctx.run_id}
+        key = metric.get("aggregation_key")
+        if key:
+            props[str(key)] = fmt(Decimal(quantity))
+    else:
+        event_type = _event_type(metric) or ""
+        props = _craft_properties(metric, quantity, ctx.run_id)
+    return {
+        "transaction_id": f"golive-{ctx.run_id}-{tag}-{n}",
+        "customer_id": customer_ref,
+        "event_type": event_type,
+        "timestamp": iso(timestamp),
+        "properties": props,
+    }
+
+
+async def _ingest(ctx: ProbeContext, events: list[dict[str, Any]]) -> None:
+    ctx.doing("sending test events to /v1/ingest")
+    for start in range(0, len(events), 100):
+        # Retrying a batch is safe: transaction_id deduplicates it.
+        await ctx.api.request("POST", "/v1/ingest", json_body=events[start : start + 100])
+    for tid in dict.fromkeys(e["transaction_id"] for e in events):
+        ctx.created_object("usage-event", tid)
+
+
+async def _search_settled(
+    ctx: ProbeContext, transaction_ids: list[str]
+) -> tuple[dict[str, list[dict[str, Any]]], bool]:
+    """Poll /v1/events/search until every id is found and processed, or time runs out."""
+    ctx.doing("waiting for the test events to be processed (/v1/events/search)")
+    wait = 0.1
+    found: dict[str, list[dict[str, Any]]] = {}
+    while True:
+        resp = await ctx.api.request(
+            "POST",
+            "/v1/events/search",
+            json_body={"transactionIds": transaction_ids},
+            expect="array",
+        )
+        found = {}
+        for rec in resp.body if isinstance(resp.body, list) else []:
+            found.setdefault(str(rec.get("transaction_id")), []).append(rec)
+        settled = all(
+            tid in found and all(r.get("processed_at") for r in found[tid])
+            for tid in transaction_ids
+        )
+        if settled:
+            return found, True
+        if not await ctx.poll(wait):
+            return found, False
+        wait = min(wait * 2, 2.0)
+
+
+# --- tier maths -----------------------------------------------------------------------
+
+
+def rated_amount(rate: dict[str, Any], quantity: Decimal) -> Decimal:
+    """What `quantity` units cost under a FLAT or graduated TIERED rate."""
+    rate_type = str(rate.get("rate_type", "")).upper()
+    if rate_type == "FLAT":
+        return quantity * dec(rate.get("price"))
+    if rate_type == "TIERED":
+        total = Decimal(0)
+        remaining = quantity
+        for tier in rate.get("tiers") or []:
+            size = tier.get("size")
+            take = remaining if size is None else min(remaining, dec(size))
+            total += take * dec(tier.get("price"))
+            remaining -= take
+            if remaining <= 0:
+                break
+        return total
+    raise ValueError(f"rate type {rate_type or '?'} is not priced per unit")
+
+
+def tier_boundaries(rate: dict[str, Any]) -> list[Decimal]:
+    bounds, acc = [], Decimal(0)
+    for tier in rate.get("tiers") or []:
+        if tier.get("size") is None:
+            break
+        acc += dec(tier["size"])
+        bounds.append(acc)
+    return bounds

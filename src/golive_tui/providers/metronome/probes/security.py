@@ -1,0 +1,72 @@
+"""Metronome probes: webhook signatures."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import uuid
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
+
+from golive_tui.core.probes.engine import (
+    ProbeContext,
+    Verdict,
+    probe,
+)
+from golive_tui.core.probes.webhooks import Scheme, check_endpoint, endpoint_problem
+
+METRONOME_WEBHOOKS = Scheme(
+    noun="notification",
+    signature_header="Metronome-Webhook-Signature",
+    signed_content="X-Metronome-Date + newline + the raw body",
+    timestamp_header="X-Metronome-Date",
+    secret_hint="the endpoint's secret from Metronome (Developer → Notifications → Webhooks)",
+)
+
+
+def sign(secret: str, date: str, body: bytes) -> str:
+    """Metronome's webhook signature: hex HMAC-SHA256 over `date + "\\n" + body`."""
+    return hmac.new(secret.encode(), date.encode() + b"\n" + body, hashlib.sha256).hexdigest()
+
+
+@probe(
+    "metronome",
+    "webhook-signature",
+    "Webhook endpoint rejects forged signatures",
+    writes=True,
+    deadline=20,
+)
+async def webhook_signature(ctx: ProbeContext) -> Verdict:
+    problem = endpoint_problem(ctx, METRONOME_WEBHOOKS)
+    if problem:
+        return problem
+    assert ctx.webhook_secret is not None
+    secret = ctx.webhook_secret.reveal()
+    body = json.dumps(
+        {
+            "id": str(uuid.uuid4()),
+            "type": "golive.signature_test",
+            "properties": {"golive_run": ctx.run_id},
+        },
+        indent=2,
+    ).encode()
+
+    def signed(key: str, when: datetime) -> dict[str, str]:
+        date = format_datetime(when, usegmt=True)
+        return {
+            "User-Agent": "Metronome",
+            "X-Metronome-Date": date,
+            "Date": date,
+            "Metronome-Webhook-Signature": sign(key, date, body),
+        }
+
+    now = datetime.now(UTC)
+    return await check_endpoint(
+        ctx,
+        METRONOME_WEBHOOKS,
+        body,
+        forged=signed("golive-forged-key", now),
+        stale=signed(secret, now - timedelta(minutes=10)),
+        genuine=signed(secret, now),
+    )

@@ -1,0 +1,238 @@
+"""Metronome probes: usage ingestion, dedup, backdating and grouped usage."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+
+from golive_tui.core.probes.common import (
+    dec,
+    fmt,
+    iso,
+    utc_now,
+)
+from golive_tui.core.probes.engine import (
+    ProbeContext,
+    Verdict,
+    errored,
+    failed,
+    passed,
+    probe,
+    warned,
+)
+from golive_tui.core.probes.http import ApiError
+from golive_tui.providers.metronome.probes.lookups import (
+    DEFAULT_BACKDATE_DAYS,
+    MAX_BACKDATE_DAYS,
+    USAGE,
+    _aggregation,
+    _customer,
+    _customer_ref,
+    _event,
+    _event_type,
+    _ingest,
+    _metrics,
+    _paged,
+    _search_settled,
+    _Setup,
+    _setup,
+)
+
+
+def _target_metrics(setup: _Setup, limit: int = 3) -> list[dict[str, Any]]:
+    seen, out = set(), []
+    for _, _, metric in setup.usage_products():
+        if metric["id"] in seen or metric.get("archived_at") or not _event_type(metric):
+            continue
+        if _aggregation(metric) not in ("sum", "count", "max", "latest", "unique"):
+            continue
+        seen.add(metric["id"])
+        out.append(metric)
+    return out[:limit]
+
+
+@probe(
+    "metronome",
+    "ingest-dedup",
+    "Test events are deduplicated and matched",
+    writes=True,
+    deadline=30,
+    serial_group=USAGE,
+)
+async def ingest_dedup(ctx: ProbeContext) -> Verdict:
+    setup = await _setup(ctx)
+    metrics = _target_metrics(setup)
+    if not metrics:
+        return failed(
+            "no usage product on the customer's rate card is metered by an active metric with"
+            " an event type filter; golive cannot craft a matching test event"
+        )
+    ref = _customer_ref(ctx)
+    t = utc_now() - timedelta(minutes=5)
+    events = []
+    for i, metric in enumerate(metrics):
+        # The integration-test guide's recipe: two events per metric …
+        events.append(_event(ctx, metric, ref, 2 * i + 1, 1, t, "dedup"))
+        events.append(_event(ctx, metric, ref, 2 * i + 2, 1, t, "dedup"))
+    duplicate = dict(events[0])  # … and one repeat of a transaction_id
+    events.append(duplicate)
+    await _ingest(ctx, events)
+    ids = list(dict.fromkeys(e["transaction_id"] for e in events))
+    found, settled = await _search_settled(ctx, ids)
+    if not settled:
+        missing = [tid for tid in ids if tid not in found]
+        return warned(
+            f"{len(missing) or 'some'} of {len(ids)} test events not processed yet after"
+            f" {ctx.spec.deadline:.0f} s; Metronome may be lagging — re-run in a few minutes",
+            *(f"not found yet: {tid}" for tid in missing),
+        )
+    problems = []
+    dup_records = found.get(duplicate["transaction_id"], [])
+    counted = [r for r in dup_records if not r.get("is_duplicate")]
+    if len(counted) > 1:
+        problems.append(
+            f"the repeated transaction_id {duplicate['transaction_id']!r} was counted"
+            f" {len(counted)} times: Metronome did not flag the repeat as a duplicate"
+        )
+    customer_id = setup.customer["id"]
+    by_id = {m["id"]: m for m in metrics}
+    for e, metric in zip(events[:-1], [m for m in metrics for _ in (0, 1)], strict=True):
+        for rec in found.get(e["transaction_id"], [])[:1]:
+            matched = rec.get("matched_customer") or {}
+            if matched.get("id") != customer_id:
+                problems.append(
+                    f"event {e['transaction_id']} (customer_id {ref!r}) matched no customer;"
+                    f" add {ref!r} as an ingest alias of the customer or send its id"
+                )
+            names = {str(m.get("id")) for m in rec.get("matched_billable_metrics") or []}
+            if metric["id"] not in names:
+                problems.append(
+                    f"event {e['transaction_id']} (event_type {e['event_type']!r}) did not match"
+                    f" billable metric {metric.get('name')!r}; its filters and the event's"
+                    " event_type/properties disagree"
+                )
+    for e in events[:1]:
+        ctx.note("sample test event", json.dumps(e, indent=2))
+    if problems:
+        return failed(problems[0], *problems[1:])
+    return passed(
+        f"{len(events)} test events ({len(by_id)} metrics): the repeated transaction_id was"
+        " flagged duplicate, every event matched the customer and its billable metric",
+        *(f"metric {m.get('name')}: matched" for m in metrics),
+    )
+
+
+@probe(
+    "metronome",
+    "backdated",
+    "Backdated events are accepted",
+    writes=True,
+    deadline=25,
+    serial_group=USAGE,
+)
+async def backdated(ctx: ProbeContext) -> Verdict:
+    days_raw = ctx.settings.get("backdate_days", DEFAULT_BACKDATE_DAYS)
+    try:
+        days = int(days_raw)
+    except (TypeError, ValueError):
+        return errored(f"setting backdate_days={days_raw!r} is not a whole number of days")
+    if not 1 <= days <= MAX_BACKDATE_DAYS:
+        return errored(
+            f"setting backdate_days={days} is outside 1–{MAX_BACKDATE_DAYS}; Metronome rejects"
+            f" events older than {MAX_BACKDATE_DAYS} days, so test {DEFAULT_BACKDATE_DAYS}"
+        )
+    setup = await _setup(ctx)
+    metrics = _target_metrics(setup, limit=1)
+    if not metrics:
+        return failed("no usage product with an active metric to send a backdated event for")
+    when = utc_now() - timedelta(days=days)
+    event = _event(ctx, metrics[0], _customer_ref(ctx), 1, 1, when, "backdated")
+    try:
+        await _ingest(ctx, [event])
+    except ApiError as exc:
+        if exc.status == 400:
+            return failed(
+                f"Metronome refused an event dated {days} days back (400: {exc.message});"
+                " the backfill window your queue relies on does not hold"
+            )
+        raise
+    found, settled = await _search_settled(ctx, [event["transaction_id"]])
+    if not settled:
+        return warned(
+            f"the {days}-day-old test event was accepted but not searchable yet; re-run later"
+        )
+    rec = found[event["transaction_id"]][0]
+    stamp = str(rec.get("timestamp", ""))
+    if not stamp.startswith(event["timestamp"][:10]):
+        return failed(
+            f"the backdated event came back dated {stamp}, not {event['timestamp']}; timestamps"
+            " are being rewritten on the way in"
+        )
+    return passed(f"an event dated {days} days back ({event['timestamp']}) was accepted and found")
+
+
+@probe(
+    "metronome",
+    "grouped-usage",
+    "Grouped usage adds up per group key",
+    deadline=25,
+    serial_group=USAGE,
+)
+async def grouped_usage(ctx: ProbeContext) -> Verdict:
+    customer, why = await _customer(ctx)
+    if customer is None:
+        return failed(why)
+    metrics = await _metrics(ctx)
+    keyed = [m for m in metrics.values() if m.get("group_keys") and not m.get("archived_at")]
+    if not keyed:
+        return warned("no active metric has group keys; nothing to verify by group")
+    end = utc_now().replace(minute=0, second=0) + timedelta(hours=1)
+    start = end - timedelta(days=30)
+    details, problems = [], []
+    for m in keyed[:4]:
+        ctx.doing(f"querying usage of {m.get('name')!r}")
+        total_resp = await ctx.api.request(
+            "POST",
+            "/v1/usage",
+            json_body={
+                "window_size": "none",
+                "starting_on": iso(start),
+                "ending_before": iso(end),
+                "customer_ids": [customer["id"]],
+                "billable_metrics": [{"id": m["id"]}],
+            },
+            expect="object",
+            keys=("data",),
+        )
+        rows = total_resp.body.get("data", []) if isinstance(total_resp.body, dict) else []
+        total = sum((dec(r.get("value")) for r in rows), Decimal(0))
+        for keys in m["group_keys"][:2]:
+            key = keys if isinstance(keys, list) else [keys]
+            groups = await _paged(
+                ctx,
+                "POST",
+                "/v1/usage/groups",
+                body={
+                    "customer_id": customer["id"],
+                    "billable_metric_id": m["id"],
+                    "window_size": "none",
+                    "starting_on": iso(start),
+                    "ending_before": iso(end),
+                    "group_key": key,
+                },
+            )
+            grouped = sum((dec(g.get("value")) for g in groups), Decimal(0))
+            details.append(
+                f"{m.get('name')} by {'+'.join(key)}: {len(groups)} groups summing to"
+                f" {fmt(grouped)} (ungrouped total {fmt(total)})"
+            )
+            if grouped != total and _aggregation(m) in ("sum", "count"):
+                problems.append(
+                    f"{m.get('name')} grouped by {'+'.join(key)} sums to {fmt(grouped)}, but the"
+                    f" ungrouped total is {fmt(total)}; some events lack the {key[0]!r} property"
+                )
+    if problems:
+        return failed(problems[0], *problems[1:], *details)
+    return passed(f"usage of {len(keyed[:4])} grouped metrics adds up per group key", *details)
