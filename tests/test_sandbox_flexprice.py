@@ -354,14 +354,12 @@ def test_ingest_bind_errors_are_400_invalid_request_payload(sb: Sandbox, body: A
 
 
 def test_rfc3339_timestamps_with_offsets_are_converted_to_utc(sb: Sandbox) -> None:
-    eid = sb.send(
-        "api.call",
-        "quill-test",
-        event_id="tz-offset-1",
-        timestamp=(_now() - timedelta(hours=1)).astimezone().isoformat(),
-    )
+    # One instant for both sides: two _now() calls could straddle a second.
+    when = (_now() - timedelta(hours=1)).replace(microsecond=0)
+    eid = sb.send("api.call", "quill-test", event_id="tz-offset-1",
+                  timestamp=when.astimezone().isoformat())  # fmt: skip
     event = sb.lookup(eid)["event"]
-    assert event["timestamp"] == iso(_now() - timedelta(hours=1))
+    assert event["timestamp"] == iso(when)
 
 
 def test_bulk_ingest_limits_and_partial_publishing(sb: Sandbox) -> None:
