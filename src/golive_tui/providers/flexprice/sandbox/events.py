@@ -1,0 +1,37 @@
+"""A stored Flexprice usage event (ref §3)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from golive_tui.providers.metronome.sandbox.state import iso
+
+if TYPE_CHECKING:
+    from golive_tui.providers.flexprice.sandbox.account import Account
+
+
+@dataclass
+class Event:
+    id: str
+    external_customer_id: str
+    event_name: str
+    timestamp: datetime
+    properties: dict[str, Any]
+    ingested_at: datetime
+    visible_at: datetime  # when the consumer has written it to the events table
+    customer_id: str = ""
+    source: str = ""
+
+    def to_api(self, account: Account) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "external_customer_id": self.external_customer_id,
+            "customer_id": self.customer_id,
+            "event_name": self.event_name,
+            "timestamp": iso(self.timestamp),
+            "properties": dict(self.properties),
+            "source": self.source,
+            "environment_id": account.environment_id,
+        }
