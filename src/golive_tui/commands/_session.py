@@ -19,6 +19,9 @@ def checklist_source(spec: str) -> str:
     path = checklists.resolve(spec)
     if path.parent.resolve() == checklists.builtin_dir().resolve():
         return path.stem
+    for cid, shipped in checklists.provided().items():  # an installed provider's: by id too
+        if path.resolve() == shipped.resolve():
+            return cid
     return str(path.resolve())
 
 

@@ -164,17 +164,37 @@ def builtin_dir() -> Path:
 
 
 def builtin_ids() -> list[str]:
-    return sorted(p.stem for p in builtin_dir().glob("*.toml"))
+    """Every id `--checklist` takes: golive's own, then those installed providers ship."""
+    own = sorted(p.stem for p in builtin_dir().glob("*.toml"))
+    return own + sorted(set(provided()) - set(own))
+
+
+def provided() -> dict[str, Path]:
+    """Checklist id → file, for installed providers that ship their checklist themselves.
+
+    A third-party package cannot add to golive's checklists/ folder; golive's own
+    file wins over one of the same id (a plug-in never shadows a built-in).
+    """
+    from golive_tui.core import providers  # reads entry points: only when asked
+
+    own = {p.stem for p in builtin_dir().glob("*.toml")}
+    found: dict[str, Path] = {}
+    for provider in providers.all_providers().values():
+        if provider.checklist_file and provider.checklist not in own:
+            found.setdefault(provider.checklist, Path(provider.checklist_file))
+    return found
 
 
 def resolve(spec: str) -> Path:
-    """Turn a built-in checklist id or a path into a checklist file path."""
+    """Turn a checklist id (golive's or an installed provider's) or a path into a file path."""
     path = Path(spec).expanduser()
     if path.suffix == ".toml" or path.exists() or "/" in spec:
         return path
     candidate = builtin_dir() / f"{spec}.toml"
     if candidate.exists():
         return candidate
+    if spec in (shipped := provided()):
+        return shipped[spec]
     known = ", ".join(builtin_ids()) or "none"
     raise ChecklistError(
         f"--checklist {spec!r}: no built-in checklist by that name (built-in: {known});"

@@ -30,7 +30,7 @@ class Host:
 class Provider:
     name: str  # the id in state files, checklists, the keyring and --provider
     title: str  # for people, e.g. "Acme Billing"
-    checklist: str  # the built-in checklist id (checklists/<id>.toml)
+    checklist: str  # its checklist's id (checklists/<id>.toml unless checklist_file says)
     hosts: tuple[Host, ...]  # production hosts: one is the default, several are regions
     dialect_ref: str  # "module:attr" of its `probes.http.Dialect`
     probe_modules: tuple[str, ...]  # modules whose import registers its probes
@@ -45,6 +45,9 @@ class Provider:
     # Setup-screen rows beyond the common ones (e.g. "event_names").
     setup_fields: tuple[str, ...] = ()
     base_url_hint: str = ""  # shown under the setup screen's base-URL choice
+    # The checklist's file when it is not in golive's checklists/ folder: an installed
+    # third-party package cannot add files there, so it ships its own.
+    checklist_file: str = ""
 
     # --- derived from the data ---
 
