@@ -17,7 +17,6 @@ from golive_tui.core.probes.engine import (
     warned,
 )
 from golive_tui.core.probes.http import ApiError
-from golive_tui.core.probes.steps import conclude
 from golive_tui.providers.flexprice.environment import environment_id, flexprice_environment_type
 from golive_tui.providers.flexprice.probes.lookups import (
     HOSTS,
@@ -153,8 +152,11 @@ async def event_names(ctx: ProbeContext) -> Verdict:
     details.append(
         "event names are immutable after the meter is created; a rename means a new meter"
     )
-    ok = f"all {len(sent)} event names your app sends match a meter exactly"
-    return conclude(problems, warnings, details, ok)
+    if problems:
+        return failed(problems[0], *problems[1:], *warnings, *details)
+    if warnings:
+        return warned(warnings[0], *warnings[1:], *details)
+    return passed(f"all {len(sent)} event names your app sends match a meter exactly", *details)
 
 
 @probe("flexprice", "customer-subscription", "Customer and subscription are set up", deadline=20)

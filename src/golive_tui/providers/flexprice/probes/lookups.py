@@ -33,7 +33,6 @@ from golive_tui.core.probes.engine import (
     failed,
 )
 from golive_tui.core.probes.http import ApiError
-from golive_tui.core.probes.steps import require_customer
 
 HOSTS = {"us": "https://us.api.flexprice.io", "india": "https://api.cloud.flexprice.io"}
 USAGE = "customer-usage"  # serial group: probes that add usage to the test customer
@@ -169,7 +168,10 @@ class _Setup:
 async def _setup(ctx: ProbeContext) -> _Setup:
     """What every usage probe needs; ends the probe (`Concluded`) if it is not there."""
     setup = _Setup()
-    setup.customer = customer = await require_customer(ctx, _customer)
+    customer, why = await _customer(ctx)
+    if customer is None:
+        raise Concluded(failed(why))
+    setup.customer = customer
     subs = await _subscriptions(ctx, _external_id(ctx))
     if not subs:
         raise Concluded(

@@ -23,7 +23,6 @@ from golive_tui.core.probes.engine import (
     probe,
     warned,
 )
-from golive_tui.core.probes.steps import conclude
 from golive_tui.providers.metronome.probes.lookups import (
     USAGE,
     _aggregation,
@@ -296,5 +295,11 @@ async def pricing_setup(ctx: ProbeContext) -> Verdict:
                 f" {', '.join(fmt(b) for b in tier_boundaries(rate))}"
             )
     details.insert(0, f"rate card {card_data.get('name')!r}: {currency}, {len(rates)} rates")
-    ok = f"{len(live)} products, every usage product metered, {len(rates)} rates in {currency}"
-    return conclude(problems, warnings, details, ok)
+    if problems:
+        return failed(problems[0], *problems[1:], *warnings, *details)
+    if warnings:
+        return warned(warnings[0], *warnings[1:], *details)
+    return passed(
+        f"{len(live)} products, every usage product metered, {len(rates)} rates in {currency}",
+        *details,
+    )
