@@ -33,6 +33,8 @@ from golive_tui.core.probes.engine import (
     failed,
 )
 from golive_tui.core.probes.http import ApiError
+from golive_tui.core.probes.steps import customer_ref, settle
+from golive_tui.core.probes.tiers import Tier, graduated
 
 HOSTS = {"us": "https://us.api.flexprice.io", "india": "https://api.cloud.flexprice.io"}
 USAGE = "customer-usage"  # serial group: probes that add usage to the test customer
@@ -51,8 +53,7 @@ _FAILURE_WORDS = {
 # --- shared look-ups ---------------------------------------------------------------------
 
 
-def _external_id(ctx: ProbeContext) -> str:
-    return (ctx.target.customer_id or str(ctx.settings.get("customer_id", ""))).strip()
+_external_id = customer_ref
 
 
 async def _search(
@@ -249,22 +250,22 @@ async def _send(ctx: ProbeContext, event: dict[str, Any]) -> None:
 async def _lookup(ctx: ProbeContext, event_id: str) -> dict[str, Any] | None:
     """Poll the event debugger until the event is processed or failed; None at deadline."""
     ctx.doing(f"waiting for event {event_id} in the event debugger (/v1/events/lookup)")
-    wait = 0.1
-    while True:
+
+    async def look() -> dict[str, Any] | None:
         try:
             resp = await ctx.api.request(
                 "GET", "/v1/events/lookup", params={"id": event_id}, ok=(200,), expect="object"
             )
-            body = resp.body if isinstance(resp.body, dict) else {}
-            if body.get("status") in ("processed", "failed"):
-                return body
         except ApiError as exc:
             # 404 (and, by a quirk of the server, 500) until the event is stored.
             if exc.status not in (404, 500):
                 raise
-        if not await ctx.poll(wait):
             return None
-        wait = min(wait * 2, 2.0)
+        body = resp.body if isinstance(resp.body, dict) else {}
+        return body if body.get("status") in ("processed", "failed") else None
+
+    body, _ = await settle(ctx, look, lambda seen: seen is not None)
+    return body
 
 
 def _failure(body: dict[str, Any]) -> str | None:
@@ -305,18 +306,20 @@ def rated_amount(price: dict[str, Any], quantity: Decimal) -> Decimal:
                 if up_to is None or quantity <= dec(up_to):
                     return quantity * dec(tier.get("unit_amount")) + dec(tier.get("flat_amount"))
             return Decimal(0)
-        total, below = Decimal(0), Decimal(0)
-        for tier in tiers:
-            up_to = tier.get("up_to")
-            top = quantity if up_to is None else min(quantity, dec(up_to))
-            units = top - below
-            if units > 0:
-                total += units * dec(tier.get("unit_amount")) + dec(tier.get("flat_amount"))
-            if up_to is None or quantity <= dec(up_to):
-                break
-            below = dec(up_to)
-        return total
+        return graduated(quantity, _slabs(tiers))
     raise ValueError(f"billing model {model or '?'} is not priced per unit")
+
+
+def _slabs(tiers: list[dict[str, Any]]) -> list[Tier]:
+    """Flexprice's inclusive `up_to` bounds as tier widths."""
+    out, below = [], Decimal(0)
+    for t in tiers:
+        up_to = t.get("up_to")
+        width = None if up_to is None else dec(up_to) - below
+        out.append(Tier(width, dec(t.get("unit_amount")), dec(t.get("flat_amount"))))
+        if up_to is not None:
+            below = dec(up_to)
+    return out
 
 
 _ZERO_DECIMAL = {

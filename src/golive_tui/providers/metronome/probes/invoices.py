@@ -23,6 +23,7 @@ from golive_tui.core.probes.engine import (
     probe,
     warned,
 )
+from golive_tui.core.probes.lines import Line, line_totals, moved_line
 from golive_tui.providers.metronome.probes.lookups import (
     USAGE,
     _aggregation,
@@ -76,13 +77,8 @@ async def _draft(ctx: ProbeContext, setup: _Setup) -> dict[str, Any] | None:
     return _draft_for(invoices, contract_id)
 
 
-def _line(invoice: dict[str, Any], product_id: str) -> tuple[Decimal, Decimal]:
-    qty, total = Decimal(0), Decimal(0)
-    for li in invoice.get("line_items") or []:
-        if li.get("product_id") == product_id:
-            qty += dec(li.get("quantity"))
-            total += dec(li.get("total"))
-    return qty, total
+def _line(invoice: dict[str, Any], product_id: str) -> Line:
+    return line_totals(invoice, match="product_id", value=product_id, amount_field="total")
 
 
 def _choose_priced(setup: _Setup) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]] | None:
@@ -157,23 +153,14 @@ async def invoice_draft(ctx: ProbeContext) -> Verdict:
     await _ingest(ctx, events)
     expected_qty = q0 + quantity
     expected_line = rated_amount(rate, expected_qty) - rated_amount(rate, q0) + t0
-    ctx.doing("waiting for the draft invoice to include the test usage")
-    wait = 0.1
-    after_inv: dict[str, Any] | None = None
-    q1, t1 = q0, t0
-    while True:
-        after_inv = await _draft(ctx, setup)
-        if after_inv is not None:
-            q1, t1 = _line(after_inv, product["id"])
-            if q1 != q0:
-                break
-        if not await ctx.poll(wait):
-            return warned(
-                f"the draft invoice did not change within {ctx.spec.deadline:.0f} s of sending"
-                f" {fmt(quantity)} units; Metronome may be lagging — re-run later"
-            )
-        wait = min(wait * 2, 2.0)
-    assert after_inv is not None
+
+    async def read() -> tuple[dict[str, Any] | None, Line]:
+        inv = await _draft(ctx, setup)
+        return inv, (q0, t0) if inv is None else _line(inv, product["id"])
+
+    after_inv, (q1, t1) = await moved_line(
+        ctx, read, (q0, t0), invoice_noun="the draft invoice", sent=quantity, first_wait=0.1
+    )
     name = _name(product)
     ctx.note(
         f"{name}: expected vs actual",

@@ -29,6 +29,8 @@ from golive_tui.core.probes.engine import (
     failed,
 )
 from golive_tui.core.probes.http import ApiError
+from golive_tui.core.probes.steps import customer_ref, settle
+from golive_tui.core.probes.tiers import Tier, boundaries, graduated
 
 PRODUCTION_URL = "https://api.metronome.com"
 USAGE = "customer-usage"  # serial group: probes that add usage to the test customer
@@ -69,8 +71,7 @@ async def _paged(
     return items
 
 
-def _customer_ref(ctx: ProbeContext) -> str:
-    return (ctx.target.customer_id or str(ctx.settings.get("customer_id", ""))).strip()
+_customer_ref = customer_ref
 
 
 async def _customer(ctx: ProbeContext) -> tuple[dict[str, Any] | None, str]:
@@ -284,30 +285,36 @@ async def _search_settled(
 ) -> tuple[dict[str, list[dict[str, Any]]], bool]:
     """Poll /v1/events/search until every id is found and processed, or time runs out."""
     ctx.doing("waiting for the test events to be processed (/v1/events/search)")
-    wait = 0.1
-    found: dict[str, list[dict[str, Any]]] = {}
-    while True:
+
+    async def search() -> dict[str, list[dict[str, Any]]]:
         resp = await ctx.api.request(
             "POST",
             "/v1/events/search",
             json_body={"transactionIds": transaction_ids},
             expect="array",
         )
-        found = {}
+        found: dict[str, list[dict[str, Any]]] = {}
         for rec in resp.body if isinstance(resp.body, list) else []:
             found.setdefault(str(rec.get("transaction_id")), []).append(rec)
-        settled = all(
+        return found
+
+    def processed(found: dict[str, list[dict[str, Any]]]) -> bool:
+        return all(
             tid in found and all(r.get("processed_at") for r in found[tid])
             for tid in transaction_ids
         )
-        if settled:
-            return found, True
-        if not await ctx.poll(wait):
-            return found, False
-        wait = min(wait * 2, 2.0)
+
+    return await settle(ctx, search, processed)
 
 
 # --- tier maths -----------------------------------------------------------------------
+
+
+def _tiers(rate: dict[str, Any]) -> list[Tier]:
+    return [
+        Tier(None if t.get("size") is None else dec(t["size"]), dec(t.get("price")))
+        for t in rate.get("tiers") or []
+    ]
 
 
 def rated_amount(rate: dict[str, Any], quantity: Decimal) -> Decimal:
@@ -316,24 +323,9 @@ def rated_amount(rate: dict[str, Any], quantity: Decimal) -> Decimal:
     if rate_type == "FLAT":
         return quantity * dec(rate.get("price"))
     if rate_type == "TIERED":
-        total = Decimal(0)
-        remaining = quantity
-        for tier in rate.get("tiers") or []:
-            size = tier.get("size")
-            take = remaining if size is None else min(remaining, dec(size))
-            total += take * dec(tier.get("price"))
-            remaining -= take
-            if remaining <= 0:
-                break
-        return total
+        return graduated(quantity, _tiers(rate))
     raise ValueError(f"rate type {rate_type or '?'} is not priced per unit")
 
 
 def tier_boundaries(rate: dict[str, Any]) -> list[Decimal]:
-    bounds, acc = [], Decimal(0)
-    for tier in rate.get("tiers") or []:
-        if tier.get("size") is None:
-            break
-        acc += dec(tier["size"])
-        bounds.append(acc)
-    return bounds
+    return boundaries(_tiers(rate))
