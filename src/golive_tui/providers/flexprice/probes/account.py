@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import difflib
 
-from golive_tui.core.probes.common import (
-    insecure_url,
-)
+from golive_tui.core.probes.common import insecure_url
 from golive_tui.core.probes.engine import (
     Concluded,
     ProbeContext,
@@ -17,6 +15,7 @@ from golive_tui.core.probes.engine import (
     warned,
 )
 from golive_tui.core.probes.http import ApiError
+from golive_tui.core.probes.steps import required_customer
 from golive_tui.providers.flexprice.environment import environment_id, flexprice_environment_type
 from golive_tui.providers.flexprice.probes.lookups import (
     HOSTS,
@@ -161,9 +160,7 @@ async def event_names(ctx: ProbeContext) -> Verdict:
 
 @probe("flexprice", "customer-subscription", "Customer and subscription are set up", deadline=20)
 async def customer_subscription(ctx: ProbeContext) -> Verdict:
-    customer, why = await _customer(ctx)
-    if customer is None:
-        return failed(why)
+    customer = await required_customer(ctx, _customer)
     ext = _external_id(ctx)
     name = customer.get("name") or ext
     details = [

@@ -6,21 +6,11 @@ import json
 from decimal import Decimal
 from typing import Any
 
-from golive_tui.core.probes.common import (
-    fmt,
-)
-from golive_tui.core.probes.engine import (
-    ProbeContext,
-    Verdict,
-    failed,
-    passed,
-    probe,
-    warned,
-)
+from golive_tui.core.probes.common import fmt
+from golive_tui.core.probes.engine import ProbeContext, Verdict, failed, passed, warned
 from golive_tui.core.probes.lines import Line, line_totals, moved_line
 from golive_tui.core.probes.steps import settle
 from golive_tui.providers.flexprice.probes.lookups import (
-    USAGE,
     _boundaries,
     _event,
     _external_id,
@@ -28,6 +18,7 @@ from golive_tui.providers.flexprice.probes.lookups import (
     _setup,
     rated_amount,
     to_minor_unit,
+    usage_probe,
 )
 
 
@@ -43,14 +34,7 @@ def _line(invoice: dict[str, Any], price_id: str) -> Line:
     return line_totals(invoice, match="price_id", value=price_id, amount_field="amount")
 
 
-@probe(
-    "flexprice",
-    "duplicates",
-    "Retried events are counted once",
-    writes=True,
-    deadline=30,
-    serial_group=USAGE,
-)
+@usage_probe("duplicates", "Retried events are counted once", deadline=30)
 async def duplicates(ctx: ProbeContext) -> Verdict:
     setup = await _setup(ctx)
     ext = _external_id(ctx)
@@ -113,14 +97,7 @@ async def duplicates(ctx: ProbeContext) -> Verdict:
     )
 
 
-@probe(
-    "flexprice",
-    "invoice-preview",
-    "Invoice preview shows the right quantity and amount",
-    writes=True,
-    deadline=40,
-    serial_group=USAGE,
-)
+@usage_probe("invoice-preview", "Invoice preview shows the right quantity and amount", deadline=40)
 async def invoice_preview(ctx: ProbeContext) -> Verdict:
     setup = await _setup(ctx)
     candidates = [

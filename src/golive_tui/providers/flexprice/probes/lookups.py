@@ -18,26 +18,20 @@ from __future__ import annotations
 
 from datetime import timedelta
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
+from functools import partial
 from typing import Any
 from urllib.parse import quote
 
-from golive_tui.core.probes.common import (
-    dec,
-    fmt,
-    iso,
-    utc_now,
-)
-from golive_tui.core.probes.engine import (
-    Concluded,
-    ProbeContext,
-    failed,
-)
+from golive_tui.core.probes.common import dec, fmt, iso, utc_now
+from golive_tui.core.probes.engine import Concluded, ProbeContext, failed, probe
 from golive_tui.core.probes.http import ApiError
-from golive_tui.core.probes.steps import customer_ref, settle
+from golive_tui.core.probes.steps import customer_ref, required_customer, settle
 from golive_tui.core.probes.tiers import Tier, graduated
 
 HOSTS = {"us": "https://us.api.flexprice.io", "india": "https://api.cloud.flexprice.io"}
 USAGE = "customer-usage"  # serial group: probes that add usage to the test customer
+# A probe that adds usage to the test customer: it writes, and never overlaps another.
+usage_probe = partial(probe, "flexprice", writes=True, serial_group=USAGE)
 _AGGREGATES_A_FIELD = {"SUM", "AVG", "MAX", "MIN", "LATEST", "SUM_WITH_MULTIPLIER", "WEIGHTED_SUM"}
 _FAILURE_WORDS = {
     "customer_lookup": "no customer has this external_customer_id — create the customer with"
@@ -169,9 +163,7 @@ class _Setup:
 async def _setup(ctx: ProbeContext) -> _Setup:
     """What every usage probe needs; ends the probe (`Concluded`) if it is not there."""
     setup = _Setup()
-    customer, why = await _customer(ctx)
-    if customer is None:
-        raise Concluded(failed(why))
+    customer = await required_customer(ctx, _customer)
     setup.customer = customer
     subs = await _subscriptions(ctx, _external_id(ctx))
     if not subs:

@@ -5,10 +5,7 @@ from __future__ import annotations
 import json
 from decimal import Decimal
 
-from golive_tui.core.probes.common import (
-    dec,
-    fmt,
-)
+from golive_tui.core.probes.common import dec, fmt
 from golive_tui.core.probes.engine import (
     ProbeContext,
     Verdict,
@@ -20,7 +17,6 @@ from golive_tui.core.probes.engine import (
 )
 from golive_tui.core.probes.http import ApiError
 from golive_tui.providers.flexprice.probes.lookups import (
-    USAGE,
     _app_events,
     _event,
     _failure,
@@ -28,17 +24,11 @@ from golive_tui.providers.flexprice.probes.lookups import (
     _missing_field,
     _send,
     _setup,
+    usage_probe,
 )
 
 
-@probe(
-    "flexprice",
-    "ingest-lookup",
-    "Test events are processed and attributed",
-    writes=True,
-    deadline=30,
-    serial_group=USAGE,
-)
+@usage_probe("ingest-lookup", "Test events are processed and attributed", deadline=30)
 async def ingest_lookup(ctx: ProbeContext) -> Verdict:
     setup = await _setup(ctx)
     billed = setup.billed()

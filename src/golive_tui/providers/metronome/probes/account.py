@@ -5,20 +5,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 from golive_tui.core.net import is_production_host
-from golive_tui.core.probes.common import (
-    insecure_url,
-    parse_time,
-    utc_now,
-)
-from golive_tui.core.probes.engine import (
-    ProbeContext,
-    Verdict,
-    failed,
-    passed,
-    probe,
-    warned,
-)
+from golive_tui.core.probes.common import insecure_url, parse_time, utc_now
+from golive_tui.core.probes.engine import ProbeContext, Verdict, failed, passed, probe, warned
 from golive_tui.core.probes.http import ApiError
+from golive_tui.core.probes.steps import required_customer
 from golive_tui.providers.metronome.probes.lookups import (
     PRODUCTION_URL,
     _aggregation,
@@ -138,9 +128,7 @@ async def metrics_active(ctx: ProbeContext) -> Verdict:
 
 @probe("metronome", "customer-contract", "Customer and contract are provisioned", deadline=20)
 async def customer_contract(ctx: ProbeContext) -> Verdict:
-    customer, why = await _customer(ctx)
-    if customer is None:
-        return failed(why)
+    customer = await required_customer(ctx, _customer)
     name = customer.get("name", customer["id"])
     if customer.get("archived_at"):
         return failed(f"customer {name!r} is archived; events for it are not billed")
@@ -192,9 +180,7 @@ _ALERT_KINDS = {
 
 @probe("metronome", "alerts", "Spend, credit and commit alerts exist", deadline=15)
 async def alerts(ctx: ProbeContext) -> Verdict:
-    customer, why = await _customer(ctx)
-    if customer is None:
-        return failed(why)
+    customer = await required_customer(ctx, _customer)
     ctx.doing("listing the customer's threshold notifications")
     items = await _paged(
         ctx,

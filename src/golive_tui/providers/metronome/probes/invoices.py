@@ -9,23 +9,11 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
-from golive_tui.core.probes.common import (
-    dec,
-    fmt,
-    parse_time,
-    utc_now,
-)
-from golive_tui.core.probes.engine import (
-    ProbeContext,
-    Verdict,
-    failed,
-    passed,
-    probe,
-    warned,
-)
+from golive_tui.core.probes.common import dec, fmt, parse_time, utc_now
+from golive_tui.core.probes.engine import ProbeContext, Verdict, failed, passed, probe, warned
 from golive_tui.core.probes.lines import Line, line_totals, moved_line
+from golive_tui.core.probes.steps import required_customer
 from golive_tui.providers.metronome.probes.lookups import (
-    USAGE,
     _aggregation,
     _contracts,
     _customer,
@@ -42,6 +30,7 @@ from golive_tui.providers.metronome.probes.lookups import (
     _setup,
     rated_amount,
     tier_boundaries,
+    usage_probe,
 )
 
 
@@ -102,14 +91,7 @@ def _choose_priced(setup: _Setup) -> tuple[dict[str, Any], dict[str, Any], dict[
     return rate, product, metric
 
 
-@probe(
-    "metronome",
-    "invoice-draft",
-    "Draft invoice shows the right quantity and total",
-    writes=True,
-    deadline=40,
-    serial_group=USAGE,
-)
+@usage_probe("invoice-draft", "Draft invoice shows the right quantity and total", deadline=40)
 async def invoice_draft(ctx: ProbeContext) -> Verdict:
     setup = await _setup(ctx)
     choice = _choose_priced(setup)
@@ -223,9 +205,7 @@ async def pricing_setup(ctx: ProbeContext) -> Verdict:
             )
     rate_card_id = str(ctx.settings.get("rate_card_id") or "")
     if not rate_card_id and _customer_ref(ctx):
-        customer, why = await _customer(ctx)
-        if customer is None:
-            return failed(why)
+        customer = await required_customer(ctx, _customer)
         contracts = await _contracts(ctx, customer["id"])
         if contracts:
             rate_card_id = str(contracts[0].get("rate_card_id") or "")

@@ -15,25 +15,19 @@ import asyncio
 import re
 from datetime import datetime
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
-from golive_tui.core.probes.common import (
-    dec,
-    fmt,
-    iso,
-    utc_now,
-)
-from golive_tui.core.probes.engine import (
-    Concluded,
-    ProbeContext,
-    failed,
-)
+from golive_tui.core.probes.common import dec, fmt, iso, utc_now
+from golive_tui.core.probes.engine import Concluded, ProbeContext, failed, probe
 from golive_tui.core.probes.http import ApiError
-from golive_tui.core.probes.steps import customer_ref, settle
+from golive_tui.core.probes.steps import customer_ref, required_customer, settle
 from golive_tui.core.probes.tiers import Tier, boundaries, graduated
 
 PRODUCTION_URL = "https://api.metronome.com"
 USAGE = "customer-usage"  # serial group: probes that add usage to the test customer
+# A probe that adds usage to the test customer: it writes, and never overlaps another.
+usage_probe = partial(probe, "metronome", writes=True, serial_group=USAGE)
 MAX_BACKDATE_DAYS = 34
 DEFAULT_BACKDATE_DAYS = 14
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
@@ -181,9 +175,7 @@ class _Setup:
 async def _setup(ctx: ProbeContext) -> _Setup:
     """What every usage probe needs; ends the probe (`Concluded`) if it is not there."""
     setup = _Setup()
-    customer, why = await _customer(ctx)
-    if customer is None:
-        raise Concluded(failed(why))
+    customer = await required_customer(ctx, _customer)
     setup.customer = customer
     contracts = await _contracts(ctx, customer["id"])
     if not contracts:

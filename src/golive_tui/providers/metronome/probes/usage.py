@@ -7,12 +7,7 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
-from golive_tui.core.probes.common import (
-    dec,
-    fmt,
-    iso,
-    utc_now,
-)
+from golive_tui.core.probes.common import dec, fmt, iso, utc_now
 from golive_tui.core.probes.engine import (
     ProbeContext,
     Verdict,
@@ -23,6 +18,7 @@ from golive_tui.core.probes.engine import (
     warned,
 )
 from golive_tui.core.probes.http import ApiError
+from golive_tui.core.probes.steps import required_customer
 from golive_tui.providers.metronome.probes.lookups import (
     DEFAULT_BACKDATE_DAYS,
     MAX_BACKDATE_DAYS,
@@ -38,6 +34,7 @@ from golive_tui.providers.metronome.probes.lookups import (
     _search_settled,
     _Setup,
     _setup,
+    usage_probe,
 )
 
 
@@ -53,14 +50,7 @@ def _target_metrics(setup: _Setup, limit: int = 3) -> list[dict[str, Any]]:
     return out[:limit]
 
 
-@probe(
-    "metronome",
-    "ingest-dedup",
-    "Test events are deduplicated and matched",
-    writes=True,
-    deadline=30,
-    serial_group=USAGE,
-)
+@usage_probe("ingest-dedup", "Test events are deduplicated and matched", deadline=30)
 async def ingest_dedup(ctx: ProbeContext) -> Verdict:
     setup = await _setup(ctx)
     metrics = _target_metrics(setup)
@@ -124,14 +114,7 @@ async def ingest_dedup(ctx: ProbeContext) -> Verdict:
     )
 
 
-@probe(
-    "metronome",
-    "backdated",
-    "Backdated events are accepted",
-    writes=True,
-    deadline=25,
-    serial_group=USAGE,
-)
+@usage_probe("backdated", "Backdated events are accepted", deadline=25)
 async def backdated(ctx: ProbeContext) -> Verdict:
     days_raw = ctx.settings.get("backdate_days", DEFAULT_BACKDATE_DAYS)
     try:
@@ -181,9 +164,7 @@ async def backdated(ctx: ProbeContext) -> Verdict:
     serial_group=USAGE,
 )
 async def grouped_usage(ctx: ProbeContext) -> Verdict:
-    customer, why = await _customer(ctx)
-    if customer is None:
-        return failed(why)
+    customer = await required_customer(ctx, _customer)
     metrics = await _metrics(ctx)
     keyed = [m for m in metrics.values() if m.get("group_keys") and not m.get("archived_at")]
     if not keyed:
