@@ -22,6 +22,11 @@ def customer_ref(ctx: ProbeContext) -> str:
     return (ctx.target.customer_id or str(ctx.settings.get("customer_id", ""))).strip()
 
 
+def unconfigured_customer(what: str) -> str:
+    """Why there is no customer to look up, and how to set `what` identifies it."""
+    return f"no test customer configured; set {what} with --customer-id or in the app's setup"
+
+
 async def required_customer(ctx: ProbeContext, lookup: CustomerLookup) -> dict[str, Any]:
     """The customer `lookup` finds; ends the probe as failed with its reason if none."""
     customer, why = await lookup(ctx)

@@ -30,11 +30,11 @@ from golive_tui.core.probes.engine import (
 class Scheme:
     """How a provider signs deliveries, in the words a reviewer needs."""
 
-    noun: str  # what the vendor calls one webhook send, e.g. "notification" or "delivery"
     signature_header: str
     signed_content: str  # what the signature covers
     timestamp_header: str
     secret_hint: str  # where the user finds the secret
+    noun: str = "delivery"  # what the vendor calls one webhook send, e.g. "notification"
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from typing import Any
 from golive_tui.core.probes.common import fmt
 from golive_tui.core.probes.engine import ProbeContext, Verdict, failed, passed, warned
 from golive_tui.core.probes.lines import Line, line_totals, moved_line
-from golive_tui.core.probes.steps import settle
+from golive_tui.core.probes.steps import outcome, settle
 from golive_tui.providers.flexprice.probes.lookups import (
     _boundaries,
     _event,
@@ -41,12 +41,9 @@ async def duplicates(ctx: ProbeContext) -> Verdict:
     # 1. The app's own history: the same event_id with different timestamps means its
     #    retries re-stamp events, and Flexprice then counts both copies for ever.
     ctx.doing("scanning the customer's recent events for re-stamped retries")
+    query = {"external_customer_id": ext, "page_size": 500}
     resp = await ctx.api.request(
-        "POST",
-        "/v1/events/query",
-        json_body={"external_customer_id": ext, "page_size": 500},
-        expect="object",
-        keys=("events",),
+        "POST", "/v1/events/query", json_body=query, expect="object", keys=("events",)
     )
     seen: dict[str, set[str]] = {}
     recent = resp.body.get("events") if isinstance(resp.body, dict) else None
@@ -164,11 +161,10 @@ async def invoice_preview(ctx: ProbeContext) -> Verdict:
             f"{label}: amount is {fmt(a1)}, expected {fmt(expected_amount)} from the plan's"
             f" {model} price — the invoice and the price disagree"
         )
-    if problems:
-        return failed(problems[0], *problems[1:])
     tiers = len(price.get("tiers") or [])
     how = f"all {tiers} tiers crossed" if tiers else model
-    return passed(
+    ok = (
         f"{label}: +{fmt(quantity)} units added exactly {fmt(a1 - a0)} {currency.upper()} to"
         f" the preview ({how})"
     )
+    return outcome(problems, (), (), ok)

@@ -25,13 +25,20 @@ from urllib.parse import quote
 from golive_tui.core.probes.common import dec, fmt, iso, utc_now
 from golive_tui.core.probes.engine import Concluded, ProbeContext, failed, probe
 from golive_tui.core.probes.http import ApiError
-from golive_tui.core.probes.steps import customer_ref, required_customer, settle
+from golive_tui.core.probes.steps import (
+    customer_ref,
+    required_customer,
+    settle,
+    unconfigured_customer,
+)
 from golive_tui.core.probes.tiers import Tier, graduated
 
 HOSTS = {"us": "https://us.api.flexprice.io", "india": "https://api.cloud.flexprice.io"}
 USAGE = "customer-usage"  # serial group: probes that add usage to the test customer
-# A probe that adds usage to the test customer: it writes, and never overlaps another.
-usage_probe = partial(probe, "flexprice", writes=True, serial_group=USAGE)
+# This provider's probes register under its name; a usage probe adds usage to the
+# test customer, so it writes and never overlaps another.
+flexprice_probe = partial(probe, "flexprice")
+usage_probe = partial(flexprice_probe, writes=True, serial_group=USAGE)
 _AGGREGATES_A_FIELD = {"SUM", "AVG", "MAX", "MIN", "LATEST", "SUM_WITH_MULTIPLIER", "WEIGHTED_SUM"}
 _FAILURE_WORDS = {
     "customer_lookup": "no customer has this external_customer_id — create the customer with"
@@ -89,9 +96,8 @@ async def _meters(ctx: ProbeContext) -> dict[str, dict[str, Any]]:
 async def _customer(ctx: ProbeContext) -> tuple[dict[str, Any] | None, str]:
     ext = _external_id(ctx)
     if not ext:
-        return None, (
-            "no test customer configured; set the customer's external id (what your events"
-            " send as external_customer_id) with --customer-id or in the app's setup"
+        return None, unconfigured_customer(
+            "the customer's external id (what your events send as external_customer_id)"
         )
     ctx.doing("looking up the test customer by external id")
     try:

@@ -13,7 +13,6 @@ from golive_tui.core.probes.engine import Concluded, ProbeContext, errored
 from golive_tui.core.probes.webhooks import Deliveries, Scheme, signature_probe
 
 FLEXPRICE_WEBHOOKS = Scheme(
-    noun="delivery",
     signature_header="svix-signature",
     signed_content="svix-id.svix-timestamp.raw body, keyed with the base64 part of whsec_",
     timestamp_header="svix-timestamp",

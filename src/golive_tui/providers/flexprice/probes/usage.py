@@ -6,15 +6,7 @@ import json
 from decimal import Decimal
 
 from golive_tui.core.probes.common import dec, fmt
-from golive_tui.core.probes.engine import (
-    ProbeContext,
-    Verdict,
-    errored,
-    failed,
-    passed,
-    probe,
-    warned,
-)
+from golive_tui.core.probes.engine import ProbeContext, Verdict, errored, failed, passed, warned
 from golive_tui.core.probes.http import ApiError
 from golive_tui.providers.flexprice.probes.lookups import (
     _app_events,
@@ -24,6 +16,7 @@ from golive_tui.providers.flexprice.probes.lookups import (
     _missing_field,
     _send,
     _setup,
+    flexprice_probe,
     usage_probe,
 )
 
@@ -87,9 +80,7 @@ async def ingest_lookup(ctx: ProbeContext) -> Verdict:
     )
 
 
-@probe(
-    "flexprice", "grace-period", "Grace period and auto-cancellation are understood", deadline=15
-)
+@flexprice_probe("grace-period", "Grace period and auto-cancellation are understood", deadline=15)
 async def grace_period(ctx: ProbeContext) -> Verdict:
     ctx.doing("reading the environment's subscription_config setting")
     try:

@@ -10,14 +10,13 @@ from decimal import Decimal
 from typing import Any
 
 from golive_tui.core.probes.common import dec, fmt, parse_time, utc_now
-from golive_tui.core.probes.engine import ProbeContext, Verdict, failed, passed, probe, warned
+from golive_tui.core.probes.engine import ProbeContext, Verdict, failed, warned
 from golive_tui.core.probes.lines import Line, line_totals, moved_line
-from golive_tui.core.probes.steps import required_customer
+from golive_tui.core.probes.steps import customer_ref, outcome, required_customer
 from golive_tui.providers.metronome.probes.lookups import (
     _aggregation,
     _contracts,
     _customer,
-    _customer_ref,
     _event,
     _event_type,
     _ingest,
@@ -28,6 +27,7 @@ from golive_tui.providers.metronome.probes.lookups import (
     _rates,
     _Setup,
     _setup,
+    metronome_probe,
     rated_amount,
     tier_boundaries,
     usage_probe,
@@ -115,7 +115,7 @@ async def invoice_draft(ctx: ProbeContext) -> Verdict:
     target = (bounds[-1] + 10) if bounds else q0 + 10
     quantity = target - q0
     agg = _aggregation(metric)
-    ref = _customer_ref(ctx)
+    ref = customer_ref(ctx)
     t = utc_now() - timedelta(minutes=2)
     if agg == "sum":
         halves = [quantity - quantity // 2, quantity // 2]
@@ -170,18 +170,17 @@ async def invoice_draft(ctx: ProbeContext) -> Verdict:
             f"invoice total grew by {fmt(inv_total1 - inv_total0)} while the {name} line grew"
             f" by {fmt(t1 - t0)}; another charge moved at the same time"
         )
-    if problems:
-        return failed(problems[0], *problems[1:])
     tiers = len(rate.get("tiers") or [])
     how = f"all {tiers} tiers crossed" if tiers else "flat rate"
     currency = (before_inv.get("credit_type") or {}).get("name", "")
-    return passed(
+    ok = (
         f"{name}: +{fmt(quantity)} units (duplicate ignored) added exactly {fmt(t1 - t0)}"
-        f" {currency} to the draft ({how})",
+        f" {currency} to the draft ({how})"
     )
+    return outcome(problems, (), (), ok)
 
 
-@probe("metronome", "pricing-setup", "Products, rate card and tiers are consistent", deadline=25)
+@metronome_probe("pricing-setup", "Products, rate card and tiers are consistent", deadline=25)
 async def pricing_setup(ctx: ProbeContext) -> Verdict:
     products, metrics = await asyncio.gather(_products(ctx), _metrics(ctx))
     live = {k: p for k, p in products.items() if not p.get("archived_at")}
@@ -204,7 +203,7 @@ async def pricing_setup(ctx: ProbeContext) -> Verdict:
                 f"usage product {_name(p)!r} is metered by archived metric {m.get('name')!r}"
             )
     rate_card_id = str(ctx.settings.get("rate_card_id") or "")
-    if not rate_card_id and _customer_ref(ctx):
+    if not rate_card_id and customer_ref(ctx):
         customer = await required_customer(ctx, _customer)
         contracts = await _contracts(ctx, customer["id"])
         if contracts:
@@ -262,11 +261,5 @@ async def pricing_setup(ctx: ProbeContext) -> Verdict:
                 f" {', '.join(fmt(b) for b in tier_boundaries(rate))}"
             )
     details.insert(0, f"rate card {card_data.get('name')!r}: {currency}, {len(rates)} rates")
-    if problems:
-        return failed(problems[0], *problems[1:], *warnings, *details)
-    if warnings:
-        return warned(warnings[0], *warnings[1:], *details)
-    return passed(
-        f"{len(live)} products, every usage product metered, {len(rates)} rates in {currency}",
-        *details,
-    )
+    ok = f"{len(live)} products, every usage product metered, {len(rates)} rates in {currency}"
+    return outcome(problems, warnings, details, ok)

@@ -21,13 +21,20 @@ from typing import Any
 from golive_tui.core.probes.common import dec, fmt, iso, utc_now
 from golive_tui.core.probes.engine import Concluded, ProbeContext, failed, probe
 from golive_tui.core.probes.http import ApiError
-from golive_tui.core.probes.steps import customer_ref, required_customer, settle
+from golive_tui.core.probes.steps import (
+    customer_ref,
+    required_customer,
+    settle,
+    unconfigured_customer,
+)
 from golive_tui.core.probes.tiers import Tier, boundaries, graduated
 
 PRODUCTION_URL = "https://api.metronome.com"
 USAGE = "customer-usage"  # serial group: probes that add usage to the test customer
-# A probe that adds usage to the test customer: it writes, and never overlaps another.
-usage_probe = partial(probe, "metronome", writes=True, serial_group=USAGE)
+# This provider's probes register under its name; a usage probe adds usage to the
+# test customer, so it writes and never overlaps another.
+metronome_probe = partial(probe, "metronome")
+usage_probe = partial(metronome_probe, writes=True, serial_group=USAGE)
 MAX_BACKDATE_DAYS = 34
 DEFAULT_BACKDATE_DAYS = 14
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
@@ -65,17 +72,11 @@ async def _paged(
     return items
 
 
-_customer_ref = customer_ref
-
-
 async def _customer(ctx: ProbeContext) -> tuple[dict[str, Any] | None, str]:
     """The test customer by id or ingest alias; (None, reason) when not found."""
-    ref = _customer_ref(ctx)
+    ref = customer_ref(ctx)
     if not ref:
-        return None, (
-            "no test customer configured; set the customer id (or one of its ingest aliases)"
-            " with --customer-id or in the app's setup"
-        )
+        return None, unconfigured_customer("the customer id (or one of its ingest aliases)")
     ctx.doing("looking up the test customer")
     if _UUID.match(ref):
         try:

@@ -13,11 +13,11 @@ from golive_tui.core.probes.engine import ProbeContext
 from golive_tui.core.probes.webhooks import Deliveries, Scheme, signature_probe
 
 METRONOME_WEBHOOKS = Scheme(
-    noun="notification",
     signature_header="Metronome-Webhook-Signature",
     signed_content="X-Metronome-Date + newline + the raw body",
     timestamp_header="X-Metronome-Date",
     secret_hint="the endpoint's secret from Metronome (Developer → Notifications → Webhooks)",
+    noun="notification",
 )
 
 

@@ -8,24 +8,15 @@ from decimal import Decimal
 from typing import Any
 
 from golive_tui.core.probes.common import dec, fmt, iso, utc_now
-from golive_tui.core.probes.engine import (
-    ProbeContext,
-    Verdict,
-    errored,
-    failed,
-    passed,
-    probe,
-    warned,
-)
+from golive_tui.core.probes.engine import ProbeContext, Verdict, errored, failed, passed, warned
 from golive_tui.core.probes.http import ApiError
-from golive_tui.core.probes.steps import required_customer
+from golive_tui.core.probes.steps import customer_ref, required_customer
 from golive_tui.providers.metronome.probes.lookups import (
     DEFAULT_BACKDATE_DAYS,
     MAX_BACKDATE_DAYS,
     USAGE,
     _aggregation,
     _customer,
-    _customer_ref,
     _event,
     _event_type,
     _ingest,
@@ -34,6 +25,7 @@ from golive_tui.providers.metronome.probes.lookups import (
     _search_settled,
     _Setup,
     _setup,
+    metronome_probe,
     usage_probe,
 )
 
@@ -59,7 +51,7 @@ async def ingest_dedup(ctx: ProbeContext) -> Verdict:
             "no usage product on the customer's rate card is metered by an active metric with"
             " an event type filter; golive cannot craft a matching test event"
         )
-    ref = _customer_ref(ctx)
+    ref = customer_ref(ctx)
     t = utc_now() - timedelta(minutes=5)
     events = []
     for i, metric in enumerate(metrics):
@@ -131,7 +123,7 @@ async def backdated(ctx: ProbeContext) -> Verdict:
     if not metrics:
         return failed("no usage product with an active metric to send a backdated event for")
     when = utc_now() - timedelta(days=days)
-    event = _event(ctx, metrics[0], _customer_ref(ctx), 1, 1, when, "backdated")
+    event = _event(ctx, metrics[0], customer_ref(ctx), 1, 1, when, "backdated")
     try:
         await _ingest(ctx, [event])
     except ApiError as exc:
@@ -156,8 +148,7 @@ async def backdated(ctx: ProbeContext) -> Verdict:
     return passed(f"an event dated {days} days back ({event['timestamp']}) was accepted and found")
 
 
-@probe(
-    "metronome",
+@metronome_probe(
     "grouped-usage",
     "Grouped usage adds up per group key",
     deadline=25,
