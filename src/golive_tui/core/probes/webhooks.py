@@ -3,28 +3,75 @@
 golive sends the user's endpoint three deliveries of one test payload: one signed
 with a forged key, one correctly signed but ten minutes old, and one genuine. A
 safe endpoint rejects the first two and accepts the third with 2xx. Only how a
-delivery is signed differs per provider (each gives a `Scheme`).
+delivery is signed differs per provider: each gives a `Scheme` and a `Signer`, and
+`signature_probe` registers the probe.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from golive_tui.core.net import has_userinfo, is_loopback
 from golive_tui.core.probes.body import clean_text, read_head
-from golive_tui.core.probes.engine import ProbeContext, Verdict, failed, passed, warned
+from golive_tui.core.probes.engine import (
+    ProbeContext,
+    ProbeFn,
+    Verdict,
+    failed,
+    passed,
+    probe,
+    warned,
+)
 
 
 @dataclass(frozen=True)
 class Scheme:
     """How a provider signs deliveries, in the words a reviewer needs."""
 
-    noun: str  # what the vendor calls one webhook send, e.g. "notification" or "delivery"
     signature_header: str
     signed_content: str  # what the signature covers
     timestamp_header: str
     secret_hint: str  # where the user finds the secret
+    noun: str = "delivery"  # what the vendor calls one webhook send, e.g. "notification"
+
+
+@dataclass(frozen=True)
+class Deliveries:
+    """One test payload and the headers of its three sends, already signed."""
+
+    body: bytes
+    forged: dict[str, str]
+    stale: dict[str, str]  # correctly signed, ten minutes ago
+    genuine: dict[str, str]
+
+
+# Signs the deliveries with the revealed secret (may end the probe with `Concluded`).
+Signer = Callable[[ProbeContext, str], Deliveries]
+
+
+def signature_probe(provider: str, scheme: Scheme, sign: Signer) -> ProbeFn:
+    """Register `provider`'s webhook-signature probe, signing deliveries with `sign`."""
+
+    @probe(
+        provider,
+        "webhook-signature",
+        "Webhook endpoint rejects forged signatures",
+        writes=True,
+        deadline=20,
+    )
+    async def webhook_signature(ctx: ProbeContext) -> Verdict:
+        problem = endpoint_problem(ctx, scheme)
+        if problem:
+            return problem
+        assert ctx.webhook_secret is not None
+        d = sign(ctx, ctx.webhook_secret.reveal())
+        return await check_endpoint(
+            ctx, scheme, d.body, forged=d.forged, stale=d.stale, genuine=d.genuine
+        )
+
+    return webhook_signature
 
 
 def endpoint_problem(ctx: ProbeContext, scheme: Scheme) -> Verdict | None:

@@ -4,19 +4,10 @@ from __future__ import annotations
 
 import difflib
 
-from golive_tui.core.probes.common import (
-    insecure_url,
-)
-from golive_tui.core.probes.engine import (
-    Concluded,
-    ProbeContext,
-    Verdict,
-    failed,
-    passed,
-    probe,
-    warned,
-)
+from golive_tui.core.probes.common import insecure_url
+from golive_tui.core.probes.engine import Concluded, ProbeContext, Verdict, failed, passed, warned
 from golive_tui.core.probes.http import ApiError
+from golive_tui.core.probes.steps import outcome, required_customer
 from golive_tui.providers.flexprice.environment import environment_id, flexprice_environment_type
 from golive_tui.providers.flexprice.probes.lookups import (
     HOSTS,
@@ -26,6 +17,7 @@ from golive_tui.providers.flexprice.probes.lookups import (
     _meters,
     _setup,
     _subscriptions,
+    flexprice_probe,
 )
 
 # --- probes -------------------------------------------------------------------------------
@@ -70,7 +62,7 @@ async def _environment_mismatch(ctx: ProbeContext, env_id: str, details: list[st
     )
 
 
-@probe("flexprice", "auth", "API key is valid and its environment resolves", deadline=15)
+@flexprice_probe("auth", "API key is valid and its environment resolves", deadline=15)
 async def auth(ctx: ProbeContext) -> Verdict:
     problem = check_base_url(ctx.target.base_url, ctx.target.environment, ctx.target.region)
     if problem:
@@ -113,7 +105,7 @@ async def auth(ctx: ProbeContext) -> Verdict:
     )
 
 
-@probe("flexprice", "event-names", "Event names match the meters exactly", deadline=20)
+@flexprice_probe("event-names", "Event names match the meters exactly", deadline=20)
 async def event_names(ctx: ProbeContext) -> Verdict:
     sent = _app_events(ctx)
     if not sent:
@@ -152,18 +144,13 @@ async def event_names(ctx: ProbeContext) -> Verdict:
     details.append(
         "event names are immutable after the meter is created; a rename means a new meter"
     )
-    if problems:
-        return failed(problems[0], *problems[1:], *warnings, *details)
-    if warnings:
-        return warned(warnings[0], *warnings[1:], *details)
-    return passed(f"all {len(sent)} event names your app sends match a meter exactly", *details)
+    ok = f"all {len(sent)} event names your app sends match a meter exactly"
+    return outcome(problems, warnings, details, ok)
 
 
-@probe("flexprice", "customer-subscription", "Customer and subscription are set up", deadline=20)
+@flexprice_probe("customer-subscription", "Customer and subscription are set up", deadline=20)
 async def customer_subscription(ctx: ProbeContext) -> Verdict:
-    customer, why = await _customer(ctx)
-    if customer is None:
-        return failed(why)
+    customer = await required_customer(ctx, _customer)
     ext = _external_id(ctx)
     name = customer.get("name") or ext
     details = [

@@ -6,20 +6,11 @@ import json
 from decimal import Decimal
 from typing import Any
 
-from golive_tui.core.probes.common import (
-    dec,
-    fmt,
-)
-from golive_tui.core.probes.engine import (
-    ProbeContext,
-    Verdict,
-    failed,
-    passed,
-    probe,
-    warned,
-)
+from golive_tui.core.probes.common import fmt
+from golive_tui.core.probes.engine import ProbeContext, Verdict, failed, passed, warned
+from golive_tui.core.probes.lines import Line, line_totals, moved_line
+from golive_tui.core.probes.steps import outcome, settle
 from golive_tui.providers.flexprice.probes.lookups import (
-    USAGE,
     _boundaries,
     _event,
     _external_id,
@@ -27,6 +18,7 @@ from golive_tui.providers.flexprice.probes.lookups import (
     _setup,
     rated_amount,
     to_minor_unit,
+    usage_probe,
 )
 
 
@@ -38,35 +30,20 @@ async def _preview(ctx: ProbeContext, sub_id: str) -> dict[str, Any]:
     return resp.body if isinstance(resp.body, dict) else {}
 
 
-def _line(invoice: dict[str, Any], price_id: str) -> tuple[Decimal, Decimal]:
-    qty, amount = Decimal(0), Decimal(0)
-    for li in invoice.get("line_items") or []:
-        if li.get("price_id") == price_id:
-            qty += dec(li.get("quantity"))
-            amount += dec(li.get("amount"))
-    return qty, amount
+def _line(invoice: dict[str, Any], price_id: str) -> Line:
+    return line_totals(invoice, match="price_id", value=price_id, amount_field="amount")
 
 
-@probe(
-    "flexprice",
-    "duplicates",
-    "Retried events are counted once",
-    writes=True,
-    deadline=30,
-    serial_group=USAGE,
-)
+@usage_probe("duplicates", "Retried events are counted once", deadline=30)
 async def duplicates(ctx: ProbeContext) -> Verdict:
     setup = await _setup(ctx)
     ext = _external_id(ctx)
     # 1. The app's own history: the same event_id with different timestamps means its
     #    retries re-stamp events, and Flexprice then counts both copies for ever.
     ctx.doing("scanning the customer's recent events for re-stamped retries")
+    query = {"external_customer_id": ext, "page_size": 500}
     resp = await ctx.api.request(
-        "POST",
-        "/v1/events/query",
-        json_body={"external_customer_id": ext, "page_size": 500},
-        expect="object",
-        keys=("events",),
+        "POST", "/v1/events/query", json_body=query, expect="object", keys=("events",)
     )
     seen: dict[str, set[str]] = {}
     recent = resp.body.get("events") if isinstance(resp.body, dict) else None
@@ -94,18 +71,17 @@ async def duplicates(ctx: ProbeContext) -> Verdict:
     await _send(ctx, dict(event))  # the identical retry
     unit = Decimal(1)  # one COUNT event, or a SUM event carrying 1
     ctx.doing("waiting for the repeated event to collapse")
-    wait, last = 0.2, q0
-    while True:
-        last, _ = _line(await _preview(ctx, sub_id), str(price["id"]))
-        if last - q0 == unit:
-            return passed(
-                f"an identical retry of {event['event_name']!r} (same event_id and timestamp)"
-                " was counted once; no re-stamped retries in the customer's recent events",
-                f"{len(seen)} recent event ids checked",
-            )
-        if not await ctx.poll(wait):
-            break
-        wait = min(wait * 2, 3.0)
+
+    async def quantity() -> Decimal:
+        return _line(await _preview(ctx, sub_id), str(price["id"]))[0]
+
+    last, once = await settle(ctx, quantity, lambda q: q - q0 == unit, first_wait=0.2, max_wait=3)
+    if once:
+        return passed(
+            f"an identical retry of {event['event_name']!r} (same event_id and timestamp)"
+            " was counted once; no re-stamped retries in the customer's recent events",
+            f"{len(seen)} recent event ids checked",
+        )
     if last - q0 == 2 * unit:
         return warned(
             f"the identical retry is still counted twice after {ctx.spec.deadline:.0f} s:"
@@ -118,14 +94,7 @@ async def duplicates(ctx: ProbeContext) -> Verdict:
     )
 
 
-@probe(
-    "flexprice",
-    "invoice-preview",
-    "Invoice preview shows the right quantity and amount",
-    writes=True,
-    deadline=40,
-    serial_group=USAGE,
-)
+@usage_probe("invoice-preview", "Invoice preview shows the right quantity and amount", deadline=40)
 async def invoice_preview(ctx: ProbeContext) -> Verdict:
     setup = await _setup(ctx)
     candidates = [
@@ -164,19 +133,14 @@ async def invoice_preview(ctx: ProbeContext) -> Verdict:
     # rounded to the currency's minor unit; rounding is not additive, so compare totals.
     exact = rated_amount(price, expected_qty)
     expected_amount = to_minor_unit(exact, currency)
-    ctx.doing("waiting for the invoice preview to include the test usage")
-    wait = 0.2
-    while True:
+
+    async def read() -> tuple[dict[str, Any] | None, Line]:
         after = await _preview(ctx, sub_id)
-        q1, a1 = _line(after, str(price["id"]))
-        if q1 != q0:
-            break
-        if not await ctx.poll(wait):
-            return warned(
-                f"the invoice preview did not change within {ctx.spec.deadline:.0f} s of sending"
-                f" {fmt(quantity)} units; Flexprice may be lagging — re-run later"
-            )
-        wait = min(wait * 2, 2.0)
+        return after, _line(after, str(price["id"]))
+
+    _, (q1, a1) = await moved_line(
+        ctx, read, (q0, a0), invoice_noun="the invoice preview", sent=quantity, first_wait=0.2
+    )
     label = meter.get("_feature") or meter.get("name") or meter.get("event_name")
     model = str(price.get("billing_model")).lower()
     if price.get("tier_mode"):
@@ -197,11 +161,10 @@ async def invoice_preview(ctx: ProbeContext) -> Verdict:
             f"{label}: amount is {fmt(a1)}, expected {fmt(expected_amount)} from the plan's"
             f" {model} price — the invoice and the price disagree"
         )
-    if problems:
-        return failed(problems[0], *problems[1:])
     tiers = len(price.get("tiers") or [])
     how = f"all {tiers} tiers crossed" if tiers else model
-    return passed(
+    ok = (
         f"{label}: +{fmt(quantity)} units added exactly {fmt(a1 - a0)} {currency.upper()} to"
         f" the preview ({how})"
     )
+    return outcome(problems, (), (), ok)

@@ -18,24 +18,27 @@ from __future__ import annotations
 
 from datetime import timedelta
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
+from functools import partial
 from typing import Any
 from urllib.parse import quote
 
-from golive_tui.core.probes.common import (
-    dec,
-    fmt,
-    iso,
-    utc_now,
-)
-from golive_tui.core.probes.engine import (
-    Concluded,
-    ProbeContext,
-    failed,
-)
+from golive_tui.core.probes.common import dec, fmt, iso, utc_now
+from golive_tui.core.probes.engine import Concluded, ProbeContext, failed, probe
 from golive_tui.core.probes.http import ApiError
+from golive_tui.core.probes.steps import (
+    customer_ref,
+    required_customer,
+    settle,
+    unconfigured_customer,
+)
+from golive_tui.core.probes.tiers import Tier, graduated
 
 HOSTS = {"us": "https://us.api.flexprice.io", "india": "https://api.cloud.flexprice.io"}
 USAGE = "customer-usage"  # serial group: probes that add usage to the test customer
+# This provider's probes register under its name; a usage probe adds usage to the
+# test customer, so it writes and never overlaps another.
+flexprice_probe = partial(probe, "flexprice")
+usage_probe = partial(flexprice_probe, writes=True, serial_group=USAGE)
 _AGGREGATES_A_FIELD = {"SUM", "AVG", "MAX", "MIN", "LATEST", "SUM_WITH_MULTIPLIER", "WEIGHTED_SUM"}
 _FAILURE_WORDS = {
     "customer_lookup": "no customer has this external_customer_id — create the customer with"
@@ -51,8 +54,7 @@ _FAILURE_WORDS = {
 # --- shared look-ups ---------------------------------------------------------------------
 
 
-def _external_id(ctx: ProbeContext) -> str:
-    return (ctx.target.customer_id or str(ctx.settings.get("customer_id", ""))).strip()
+_external_id = customer_ref
 
 
 async def _search(
@@ -94,9 +96,8 @@ async def _meters(ctx: ProbeContext) -> dict[str, dict[str, Any]]:
 async def _customer(ctx: ProbeContext) -> tuple[dict[str, Any] | None, str]:
     ext = _external_id(ctx)
     if not ext:
-        return None, (
-            "no test customer configured; set the customer's external id (what your events"
-            " send as external_customer_id) with --customer-id or in the app's setup"
+        return None, unconfigured_customer(
+            "the customer's external id (what your events send as external_customer_id)"
         )
     ctx.doing("looking up the test customer by external id")
     try:
@@ -168,9 +169,7 @@ class _Setup:
 async def _setup(ctx: ProbeContext) -> _Setup:
     """What every usage probe needs; ends the probe (`Concluded`) if it is not there."""
     setup = _Setup()
-    customer, why = await _customer(ctx)
-    if customer is None:
-        raise Concluded(failed(why))
+    customer = await required_customer(ctx, _customer)
     setup.customer = customer
     subs = await _subscriptions(ctx, _external_id(ctx))
     if not subs:
@@ -249,22 +248,22 @@ async def _send(ctx: ProbeContext, event: dict[str, Any]) -> None:
 async def _lookup(ctx: ProbeContext, event_id: str) -> dict[str, Any] | None:
     """Poll the event debugger until the event is processed or failed; None at deadline."""
     ctx.doing(f"waiting for event {event_id} in the event debugger (/v1/events/lookup)")
-    wait = 0.1
-    while True:
+
+    async def look() -> dict[str, Any] | None:
         try:
             resp = await ctx.api.request(
                 "GET", "/v1/events/lookup", params={"id": event_id}, ok=(200,), expect="object"
             )
-            body = resp.body if isinstance(resp.body, dict) else {}
-            if body.get("status") in ("processed", "failed"):
-                return body
         except ApiError as exc:
             # 404 (and, by a quirk of the server, 500) until the event is stored.
             if exc.status not in (404, 500):
                 raise
-        if not await ctx.poll(wait):
             return None
-        wait = min(wait * 2, 2.0)
+        body = resp.body if isinstance(resp.body, dict) else {}
+        return body if body.get("status") in ("processed", "failed") else None
+
+    body, _ = await settle(ctx, look, lambda seen: seen is not None)
+    return body
 
 
 def _failure(body: dict[str, Any]) -> str | None:
@@ -305,18 +304,20 @@ def rated_amount(price: dict[str, Any], quantity: Decimal) -> Decimal:
                 if up_to is None or quantity <= dec(up_to):
                     return quantity * dec(tier.get("unit_amount")) + dec(tier.get("flat_amount"))
             return Decimal(0)
-        total, below = Decimal(0), Decimal(0)
-        for tier in tiers:
-            up_to = tier.get("up_to")
-            top = quantity if up_to is None else min(quantity, dec(up_to))
-            units = top - below
-            if units > 0:
-                total += units * dec(tier.get("unit_amount")) + dec(tier.get("flat_amount"))
-            if up_to is None or quantity <= dec(up_to):
-                break
-            below = dec(up_to)
-        return total
+        return graduated(quantity, _slabs(tiers))
     raise ValueError(f"billing model {model or '?'} is not priced per unit")
+
+
+def _slabs(tiers: list[dict[str, Any]]) -> list[Tier]:
+    """Flexprice's inclusive `up_to` bounds as tier widths."""
+    out, below = [], Decimal(0)
+    for t in tiers:
+        up_to = t.get("up_to")
+        width = None if up_to is None else dec(up_to) - below
+        out.append(Tier(width, dec(t.get("unit_amount")), dec(t.get("flat_amount"))))
+        if up_to is not None:
+            below = dec(up_to)
+    return out
 
 
 _ZERO_DECIMAL = {

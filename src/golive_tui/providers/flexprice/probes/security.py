@@ -9,16 +9,10 @@ import json
 import secrets
 import time
 
-from golive_tui.core.probes.engine import (
-    ProbeContext,
-    Verdict,
-    errored,
-    probe,
-)
-from golive_tui.core.probes.webhooks import Scheme, check_endpoint, endpoint_problem
+from golive_tui.core.probes.engine import Concluded, ProbeContext, errored
+from golive_tui.core.probes.webhooks import Deliveries, Scheme, signature_probe
 
 FLEXPRICE_WEBHOOKS = Scheme(
-    noun="delivery",
     signature_header="svix-signature",
     signed_content="svix-id.svix-timestamp.raw body, keyed with the base64 part of whsec_",
     timestamp_header="svix-timestamp",
@@ -33,23 +27,13 @@ def svix_signature(secret: str, msg_id: str, timestamp: str, body: bytes) -> str
     return "v1," + base64.b64encode(hmac.new(key, signed, hashlib.sha256).digest()).decode()
 
 
-@probe(
-    "flexprice",
-    "webhook-signature",
-    "Webhook endpoint rejects forged signatures",
-    writes=True,
-    deadline=20,
-)
-async def webhook_signature(ctx: ProbeContext) -> Verdict:
-    problem = endpoint_problem(ctx, FLEXPRICE_WEBHOOKS)
-    if problem:
-        return problem
-    assert ctx.webhook_secret is not None
-    secret = ctx.webhook_secret.reveal()
+def _deliveries(ctx: ProbeContext, secret: str) -> Deliveries:
     try:
         base64.b64decode(secret.removeprefix("whsec_"), validate=True)
     except ValueError:
-        return errored("the stored webhook secret is not a Svix whsec_… secret; store it again")
+        raise Concluded(
+            errored("the stored webhook secret is not a Svix whsec_… secret; store it again")
+        ) from None
     body = json.dumps(
         {"event_type": "golive.signature_test", "golive_run": ctx.run_id}, separators=(",", ":")
     ).encode()
@@ -65,11 +49,12 @@ async def webhook_signature(ctx: ProbeContext) -> Verdict:
 
     now = int(time.time())
     forged_key = "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode()
-    return await check_endpoint(
-        ctx,
-        FLEXPRICE_WEBHOOKS,
+    return Deliveries(
         body,
         forged=signed(forged_key, now),
         stale=signed(secret, now - 600),
         genuine=signed(secret, now),
     )
+
+
+webhook_signature = signature_probe("flexprice", FLEXPRICE_WEBHOOKS, _deliveries)

@@ -5,22 +5,10 @@ from __future__ import annotations
 import json
 from decimal import Decimal
 
-from golive_tui.core.probes.common import (
-    dec,
-    fmt,
-)
-from golive_tui.core.probes.engine import (
-    ProbeContext,
-    Verdict,
-    errored,
-    failed,
-    passed,
-    probe,
-    warned,
-)
+from golive_tui.core.probes.common import dec, fmt
+from golive_tui.core.probes.engine import ProbeContext, Verdict, errored, failed, passed, warned
 from golive_tui.core.probes.http import ApiError
 from golive_tui.providers.flexprice.probes.lookups import (
-    USAGE,
     _app_events,
     _event,
     _failure,
@@ -28,17 +16,12 @@ from golive_tui.providers.flexprice.probes.lookups import (
     _missing_field,
     _send,
     _setup,
+    flexprice_probe,
+    usage_probe,
 )
 
 
-@probe(
-    "flexprice",
-    "ingest-lookup",
-    "Test events are processed and attributed",
-    writes=True,
-    deadline=30,
-    serial_group=USAGE,
-)
+@usage_probe("ingest-lookup", "Test events are processed and attributed", deadline=30)
 async def ingest_lookup(ctx: ProbeContext) -> Verdict:
     setup = await _setup(ctx)
     billed = setup.billed()
@@ -97,9 +80,7 @@ async def ingest_lookup(ctx: ProbeContext) -> Verdict:
     )
 
 
-@probe(
-    "flexprice", "grace-period", "Grace period and auto-cancellation are understood", deadline=15
-)
+@flexprice_probe("grace-period", "Grace period and auto-cancellation are understood", deadline=15)
 async def grace_period(ctx: ProbeContext) -> Verdict:
     ctx.doing("reading the environment's subscription_config setting")
     try:

@@ -5,30 +5,20 @@ from __future__ import annotations
 from datetime import timedelta
 
 from golive_tui.core.net import is_production_host
-from golive_tui.core.probes.common import (
-    insecure_url,
-    parse_time,
-    utc_now,
-)
-from golive_tui.core.probes.engine import (
-    ProbeContext,
-    Verdict,
-    failed,
-    passed,
-    probe,
-    warned,
-)
+from golive_tui.core.probes.common import insecure_url, parse_time, utc_now
+from golive_tui.core.probes.engine import ProbeContext, Verdict, failed, passed, warned
 from golive_tui.core.probes.http import ApiError
+from golive_tui.core.probes.steps import customer_ref, outcome, required_customer
 from golive_tui.providers.metronome.probes.lookups import (
     PRODUCTION_URL,
     _aggregation,
     _contracts,
     _customer,
-    _customer_ref,
     _metrics,
     _name,
     _paged,
     _setup,
+    metronome_probe,
 )
 
 # --- probes -----------------------------------------------------------------------------
@@ -47,7 +37,7 @@ def check_base_url(base_url: str, environment: str) -> str | None:
     return None
 
 
-@probe("metronome", "auth", "API token is valid", deadline=15)
+@metronome_probe("auth", "API token is valid", deadline=15)
 async def auth(ctx: ProbeContext) -> Verdict:
     problem = check_base_url(ctx.target.base_url, ctx.target.environment)
     if problem:
@@ -78,7 +68,7 @@ async def auth(ctx: ProbeContext) -> Verdict:
     )
 
 
-@probe("metronome", "metrics-active", "Billable metrics are active and keyed", deadline=20)
+@metronome_probe("metrics-active", "Billable metrics are active and keyed", deadline=20)
 async def metrics_active(ctx: ProbeContext) -> Verdict:
     metrics = await _metrics(ctx)
     if not metrics:
@@ -96,7 +86,7 @@ async def metrics_active(ctx: ProbeContext) -> Verdict:
         )
     problems: list[str] = []
     warnings: list[str] = []
-    ref = _customer_ref(ctx)
+    ref = customer_ref(ctx)
     if ref:
         setup = await _setup(ctx)
         for rate in setup.rates:
@@ -128,24 +118,19 @@ async def metrics_active(ctx: ProbeContext) -> Verdict:
             f"metrics without group keys: {', '.join(keyless)} — group keys cannot be added"
             " later, so pricing or invoices can never be split by a dimension"
         )
-    if problems:
-        return failed(problems[0], *problems[1:], *details)
     active = sum(1 for m in metrics.values() if not m.get("archived_at"))
-    if warnings:
-        return warned(warnings[0], *warnings[1:], *details)
-    return passed(f"{active} active billable metrics, each with group keys", *details)
+    ok = f"{active} active billable metrics, each with group keys"
+    return outcome(problems, warnings, details, ok, warnings_when_failing=False)
 
 
-@probe("metronome", "customer-contract", "Customer and contract are provisioned", deadline=20)
+@metronome_probe("customer-contract", "Customer and contract are provisioned", deadline=20)
 async def customer_contract(ctx: ProbeContext) -> Verdict:
-    customer, why = await _customer(ctx)
-    if customer is None:
-        return failed(why)
+    customer = await required_customer(ctx, _customer)
     name = customer.get("name", customer["id"])
     if customer.get("archived_at"):
         return failed(f"customer {name!r} is archived; events for it are not billed")
     aliases = customer.get("ingest_aliases") or []
-    ref = _customer_ref(ctx)
+    ref = customer_ref(ctx)
     details = [f"customer {name!r} ({customer['id']})", f"ingest aliases: {aliases or 'none'}"]
     if ref != customer["id"]:
         details.append(f"{ref!r} resolves to this customer as an ingest alias")
@@ -190,11 +175,9 @@ _ALERT_KINDS = {
 }
 
 
-@probe("metronome", "alerts", "Spend, credit and commit alerts exist", deadline=15)
+@metronome_probe("alerts", "Spend, credit and commit alerts exist", deadline=15)
 async def alerts(ctx: ProbeContext) -> Verdict:
-    customer, why = await _customer(ctx)
-    if customer is None:
-        return failed(why)
+    customer = await required_customer(ctx, _customer)
     ctx.doing("listing the customer's threshold notifications")
     items = await _paged(
         ctx,
@@ -224,7 +207,7 @@ async def alerts(ctx: ProbeContext) -> Verdict:
     return passed(f"{len(items)} alerts cover spend, credit and commit", *details)
 
 
-@probe("metronome", "allowlist", "Metronome's IPs are known for allowlisting", deadline=15)
+@metronome_probe("allowlist", "Metronome's IPs are known for allowlisting", deadline=15)
 async def allowlist(ctx: ProbeContext) -> Verdict:
     resp = await ctx.api.request("GET", "/v1/services", expect="object", keys=("services",))
     services = resp.body.get("services", []) if isinstance(resp.body, dict) else []

@@ -9,26 +9,14 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
-from golive_tui.core.probes.common import (
-    dec,
-    fmt,
-    parse_time,
-    utc_now,
-)
-from golive_tui.core.probes.engine import (
-    ProbeContext,
-    Verdict,
-    failed,
-    passed,
-    probe,
-    warned,
-)
+from golive_tui.core.probes.common import dec, fmt, parse_time, utc_now
+from golive_tui.core.probes.engine import ProbeContext, Verdict, failed, warned
+from golive_tui.core.probes.lines import Line, line_totals, moved_line
+from golive_tui.core.probes.steps import customer_ref, outcome, required_customer
 from golive_tui.providers.metronome.probes.lookups import (
-    USAGE,
     _aggregation,
     _contracts,
     _customer,
-    _customer_ref,
     _event,
     _event_type,
     _ingest,
@@ -39,8 +27,10 @@ from golive_tui.providers.metronome.probes.lookups import (
     _rates,
     _Setup,
     _setup,
+    metronome_probe,
     rated_amount,
     tier_boundaries,
+    usage_probe,
 )
 
 
@@ -76,13 +66,8 @@ async def _draft(ctx: ProbeContext, setup: _Setup) -> dict[str, Any] | None:
     return _draft_for(invoices, contract_id)
 
 
-def _line(invoice: dict[str, Any], product_id: str) -> tuple[Decimal, Decimal]:
-    qty, total = Decimal(0), Decimal(0)
-    for li in invoice.get("line_items") or []:
-        if li.get("product_id") == product_id:
-            qty += dec(li.get("quantity"))
-            total += dec(li.get("total"))
-    return qty, total
+def _line(invoice: dict[str, Any], product_id: str) -> Line:
+    return line_totals(invoice, match="product_id", value=product_id, amount_field="total")
 
 
 def _choose_priced(setup: _Setup) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]] | None:
@@ -106,14 +91,7 @@ def _choose_priced(setup: _Setup) -> tuple[dict[str, Any], dict[str, Any], dict[
     return rate, product, metric
 
 
-@probe(
-    "metronome",
-    "invoice-draft",
-    "Draft invoice shows the right quantity and total",
-    writes=True,
-    deadline=40,
-    serial_group=USAGE,
-)
+@usage_probe("invoice-draft", "Draft invoice shows the right quantity and total", deadline=40)
 async def invoice_draft(ctx: ProbeContext) -> Verdict:
     setup = await _setup(ctx)
     choice = _choose_priced(setup)
@@ -137,7 +115,7 @@ async def invoice_draft(ctx: ProbeContext) -> Verdict:
     target = (bounds[-1] + 10) if bounds else q0 + 10
     quantity = target - q0
     agg = _aggregation(metric)
-    ref = _customer_ref(ctx)
+    ref = customer_ref(ctx)
     t = utc_now() - timedelta(minutes=2)
     if agg == "sum":
         halves = [quantity - quantity // 2, quantity // 2]
@@ -157,23 +135,14 @@ async def invoice_draft(ctx: ProbeContext) -> Verdict:
     await _ingest(ctx, events)
     expected_qty = q0 + quantity
     expected_line = rated_amount(rate, expected_qty) - rated_amount(rate, q0) + t0
-    ctx.doing("waiting for the draft invoice to include the test usage")
-    wait = 0.1
-    after_inv: dict[str, Any] | None = None
-    q1, t1 = q0, t0
-    while True:
-        after_inv = await _draft(ctx, setup)
-        if after_inv is not None:
-            q1, t1 = _line(after_inv, product["id"])
-            if q1 != q0:
-                break
-        if not await ctx.poll(wait):
-            return warned(
-                f"the draft invoice did not change within {ctx.spec.deadline:.0f} s of sending"
-                f" {fmt(quantity)} units; Metronome may be lagging — re-run later"
-            )
-        wait = min(wait * 2, 2.0)
-    assert after_inv is not None
+
+    async def read() -> tuple[dict[str, Any] | None, Line]:
+        inv = await _draft(ctx, setup)
+        return inv, (q0, t0) if inv is None else _line(inv, product["id"])
+
+    after_inv, (q1, t1) = await moved_line(
+        ctx, read, (q0, t0), invoice_noun="the draft invoice", sent=quantity, first_wait=0.1
+    )
     name = _name(product)
     ctx.note(
         f"{name}: expected vs actual",
@@ -201,18 +170,17 @@ async def invoice_draft(ctx: ProbeContext) -> Verdict:
             f"invoice total grew by {fmt(inv_total1 - inv_total0)} while the {name} line grew"
             f" by {fmt(t1 - t0)}; another charge moved at the same time"
         )
-    if problems:
-        return failed(problems[0], *problems[1:])
     tiers = len(rate.get("tiers") or [])
     how = f"all {tiers} tiers crossed" if tiers else "flat rate"
     currency = (before_inv.get("credit_type") or {}).get("name", "")
-    return passed(
+    ok = (
         f"{name}: +{fmt(quantity)} units (duplicate ignored) added exactly {fmt(t1 - t0)}"
-        f" {currency} to the draft ({how})",
+        f" {currency} to the draft ({how})"
     )
+    return outcome(problems, (), (), ok)
 
 
-@probe("metronome", "pricing-setup", "Products, rate card and tiers are consistent", deadline=25)
+@metronome_probe("pricing-setup", "Products, rate card and tiers are consistent", deadline=25)
 async def pricing_setup(ctx: ProbeContext) -> Verdict:
     products, metrics = await asyncio.gather(_products(ctx), _metrics(ctx))
     live = {k: p for k, p in products.items() if not p.get("archived_at")}
@@ -235,10 +203,8 @@ async def pricing_setup(ctx: ProbeContext) -> Verdict:
                 f"usage product {_name(p)!r} is metered by archived metric {m.get('name')!r}"
             )
     rate_card_id = str(ctx.settings.get("rate_card_id") or "")
-    if not rate_card_id and _customer_ref(ctx):
-        customer, why = await _customer(ctx)
-        if customer is None:
-            return failed(why)
+    if not rate_card_id and customer_ref(ctx):
+        customer = await required_customer(ctx, _customer)
         contracts = await _contracts(ctx, customer["id"])
         if contracts:
             rate_card_id = str(contracts[0].get("rate_card_id") or "")
@@ -295,11 +261,5 @@ async def pricing_setup(ctx: ProbeContext) -> Verdict:
                 f" {', '.join(fmt(b) for b in tier_boundaries(rate))}"
             )
     details.insert(0, f"rate card {card_data.get('name')!r}: {currency}, {len(rates)} rates")
-    if problems:
-        return failed(problems[0], *problems[1:], *warnings, *details)
-    if warnings:
-        return warned(warnings[0], *warnings[1:], *details)
-    return passed(
-        f"{len(live)} products, every usage product metered, {len(rates)} rates in {currency}",
-        *details,
-    )
+    ok = f"{len(live)} products, every usage product metered, {len(rates)} rates in {currency}"
+    return outcome(problems, warnings, details, ok)

@@ -15,23 +15,26 @@ import asyncio
 import re
 from datetime import datetime
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
-from golive_tui.core.probes.common import (
-    dec,
-    fmt,
-    iso,
-    utc_now,
-)
-from golive_tui.core.probes.engine import (
-    Concluded,
-    ProbeContext,
-    failed,
-)
+from golive_tui.core.probes.common import dec, fmt, iso, utc_now
+from golive_tui.core.probes.engine import Concluded, ProbeContext, failed, probe
 from golive_tui.core.probes.http import ApiError
+from golive_tui.core.probes.steps import (
+    customer_ref,
+    required_customer,
+    settle,
+    unconfigured_customer,
+)
+from golive_tui.core.probes.tiers import Tier, boundaries, graduated
 
 PRODUCTION_URL = "https://api.metronome.com"
 USAGE = "customer-usage"  # serial group: probes that add usage to the test customer
+# This provider's probes register under its name; a usage probe adds usage to the
+# test customer, so it writes and never overlaps another.
+metronome_probe = partial(probe, "metronome")
+usage_probe = partial(metronome_probe, writes=True, serial_group=USAGE)
 MAX_BACKDATE_DAYS = 34
 DEFAULT_BACKDATE_DAYS = 14
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
@@ -69,18 +72,11 @@ async def _paged(
     return items
 
 
-def _customer_ref(ctx: ProbeContext) -> str:
-    return (ctx.target.customer_id or str(ctx.settings.get("customer_id", ""))).strip()
-
-
 async def _customer(ctx: ProbeContext) -> tuple[dict[str, Any] | None, str]:
     """The test customer by id or ingest alias; (None, reason) when not found."""
-    ref = _customer_ref(ctx)
+    ref = customer_ref(ctx)
     if not ref:
-        return None, (
-            "no test customer configured; set the customer id (or one of its ingest aliases)"
-            " with --customer-id or in the app's setup"
-        )
+        return None, unconfigured_customer("the customer id (or one of its ingest aliases)")
     ctx.doing("looking up the test customer")
     if _UUID.match(ref):
         try:
@@ -180,9 +176,7 @@ class _Setup:
 async def _setup(ctx: ProbeContext) -> _Setup:
     """What every usage probe needs; ends the probe (`Concluded`) if it is not there."""
     setup = _Setup()
-    customer, why = await _customer(ctx)
-    if customer is None:
-        raise Concluded(failed(why))
+    customer = await required_customer(ctx, _customer)
     setup.customer = customer
     contracts = await _contracts(ctx, customer["id"])
     if not contracts:
@@ -284,30 +278,36 @@ async def _search_settled(
 ) -> tuple[dict[str, list[dict[str, Any]]], bool]:
     """Poll /v1/events/search until every id is found and processed, or time runs out."""
     ctx.doing("waiting for the test events to be processed (/v1/events/search)")
-    wait = 0.1
-    found: dict[str, list[dict[str, Any]]] = {}
-    while True:
+
+    async def search() -> dict[str, list[dict[str, Any]]]:
         resp = await ctx.api.request(
             "POST",
             "/v1/events/search",
             json_body={"transactionIds": transaction_ids},
             expect="array",
         )
-        found = {}
+        found: dict[str, list[dict[str, Any]]] = {}
         for rec in resp.body if isinstance(resp.body, list) else []:
             found.setdefault(str(rec.get("transaction_id")), []).append(rec)
-        settled = all(
+        return found
+
+    def processed(found: dict[str, list[dict[str, Any]]]) -> bool:
+        return all(
             tid in found and all(r.get("processed_at") for r in found[tid])
             for tid in transaction_ids
         )
-        if settled:
-            return found, True
-        if not await ctx.poll(wait):
-            return found, False
-        wait = min(wait * 2, 2.0)
+
+    return await settle(ctx, search, processed)
 
 
 # --- tier maths -----------------------------------------------------------------------
+
+
+def _tiers(rate: dict[str, Any]) -> list[Tier]:
+    return [
+        Tier(None if t.get("size") is None else dec(t["size"]), dec(t.get("price")))
+        for t in rate.get("tiers") or []
+    ]
 
 
 def rated_amount(rate: dict[str, Any], quantity: Decimal) -> Decimal:
@@ -316,24 +316,9 @@ def rated_amount(rate: dict[str, Any], quantity: Decimal) -> Decimal:
     if rate_type == "FLAT":
         return quantity * dec(rate.get("price"))
     if rate_type == "TIERED":
-        total = Decimal(0)
-        remaining = quantity
-        for tier in rate.get("tiers") or []:
-            size = tier.get("size")
-            take = remaining if size is None else min(remaining, dec(size))
-            total += take * dec(tier.get("price"))
-            remaining -= take
-            if remaining <= 0:
-                break
-        return total
+        return graduated(quantity, _tiers(rate))
     raise ValueError(f"rate type {rate_type or '?'} is not priced per unit")
 
 
 def tier_boundaries(rate: dict[str, Any]) -> list[Decimal]:
-    bounds, acc = [], Decimal(0)
-    for tier in rate.get("tiers") or []:
-        if tier.get("size") is None:
-            break
-        acc += dec(tier["size"])
-        bounds.append(acc)
-    return bounds
+    return boundaries(_tiers(rate))

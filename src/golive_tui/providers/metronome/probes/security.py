@@ -9,19 +9,15 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
-from golive_tui.core.probes.engine import (
-    ProbeContext,
-    Verdict,
-    probe,
-)
-from golive_tui.core.probes.webhooks import Scheme, check_endpoint, endpoint_problem
+from golive_tui.core.probes.engine import ProbeContext
+from golive_tui.core.probes.webhooks import Deliveries, Scheme, signature_probe
 
 METRONOME_WEBHOOKS = Scheme(
-    noun="notification",
     signature_header="Metronome-Webhook-Signature",
     signed_content="X-Metronome-Date + newline + the raw body",
     timestamp_header="X-Metronome-Date",
     secret_hint="the endpoint's secret from Metronome (Developer → Notifications → Webhooks)",
+    noun="notification",
 )
 
 
@@ -30,19 +26,7 @@ def sign(secret: str, date: str, body: bytes) -> str:
     return hmac.new(secret.encode(), date.encode() + b"\n" + body, hashlib.sha256).hexdigest()
 
 
-@probe(
-    "metronome",
-    "webhook-signature",
-    "Webhook endpoint rejects forged signatures",
-    writes=True,
-    deadline=20,
-)
-async def webhook_signature(ctx: ProbeContext) -> Verdict:
-    problem = endpoint_problem(ctx, METRONOME_WEBHOOKS)
-    if problem:
-        return problem
-    assert ctx.webhook_secret is not None
-    secret = ctx.webhook_secret.reveal()
+def _deliveries(ctx: ProbeContext, secret: str) -> Deliveries:
     body = json.dumps(
         {
             "id": str(uuid.uuid4()),
@@ -62,11 +46,12 @@ async def webhook_signature(ctx: ProbeContext) -> Verdict:
         }
 
     now = datetime.now(UTC)
-    return await check_endpoint(
-        ctx,
-        METRONOME_WEBHOOKS,
+    return Deliveries(
         body,
         forged=signed("golive-forged-key", now),
         stale=signed(secret, now - timedelta(minutes=10)),
         genuine=signed(secret, now),
     )
+
+
+webhook_signature = signature_probe("metronome", METRONOME_WEBHOOKS, _deliveries)

@@ -7,29 +7,16 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
-from golive_tui.core.probes.common import (
-    dec,
-    fmt,
-    iso,
-    utc_now,
-)
-from golive_tui.core.probes.engine import (
-    ProbeContext,
-    Verdict,
-    errored,
-    failed,
-    passed,
-    probe,
-    warned,
-)
+from golive_tui.core.probes.common import dec, fmt, iso, utc_now
+from golive_tui.core.probes.engine import ProbeContext, Verdict, errored, failed, passed, warned
 from golive_tui.core.probes.http import ApiError
+from golive_tui.core.probes.steps import customer_ref, required_customer
 from golive_tui.providers.metronome.probes.lookups import (
     DEFAULT_BACKDATE_DAYS,
     MAX_BACKDATE_DAYS,
     USAGE,
     _aggregation,
     _customer,
-    _customer_ref,
     _event,
     _event_type,
     _ingest,
@@ -38,6 +25,8 @@ from golive_tui.providers.metronome.probes.lookups import (
     _search_settled,
     _Setup,
     _setup,
+    metronome_probe,
+    usage_probe,
 )
 
 
@@ -53,14 +42,7 @@ def _target_metrics(setup: _Setup, limit: int = 3) -> list[dict[str, Any]]:
     return out[:limit]
 
 
-@probe(
-    "metronome",
-    "ingest-dedup",
-    "Test events are deduplicated and matched",
-    writes=True,
-    deadline=30,
-    serial_group=USAGE,
-)
+@usage_probe("ingest-dedup", "Test events are deduplicated and matched", deadline=30)
 async def ingest_dedup(ctx: ProbeContext) -> Verdict:
     setup = await _setup(ctx)
     metrics = _target_metrics(setup)
@@ -69,7 +51,7 @@ async def ingest_dedup(ctx: ProbeContext) -> Verdict:
             "no usage product on the customer's rate card is metered by an active metric with"
             " an event type filter; golive cannot craft a matching test event"
         )
-    ref = _customer_ref(ctx)
+    ref = customer_ref(ctx)
     t = utc_now() - timedelta(minutes=5)
     events = []
     for i, metric in enumerate(metrics):
@@ -124,14 +106,7 @@ async def ingest_dedup(ctx: ProbeContext) -> Verdict:
     )
 
 
-@probe(
-    "metronome",
-    "backdated",
-    "Backdated events are accepted",
-    writes=True,
-    deadline=25,
-    serial_group=USAGE,
-)
+@usage_probe("backdated", "Backdated events are accepted", deadline=25)
 async def backdated(ctx: ProbeContext) -> Verdict:
     days_raw = ctx.settings.get("backdate_days", DEFAULT_BACKDATE_DAYS)
     try:
@@ -148,7 +123,7 @@ async def backdated(ctx: ProbeContext) -> Verdict:
     if not metrics:
         return failed("no usage product with an active metric to send a backdated event for")
     when = utc_now() - timedelta(days=days)
-    event = _event(ctx, metrics[0], _customer_ref(ctx), 1, 1, when, "backdated")
+    event = _event(ctx, metrics[0], customer_ref(ctx), 1, 1, when, "backdated")
     try:
         await _ingest(ctx, [event])
     except ApiError as exc:
@@ -173,17 +148,14 @@ async def backdated(ctx: ProbeContext) -> Verdict:
     return passed(f"an event dated {days} days back ({event['timestamp']}) was accepted and found")
 
 
-@probe(
-    "metronome",
+@metronome_probe(
     "grouped-usage",
     "Grouped usage adds up per group key",
     deadline=25,
     serial_group=USAGE,
 )
 async def grouped_usage(ctx: ProbeContext) -> Verdict:
-    customer, why = await _customer(ctx)
-    if customer is None:
-        return failed(why)
+    customer = await required_customer(ctx, _customer)
     metrics = await _metrics(ctx)
     keyed = [m for m in metrics.values() if m.get("group_keys") and not m.get("archived_at")]
     if not keyed:
