@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
-from golive_tui.providers.metronome.sandbox.state import add_months, iso, month_start, parse_time
+from golive_tui.providers.metronome.sandbox.values import add_months, iso, month_start, parse_time
 
 __all__ = [
     "ENVIRONMENT_ID",
