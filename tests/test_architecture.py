@@ -122,14 +122,7 @@ def test_no_provider_module_is_over_400_lines() -> None:
         for p in PROVIDERS_DIR.rglob("*.py")
         if (n := len(p.read_text(encoding="utf-8").splitlines())) > 400
     }
-    # The sandboxes' app/state/demo modules are split in the next step (issue #12).
-    assert set(long) <= {
-        "providers/metronome/sandbox/app.py",
-        "providers/metronome/sandbox/state.py",
-        "providers/flexprice/sandbox/app.py",
-        "providers/flexprice/sandbox/state.py",
-        "providers/flexprice/sandbox/demo.py",
-    }, long
+    assert long == {}, long
 
 
 def test_listing_providers_loads_no_probe_sandbox_or_http_code() -> None:
