@@ -10,15 +10,15 @@ not what a probe needs, so junk is never taken as evidence.
 from __future__ import annotations
 
 import json
-import re
 from decimal import Decimal
 from typing import Any
 
 import httpx
 
+from golive_tui.core.textsafe import valid
+
 MAX_BODY = 8 * 1024 * 1024  # bytes; no billing API answer a probe reads is near this
 MAX_BODY_LABEL = "8 MB"
-_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 class BodyTooLarge(Exception):
@@ -50,16 +50,11 @@ async def read_head(resp: httpx.Response, limit: int) -> bytes:
     return head
 
 
-def clean_text(text: str) -> str:
-    """`text` with lone surrogates replaced (they cannot be encoded, so would abort a save)."""
-    return _SURROGATE.sub("\ufffd", text)
-
-
 def _clean(value: Any) -> Any:
     if isinstance(value, str):
-        return clean_text(value)
+        return valid(value)
     if isinstance(value, dict):
-        return {clean_text(str(k)): _clean(v) for k, v in value.items()}
+        return {valid(str(k)): _clean(v) for k, v in value.items()}
     if isinstance(value, list):
         return [_clean(v) for v in value]
     return value
@@ -78,7 +73,7 @@ def decode(content: bytes, charset: str | None = None) -> Any:
         text = content.decode(charset or "utf-8", errors="replace")
     except LookupError:  # an unknown charset name
         text = content.decode("utf-8", errors="replace")
-    return clean_text(text)
+    return valid(text)
 
 
 def describe(body: Any) -> str:

@@ -33,13 +33,13 @@ from golive_tui.core.net import credential_url_problem, strip_userinfo
 from golive_tui.core.probes.body import (
     MAX_BODY_LABEL,
     BodyTooLarge,
-    clean_text,
     decode,
     read_capped,
     shape_problem,
 )
 from golive_tui.core.redact import Redactor, Secret
 from golive_tui.core.state import Evidence
+from golive_tui.core.textsafe import valid
 
 MAX_ATTEMPTS = 4  # for network errors and 5xx
 MAX_RATE_LIMITED = 8  # 429s: nothing was processed, so waiting is safe; the deadline bounds it
@@ -239,7 +239,7 @@ class ApiClient:
                         int((time.monotonic() - started) * 1000),
                     )
                 # Redact first, then cut: a cut could split a secret the redactor would find.
-                message = _cut(clean_text(self.redactor(self.dialect.error_message(body))))
+                message = _cut(valid(self.redactor(self.dialect.error_message(body))))
                 if 300 <= resp.status_code < 400 and resp.status_code not in ok:
                     message = _redirect_message(url, resp.headers.get("location", ""), message)
                 last_error = ApiError(

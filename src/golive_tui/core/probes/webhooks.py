@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from golive_tui.core.net import has_userinfo, is_loopback
-from golive_tui.core.probes.body import clean_text, read_head
+from golive_tui.core.probes.body import read_head
 from golive_tui.core.probes.engine import (
     ProbeContext,
     ProbeFn,
@@ -131,7 +131,7 @@ async def check_endpoint(
         finally:
             await resp.aclose()
         outcomes.append((label, 200 <= resp.status_code < 300, resp.status_code))
-        text = clean_text(head.decode("utf-8", errors="replace"))
+        text = head.decode("utf-8", errors="replace")  # "replace" leaves no lone surrogate
         ctx.note(f"webhook {label} → {resp.status_code}", ctx.redactor(text)[:300])
     details = [f"{label}: HTTP {code}" for label, _, code in outcomes]
     (_, forged_ok, forged_code), (_, stale_ok, _), (_, genuine_ok, genuine_code) = outcomes
