@@ -27,9 +27,11 @@ TARGET_S = 2.0
 NAMES = {"metronome": "Metronome", "flexprice": "Flexprice"}
 
 
-def one_run(provider: str, concurrency: int) -> tuple[float, CheckReport]:
+def one_run(
+    provider: str, concurrency: int, variants: tuple[str, ...] = ()
+) -> tuple[float, CheckReport]:
     checklist = checklists.load(provider)
-    sb, token = new_sandbox((), provider)
+    sb, token = new_sandbox((), provider, variants)
     with SandboxServer(sb) as server:
         target = demo_target(sb, server.base_url)
         t0 = time.perf_counter()

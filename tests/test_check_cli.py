@@ -333,3 +333,7 @@ def test_demo_with_a_fault_exits_3_and_an_unknown_fault_exits_2(tmp_path: Path) 
     _validate(json.loads(proc.stdout))
     proc = golive("demo", "--fault", "gremlins", cwd=tmp_path)
     assert proc.returncode == 2 and "no-contract" in proc.stderr
+    proc = golive("demo", "--variant", "gremlins", cwd=tmp_path)
+    [line] = proc.stderr.splitlines()
+    assert proc.returncode == 2
+    assert line.startswith("golive: error: --variant gremlins: not a metronome")

@@ -26,6 +26,7 @@ from golive_tui.core.sandbox.asgi import Router
 from golive_tui.core.sandbox.server import SandboxServer
 from golive_tui.providers.flexprice.sandbox.app import (
     FAULTS,
+    VARIANTS,
     FlexpriceSandbox,
     sign_svix,
     verify_svix,
@@ -721,6 +722,9 @@ def test_every_fault_is_covered_and_the_cli_knows_them() -> None:
     assert "flexprice" in provider.choices
     with pytest.raises(ValueError, match="unknown fault"):
         FlexpriceSandbox(TOKEN, faults=["dedup-off"])
+    assert providers.get("flexprice").variants == VARIANTS
+    with pytest.raises(ValueError, match="unknown variant"):
+        FlexpriceSandbox(TOKEN, variants=["commits"])
     covered = {
         "event-name-typo",
         "customer-missing",

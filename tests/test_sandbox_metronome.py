@@ -31,6 +31,7 @@ from golive_tui.core.state import Target
 from golive_tui.providers.metronome.dialect import METRONOME
 from golive_tui.providers.metronome.sandbox.app import (
     FAULTS,
+    VARIANTS,
     MetronomeSandbox,
     sign_webhook,
     verify_webhook,
@@ -590,6 +591,9 @@ def test_every_fault_is_covered() -> None:
     assert set(FAULTS) <= set(fault.choices)
     with pytest.raises(ValueError, match="unknown fault"):
         MetronomeSandbox(TOKEN, faults=["nope"])
+    assert providers.get("metronome").variants == VARIANTS
+    with pytest.raises(ValueError, match="unknown variant"):
+        MetronomeSandbox(TOKEN, variants=["nope"])
 
 
 @pytest.mark.parametrize("fault", sorted(PROBE_FOR_FAULT))

@@ -106,6 +106,26 @@ def _sandbox_faults() -> dict[str, tuple[str, ...]]:
     return {name: p.faults for name, p in providers.all_providers().items()}
 
 
+def _sandbox_variants() -> dict[str, tuple[str, ...]]:
+    """Each provider's healthy account variants (as `_sandbox_faults`, from the registry)."""
+    from golive_tui.core import providers
+
+    return {name: p.variants for name, p in providers.all_providers().items()}
+
+
+def _variant_flag(p: argparse.ArgumentParser) -> None:
+    variants = _sandbox_variants()
+    listed = "; ".join(f"{prov}: {', '.join(v) or 'none'}" for prov, v in variants.items())
+    p.add_argument(
+        "--variant",
+        metavar="NAME",
+        action="append",
+        default=[],
+        help="shape the demo account like a real one (repeatable; healthy: every probe"
+        f" should still pass; only --provider's variants; {listed})",
+    )
+
+
 def _titles() -> str:
     from golive_tui.core import providers
 
@@ -290,6 +310,7 @@ def build_parser() -> argparse.ArgumentParser:
         + "; ".join(f"{prov}: {', '.join(names)}" for prov, names in sandbox_faults.items())
         + ")",
     )
+    _variant_flag(p)
     p.add_argument(
         "--headless", action="store_true", help="run the checks and print the table (no app)"
     )
@@ -322,6 +343,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="break one thing on purpose (repeatable); "
         + "; ".join(f"{prov}: {', '.join(names)}" for prov, names in sandbox_faults.items()),
     )
+    _variant_flag(p)
     p.add_argument(
         "--token-env",
         metavar="VAR",

@@ -72,7 +72,9 @@ def demo_target(sb: DemoSandbox, base_url: str) -> Target:
 
 
 def new_sandbox(
-    faults: list[str] | tuple[str, ...] = (), provider: str = PROVIDERS[0]
+    faults: list[str] | tuple[str, ...] = (),
+    provider: str = PROVIDERS[0],
+    variants: list[str] | tuple[str, ...] = (),
 ) -> tuple[DemoSandbox, Secret]:
     """A seeded `provider` sandbox with a random token and webhook secret (both in memory)."""
     found = providers.find(provider)
@@ -84,7 +86,13 @@ def new_sandbox(
             f"--fault {', '.join(unknown)}: not a {provider} sandbox fault;"
             f" {provider} has: {', '.join(found.faults)}"
         )
-    app, token = found.sandbox().demo(faults)
+    unknown = [v for v in variants if v not in found.variants]
+    if unknown:
+        raise GoliveError(
+            f"--variant {', '.join(unknown)}: not a {provider} sandbox variant;"
+            f" {provider} has: {', '.join(found.variants) or 'none'}"
+        )
+    app, token = found.sandbox().demo(faults, variants)
     return app, Secret(token)
 
 
@@ -108,7 +116,7 @@ def _throwaway_state(sb: DemoSandbox, base_url: str, folders: list[Path]) -> Pat
 def run(args: argparse.Namespace) -> int:
     provider = getattr(args, "provider", None) or PROVIDERS[0]
     keep = bool(getattr(args, "keep", False))
-    sb, token = new_sandbox(args.fault, provider)
+    sb, token = new_sandbox(args.fault, provider, getattr(args, "variant", None) or ())
     webhook_secret = Secret(sb.webhook_secret)
     folders: list[Path] = []
     try:

@@ -43,13 +43,25 @@ def _faults(provider: str, known: tuple[str, ...], given: list[str] | None) -> l
     return faults
 
 
+def _variants(provider: str, known: tuple[str, ...], given: list[str] | None) -> list[str]:
+    variants = list(dict.fromkeys(given or []))
+    unknown = [v for v in variants if v not in known]
+    if unknown:
+        raise GoliveError(
+            f"--variant {', '.join(unknown)}: not a {provider} sandbox variant;"
+            f" {provider} has: {', '.join(known) or 'none'}"
+        )
+    return variants
+
+
 def _app(args: argparse.Namespace) -> tuple[Any, str, Banner]:
     """The sandbox app for --provider, its token, and its banner's maker."""
     provider = providers.get(args.provider)
     kit = provider.sandbox()
     faults = _faults(provider.name, provider.faults, args.fault)
+    variants = _variants(provider.name, provider.variants, getattr(args, "variant", None))
     var = getattr(args, "token_env", None)
-    app, token = kit.served(faults, _token(args) if var else None)
+    app, token = kit.served(faults, _token(args) if var else None, variants)
     return app, token, kit.banner
 
 
@@ -111,6 +123,8 @@ def _print_banner(
     token_env: str | None,
 ) -> None:
     shown = banner(app, url, token if not token_env else f"from ${token_env}")
+    variants = sorted(getattr(app, "variants", ()))
     lines = [*shown.lines, f"faults:           {', '.join(faults) if faults else 'none'}"]
+    lines.append(f"variants:         {', '.join(variants) if variants else 'none'}")
     lines += _how_to(url, token, app.webhook_secret, token_env, shown.check_flags, shown.customer)
     print("\n".join(lines), flush=True)

@@ -39,6 +39,9 @@ class Provider:
     # tell which environment a key belongs to; None when it cannot.
     environment_ref: str | None = None
     faults: tuple[str, ...] = ()  # the sandbox's faults (its tests check they agree)
+    # The sandbox's healthy account variants (real-account shapes: commits, several
+    # contracts, staggered processing …): every probe must pass on each of them.
+    variants: tuple[str, ...] = ()
     settings: Mapping[str, str] = field(default_factory=dict)  # probe setting → help
     # A path the API client appends itself (the base URL must not end with it).
     api_prefix: str = ""

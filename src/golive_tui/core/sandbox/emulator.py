@@ -30,6 +30,8 @@ class Emulator(App):
         *,
         slow_seconds: float,
         clock: Callable[[], datetime] | None,
+        variants: Iterable[str] = (),
+        known_variants: Iterable[str] = (),
     ) -> None:
         super().__init__()
         if not token:
@@ -39,6 +41,13 @@ class Emulator(App):
         unknown = sorted(self.faults - set(known))
         if unknown:
             raise ValueError(f"unknown fault(s) {', '.join(unknown)}; known: {', '.join(known)}")
+        self.variants = frozenset(variants)
+        known_v = tuple(known_variants)
+        unknown = sorted(self.variants - set(known_v))
+        if unknown:
+            raise ValueError(
+                f"unknown variant(s) {', '.join(unknown)}; known: {', '.join(known_v) or 'none'}"
+            )
         self.token = token
         self.slow_seconds = slow_seconds
         self.clock = clock or (lambda: datetime.now(UTC))

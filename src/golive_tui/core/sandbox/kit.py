@@ -20,7 +20,7 @@ class Banner:
 
 @dataclass(frozen=True)
 class SandboxKit:
-    # (token, faults=..., webhook_secret=...) -> the emulator app (an `Emulator`)
+    # (token, faults=..., variants=..., webhook_secret=...) -> the emulator app (an `Emulator`)
     factory: Callable[..., Any]
     demo_token: Callable[[], str]  # `golive demo`'s throwaway token
     demo_webhook_secret: Callable[[], str]
@@ -29,15 +29,23 @@ class SandboxKit:
     # (app, base URL, the token line's value: the token or "from $VAR") -> Banner
     banner: Callable[[Any, str, str], Banner]
 
-    def demo(self, faults: Iterable[str]) -> tuple[Any, str]:
+    def demo(self, faults: Iterable[str], variants: Iterable[str] = ()) -> tuple[Any, str]:
         """A seeded emulator for `golive demo`, and its token."""
         token = self.demo_token()
-        app = self.factory(token, faults=tuple(faults), webhook_secret=self.demo_webhook_secret())
+        app = self.factory(
+            token,
+            faults=tuple(faults),
+            variants=tuple(variants),
+            webhook_secret=self.demo_webhook_secret(),
+        )
         return app, token
 
-    def served(self, faults: Iterable[str], token: str | None) -> tuple[Any, str]:
+    def served(
+        self, faults: Iterable[str], token: str | None, variants: Iterable[str] = ()
+    ) -> tuple[Any, str]:
         """A seeded emulator for `golive sandbox`, and its token."""
         token = token or self.served_token()
         hook = self.served_webhook_secret()
         kwargs: dict[str, Any] = {"webhook_secret": hook} if hook is not None else {}
-        return self.factory(token, faults=list(faults), **kwargs), token
+        app = self.factory(token, faults=list(faults), variants=tuple(variants), **kwargs)
+        return app, token

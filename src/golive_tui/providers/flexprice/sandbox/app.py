@@ -40,7 +40,7 @@ from golive_tui.providers.flexprice.sandbox.webhook import (
     verify_svix,
 )
 
-__all__ = ["FAULTS", "FlexpriceSandbox", "ReceivedWebhook", "sign_svix", "verify_svix"]
+__all__ = ["FAULTS", "VARIANTS", "FlexpriceSandbox", "ReceivedWebhook", "sign_svix", "verify_svix"]
 
 FAULTS = (
     "event-name-typo",  # the app sends one event name with the wrong case (LLM.tokens)
@@ -66,6 +66,9 @@ _CODES = {
     503: "service_unavailable",
 }
 
+# Healthy real-account shapes (`--variant`): every probe must still pass on each.
+VARIANTS: tuple[str, ...] = ()
+
 
 class FlexpriceSandbox(EventRoutes, CatalogRoutes, BillingRoutes, AccountRoutes, WebhookRoutes):
     """`FlexpriceSandbox(token)`: an ASGI app emulating Flexprice's API under `/v1`."""
@@ -77,6 +80,7 @@ class FlexpriceSandbox(EventRoutes, CatalogRoutes, BillingRoutes, AccountRoutes,
         token: str,
         *,
         faults: Iterable[str] = (),
+        variants: Iterable[str] = (),
         processing_delay: float = 0.2,
         merge_delay: float = 0.5,
         slow_seconds: float = 3.0,
@@ -84,7 +88,15 @@ class FlexpriceSandbox(EventRoutes, CatalogRoutes, BillingRoutes, AccountRoutes,
         seed: bool = True,
         clock: Callable[[], datetime] | None = None,
     ) -> None:
-        super().__init__(token, faults, FAULTS, slow_seconds=slow_seconds, clock=clock)
+        super().__init__(
+            token,
+            faults,
+            FAULTS,
+            slow_seconds=slow_seconds,
+            clock=clock,
+            variants=variants,
+            known_variants=VARIANTS,
+        )
         self.processing_delay = processing_delay
         if webhook_secret is None:
             webhook_secret = "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode()

@@ -39,6 +39,7 @@ from golive_tui.providers.metronome.sandbox.webhook import (
 
 __all__ = [
     "FAULTS",
+    "VARIANTS",
     "MetronomeSandbox",
     "ReceivedWebhook",
     "sign_webhook",
@@ -58,6 +59,9 @@ FAULTS = (
     "webhook-accepts-forged",  # the webhook receiver accepts any signature
 )
 
+# Healthy real-account shapes (`--variant`): every probe must still pass on each.
+VARIANTS: tuple[str, ...] = ()
+
 
 class MetronomeSandbox(EventRoutes, CatalogRoutes, BillingRoutes, UsageRoutes, WebhookRoutes):
     """`MetronomeSandbox(token)`: an ASGI app emulating Metronome's API."""
@@ -69,6 +73,7 @@ class MetronomeSandbox(EventRoutes, CatalogRoutes, BillingRoutes, UsageRoutes, W
         token: str,
         *,
         faults: Iterable[str] = (),
+        variants: Iterable[str] = (),
         rate_limit: float = 50.0,
         processing_delay: float = 0.05,
         slow_seconds: float = 3.0,
@@ -76,7 +81,15 @@ class MetronomeSandbox(EventRoutes, CatalogRoutes, BillingRoutes, UsageRoutes, W
         seed: bool = True,
         clock: Callable[[], datetime] | None = None,
     ) -> None:
-        super().__init__(token, faults, FAULTS, slow_seconds=slow_seconds, clock=clock)
+        super().__init__(
+            token,
+            faults,
+            FAULTS,
+            slow_seconds=slow_seconds,
+            clock=clock,
+            variants=variants,
+            known_variants=VARIANTS,
+        )
         self.rate_limit = rate_limit
         self.processing_delay = processing_delay
         self.webhook_secret = webhook_secret or secrets.token_hex(24)
