@@ -153,3 +153,8 @@ def test_importing_the_whole_core_loads_no_provider() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout
     assert json.loads(out) == []
+
+
+def test_the_package_ships_its_type_information() -> None:
+    # PEP 561: without the marker, mypy in a user's project ignores golive's annotations.
+    assert (Path(golive_tui.__file__).parent / "py.typed").is_file()
