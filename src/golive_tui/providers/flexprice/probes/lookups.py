@@ -119,7 +119,9 @@ async def _subscriptions(ctx: ProbeContext, ext: str) -> list[dict[str, Any]]:
     resp = await ctx.api.request(
         "GET",
         f"/v1/customers/external/{quote(ext, safe='')}/subscriptions",
-        params={"expand": "prices,meters"},
+        # expand.go SubscriptionsForCustomerExpandConfig allows only subscription_line_items
+        # (nested meters) and entitlements; anything else is a 400 on every account.
+        params={"expand": "subscription_line_items"},
         expect="object",
         keys=("items",),
     )

@@ -8,9 +8,11 @@ from typing import Any
 from golive_tui.core.sandbox.asgi import HttpError, Request, Response
 from golive_tui.providers.flexprice.sandbox.records import Invoice
 from golive_tui.providers.flexprice.sandbox.routes_common import (
+    SUBSCRIPTION,
     FlexpriceRoutes,
     bind_error,
     not_found,
+    validate_expand,
 )
 
 
@@ -21,6 +23,7 @@ class BillingRoutes(FlexpriceRoutes):
         body = self._body(request, optional=True)
         limit, offset = self._window(body.get("limit"), body.get("offset"))
         expand = self._expand(body.get("expand"))
+        validate_expand(expand, SUBSCRIPTION)  # subscription.go ListSubscriptions
         statuses = self._strings(body, "subscription_status")
         known = ("active", "paused", "cancelled", "incomplete", "trialing", "draft")
         if statuses and any(s not in known for s in statuses):
