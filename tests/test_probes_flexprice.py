@@ -24,7 +24,7 @@ from golive_tui.core.sandbox.server import SandboxServer
 from golive_tui.core.state import Target
 from golive_tui.providers.flexprice.dialect import FLEXPRICE
 from golive_tui.providers.flexprice.probes.lookups import rated_amount
-from golive_tui.providers.flexprice.sandbox.app import FlexpriceSandbox
+from golive_tui.providers.flexprice.sandbox.app import VARIANTS, FlexpriceSandbox
 from golive_tui.providers.flexprice.sandbox.state import ENVIRONMENT_ID
 
 ALL = sorted(engine.specs_for("flexprice"))
@@ -45,9 +45,11 @@ PROBE_ROUTES_NOT_IN_SPEC = {
 
 
 class Sandbox:
-    def __init__(self, faults: tuple[str, ...] = ()) -> None:
+    def __init__(self, faults: tuple[str, ...] = (), variants: tuple[str, ...] = ()) -> None:
         self.token = "sk_" + secrets.token_hex(13).upper()
-        self.app = FlexpriceSandbox(self.token, faults=faults, webhook_secret=WEBHOOK_SECRET)
+        self.app = FlexpriceSandbox(
+            self.token, faults=faults, variants=variants, webhook_secret=WEBHOOK_SECRET
+        )
         self.server = SandboxServer(self.app).start()
         self.url = self.server.base_url
 
@@ -95,8 +97,8 @@ def sandbox() -> Iterator[Sandbox]:
 def faulty() -> Iterator[Any]:
     started: list[Sandbox] = []
 
-    def make(*faults: str) -> Sandbox:
-        sb = Sandbox(faults)
+    def make(*faults: str, variants: tuple[str, ...] = ()) -> Sandbox:
+        sb = Sandbox(faults, variants)
         started.append(sb)
         return sb
 
@@ -113,6 +115,28 @@ async def test_every_probe_passes_against_the_healthy_sandbox(sandbox: Sandbox) 
     results = await sandbox.run()
     assert set(results) == set(ALL)
     assert all(r.status == "pass" for r in results.values()), _explain(results)
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+async def test_every_probe_passes_on_each_healthy_variant(faulty, variant: str) -> None:
+    # Real-account shapes the probes must read right (sandbox/variants.py).
+    sb = faulty(variants=(variant,))
+    results = await sb.run()
+    assert all(r.status == "pass" for r in results.values()), _explain(results)
+
+
+async def test_prices_come_from_the_subscription_not_the_plans_expired_or_eur_ones(
+    faulty,
+) -> None:
+    # plan.go lists prices with AllowExpired: true, in every currency.
+    sb = faulty(variants=("expired-prices",))
+    d = sb.app.demo
+    assert d is not None
+    results = await sb.run(["invoice-preview", "ingest-lookup"])
+    assert all(r.status == "pass" for r in results.values()), _explain(results)
+    blob = repr([r.details for r in results.values()])
+    assert "expired" not in blob and "-eur" not in blob, blob
+    assert any(rec.path == f"/v1/subscriptions/{d.subscription_id}" for rec in sb.app.log)
 
 
 async def test_every_request_is_valid_for_the_real_api_or_a_listed_exception(faulty) -> None:

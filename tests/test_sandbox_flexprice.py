@@ -992,3 +992,25 @@ def test_customer_subscriptions_reject_expands_outside_expand_go_allow_list(
 def test_subscription_search_rejects_an_expand_outside_its_allow_list(sb: Sandbox) -> None:
     resp = sb.call("POST", "/v1/subscriptions/search", body={"expand": "invoices"})
     assert resp.status_code == 400 and resp.json()["details"] == {"field": "invoices"}
+
+
+def test_expired_prices_variant_lists_old_and_eur_prices_on_the_plan_only() -> None:
+    # internal/ee/service/plan.go GetPlan: AllowExpired: true, every currency;
+    # subscription.go GetSubscription embeds each line item's own price.
+    app = FlexpriceSandbox(TOKEN, variants=["expired-prices"], webhook_secret=SECRET)
+    server = SandboxServer(app).start()
+    try:
+        client = httpx.Client(base_url=server.base_url, headers={"x-api-key": TOKEN})
+        d = app.demo
+        assert d is not None
+        plan = client.get(f"/v1/plans/{d.plan_id}").json()
+        assert {p["currency"] for p in plan["prices"]} == {"usd", "eur"}
+        assert any("end_date" in p for p in plan["prices"])
+        sub = client.get(f"/v1/subscriptions/{d.subscription_id}").json()
+        embedded = {li["price"]["id"] for li in sub["line_items"]}
+        assert embedded == {li["price_id"] for li in sub["line_items"]}
+        assert d.tokens_price_id in embedded
+        assert all(li["price"]["currency"] == "usd" for li in sub["line_items"])
+        assert all("end_date" not in li["price"] for li in sub["line_items"])
+    finally:
+        server.stop()

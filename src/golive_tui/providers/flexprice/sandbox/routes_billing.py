@@ -51,8 +51,13 @@ class BillingRoutes(FlexpriceRoutes):
         return Response(200, self._page(items, limit, offset))
 
     def get_subscription(self, request: Request) -> Response:
+        # internal/ee/service/subscription.go GetSubscription: line items with their price
+        # (expired ones too), the plan and the customer, whatever `expand` says.
         sub = self._subscription(request.path_params["id"])
-        return Response(200, self._sub_api(sub, set(), line_items=True))
+        body = sub.to_api(
+            self.account, self.now(), line_items=True, prices=True, plan=True, customer=True
+        )
+        return Response(200, body)
 
     # --- invoices (ref §8) ---
 
