@@ -212,7 +212,6 @@ async def test_a_key_whose_environment_does_not_resolve_fails(sandbox: Sandbox) 
 @pytest.mark.parametrize(
     ("base_url", "region", "needle"),
     [
-        ("http://127.0.0.1:1", "", "Flexprice Cloud serves production"),
         ("https://us.api.flexprice.io/v1", "us", "ends in /v1"),
         ("https://us.api.flexprice.io", "india", "api.cloud.flexprice.io"),
         ("http://flexprice.example.invalid", "", "unencrypted"),
@@ -227,6 +226,31 @@ async def test_production_base_url_rules_fail_before_sending(
     )["auth"]
     assert result.status == "fail" and needle in result.summary, result.summary
     assert result.requests == 0 and len(sandbox.app.log) == before
+
+
+async def test_a_sandbox_key_on_a_production_target_fails_naming_the_environment(
+    sandbox: Sandbox,
+) -> None:
+    # Loopback or any non-Cloud host is a self-hosted Flexprice: checked the same way,
+    # by GET /v1/environments/{id} `type` (internal/api/router.go environment routes).
+    result = (await sandbox.run(["auth"], environment="production"))["auth"]
+    assert result.status == "fail", result.summary
+    assert "'Sandbox'" in result.summary and "production environment" in result.summary
+
+
+async def test_a_production_key_on_a_sandbox_target_warns(sandbox: Sandbox) -> None:
+    sandbox.app.account.environment_type = "production"
+    sandbox.app.account.environment_name = "Production"
+    result = (await sandbox.run(["auth"]))["auth"]
+    assert result.status == "warn", result.summary
+    assert "'Production'" in result.summary and "land in production" in result.summary
+
+
+async def test_a_self_hosted_production_url_warns_instead_of_failing(sandbox: Sandbox) -> None:
+    sandbox.app.account.environment_type = "production"
+    result = (await sandbox.run(["auth"], environment="production"))["auth"]
+    assert result.status == "warn", result.summary
+    assert "not Flexprice Cloud" in result.summary and "Svix" in result.summary
 
 
 async def test_writing_probes_are_skipped_on_production_without_consent(
