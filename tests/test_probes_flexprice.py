@@ -24,7 +24,7 @@ from golive_tui.core.sandbox.server import SandboxServer
 from golive_tui.core.state import Target
 from golive_tui.providers.flexprice.dialect import FLEXPRICE
 from golive_tui.providers.flexprice.probes.lookups import rated_amount
-from golive_tui.providers.flexprice.sandbox.app import FlexpriceSandbox
+from golive_tui.providers.flexprice.sandbox.app import VARIANTS, FlexpriceSandbox
 from golive_tui.providers.flexprice.sandbox.state import ENVIRONMENT_ID
 
 ALL = sorted(engine.specs_for("flexprice"))
@@ -45,9 +45,11 @@ PROBE_ROUTES_NOT_IN_SPEC = {
 
 
 class Sandbox:
-    def __init__(self, faults: tuple[str, ...] = ()) -> None:
+    def __init__(self, faults: tuple[str, ...] = (), variants: tuple[str, ...] = ()) -> None:
         self.token = "sk_" + secrets.token_hex(13).upper()
-        self.app = FlexpriceSandbox(self.token, faults=faults, webhook_secret=WEBHOOK_SECRET)
+        self.app = FlexpriceSandbox(
+            self.token, faults=faults, variants=variants, webhook_secret=WEBHOOK_SECRET
+        )
         self.server = SandboxServer(self.app).start()
         self.url = self.server.base_url
 
@@ -95,8 +97,8 @@ def sandbox() -> Iterator[Sandbox]:
 def faulty() -> Iterator[Any]:
     started: list[Sandbox] = []
 
-    def make(*faults: str) -> Sandbox:
-        sb = Sandbox(faults)
+    def make(*faults: str, variants: tuple[str, ...] = ()) -> Sandbox:
+        sb = Sandbox(faults, variants)
         started.append(sb)
         return sb
 
@@ -113,6 +115,28 @@ async def test_every_probe_passes_against_the_healthy_sandbox(sandbox: Sandbox) 
     results = await sandbox.run()
     assert set(results) == set(ALL)
     assert all(r.status == "pass" for r in results.values()), _explain(results)
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+async def test_every_probe_passes_on_each_healthy_variant(faulty, variant: str) -> None:
+    # Real-account shapes the probes must read right (sandbox/variants.py).
+    sb = faulty(variants=(variant,))
+    results = await sb.run()
+    assert all(r.status == "pass" for r in results.values()), _explain(results)
+
+
+async def test_prices_come_from_the_subscription_not_the_plans_expired_or_eur_ones(
+    faulty,
+) -> None:
+    # plan.go lists prices with AllowExpired: true, in every currency.
+    sb = faulty(variants=("expired-prices",))
+    d = sb.app.demo
+    assert d is not None
+    results = await sb.run(["invoice-preview", "ingest-lookup"])
+    assert all(r.status == "pass" for r in results.values()), _explain(results)
+    blob = repr([r.details for r in results.values()])
+    assert "expired" not in blob and "-eur" not in blob, blob
+    assert any(rec.path == f"/v1/subscriptions/{d.subscription_id}" for rec in sb.app.log)
 
 
 async def test_every_request_is_valid_for_the_real_api_or_a_listed_exception(faulty) -> None:
@@ -188,7 +212,6 @@ async def test_a_key_whose_environment_does_not_resolve_fails(sandbox: Sandbox) 
 @pytest.mark.parametrize(
     ("base_url", "region", "needle"),
     [
-        ("http://127.0.0.1:1", "", "Flexprice Cloud serves production"),
         ("https://us.api.flexprice.io/v1", "us", "ends in /v1"),
         ("https://us.api.flexprice.io", "india", "api.cloud.flexprice.io"),
         ("http://flexprice.example.invalid", "", "unencrypted"),
@@ -203,6 +226,31 @@ async def test_production_base_url_rules_fail_before_sending(
     )["auth"]
     assert result.status == "fail" and needle in result.summary, result.summary
     assert result.requests == 0 and len(sandbox.app.log) == before
+
+
+async def test_a_sandbox_key_on_a_production_target_fails_naming_the_environment(
+    sandbox: Sandbox,
+) -> None:
+    # Loopback or any non-Cloud host is a self-hosted Flexprice: checked the same way,
+    # by GET /v1/environments/{id} `type` (internal/api/router.go environment routes).
+    result = (await sandbox.run(["auth"], environment="production"))["auth"]
+    assert result.status == "fail", result.summary
+    assert "'Sandbox'" in result.summary and "production environment" in result.summary
+
+
+async def test_a_production_key_on_a_sandbox_target_warns(sandbox: Sandbox) -> None:
+    sandbox.app.account.environment_type = "production"
+    sandbox.app.account.environment_name = "Production"
+    result = (await sandbox.run(["auth"]))["auth"]
+    assert result.status == "warn", result.summary
+    assert "'Production'" in result.summary and "land in production" in result.summary
+
+
+async def test_a_self_hosted_production_url_warns_instead_of_failing(sandbox: Sandbox) -> None:
+    sandbox.app.account.environment_type = "production"
+    result = (await sandbox.run(["auth"], environment="production"))["auth"]
+    assert result.status == "warn", result.summary
+    assert "not Flexprice Cloud" in result.summary and "Svix" in result.summary
 
 
 async def test_writing_probes_are_skipped_on_production_without_consent(

@@ -223,7 +223,7 @@ def test_every_route_answers_as_the_spec_documents(sb: Sandbox) -> None:
         (
             "GET",
             f"/v1/customers/external/{ext}/subscriptions",
-            {"expand": "subscription_line_items.meters,plan,customer"},
+            {"expand": "subscription_line_items.meters,entitlements"},
             None,
         ),
         ("POST", "/v1/plans/search", None, {"expand": "prices", "limit": 10}),
@@ -951,3 +951,66 @@ def test_cli_rejects_another_providers_fault() -> None:
     )  # fmt: skip
     assert out.returncode == 2
     assert "not a flexprice sandbox fault" in out.stderr and "event-name-typo" in out.stderr
+
+
+@pytest.mark.parametrize(
+    ("expand", "field", "message"),
+    [
+        ("prices", "prices", "Field is not allowed to be expanded"),
+        ("meters", "meters", "Field is not allowed to be expanded"),
+        ("plan", "plan", "Field is not allowed to be expanded"),
+        ("subscription_line_items.prices", "prices", "Field is not allowed to be expanded"),
+        ("entitlements.features", "features", "Field is not allowed to be expanded"),
+    ],
+)
+def test_customer_subscriptions_reject_expands_outside_expand_go_allow_list(
+    sb: Sandbox, expand: str, field: str, message: str
+) -> None:
+    # internal/types/expand.go SubscriptionsForCustomerExpandConfig; errhandler.go envelope
+    d = sb.app.demo
+    assert d is not None
+    resp = sb.call(
+        "GET",
+        f"/v1/customers/external/{d.customer_external_id}/subscriptions",
+        params={"expand": expand},
+    )
+    assert resp.status_code == 400, resp.text
+    body = resp.json()
+    assert body["code"] == "validation_error" and body["http_status_code"] == 400
+    assert body["details"] == {"field": field} and body["message"] == message, body
+    for ok in ("subscription_line_items", "subscription_line_items.meters,entitlements", ""):
+        assert (
+            sb.call(
+                "GET",
+                f"/v1/customers/external/{d.customer_external_id}/subscriptions",
+                params={"expand": ok},
+            ).status_code
+            == 200
+        )
+
+
+def test_subscription_search_rejects_an_expand_outside_its_allow_list(sb: Sandbox) -> None:
+    resp = sb.call("POST", "/v1/subscriptions/search", body={"expand": "invoices"})
+    assert resp.status_code == 400 and resp.json()["details"] == {"field": "invoices"}
+
+
+def test_expired_prices_variant_lists_old_and_eur_prices_on_the_plan_only() -> None:
+    # internal/ee/service/plan.go GetPlan: AllowExpired: true, every currency;
+    # subscription.go GetSubscription embeds each line item's own price.
+    app = FlexpriceSandbox(TOKEN, variants=["expired-prices"], webhook_secret=SECRET)
+    server = SandboxServer(app).start()
+    try:
+        client = httpx.Client(base_url=server.base_url, headers={"x-api-key": TOKEN})
+        d = app.demo
+        assert d is not None
+        plan = client.get(f"/v1/plans/{d.plan_id}").json()
+        assert {p["currency"] for p in plan["prices"]} == {"usd", "eur"}
+        assert any("end_date" in p for p in plan["prices"])
+        sub = client.get(f"/v1/subscriptions/{d.subscription_id}").json()
+        embedded = {li["price"]["id"] for li in sub["line_items"]}
+        assert embedded == {li["price_id"] for li in sub["line_items"]}
+        assert d.tokens_price_id in embedded
+        assert all(li["price"]["currency"] == "usd" for li in sub["line_items"])
+        assert all("end_date" not in li["price"] for li in sub["line_items"])
+    finally:
+        server.stop()

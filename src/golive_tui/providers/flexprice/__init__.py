@@ -29,7 +29,7 @@ PROVIDER = Provider(
         "event-name-typo", "customer-missing", "aggregation-field-missing", "no-subscription",
         "duplicates-counted", "wrong-tier-math", "5xx-burst", "slow",
     ),
-    variants=(),  # the sandbox's healthy account variants (`--variant`)
+    variants=("expired-prices",),  # the sandbox's healthy account variants (`--variant`)
     settings={
         "event_names": "comma-separated event_name values your app sends (Flexprice)",
         "sample_events": 'JSON {event_name: {property: "value"}} as your app sends (Flexprice)',

@@ -24,7 +24,9 @@ async def flexprice_environment_type(api: ApiClient, env_id: str) -> tuple[str |
         "GET", f"/v1/environments/{quote(env_id, safe='')}", expect="object", keys=("type",)
     )
     kind = str(resp.body["type"]).strip().lower()
-    said = f"Flexprice reports environment {env_id} as type {kind!r}"
+    name = str(resp.body.get("name") or "").strip()
+    named = f"{name!r} ({env_id})" if name else env_id
+    said = f"Flexprice reports environment {named} as type {kind!r}"
     if kind in SANDBOX_TYPES:
         return "sandbox", said
     if kind in PRODUCTION_TYPES:

@@ -32,33 +32,50 @@ def check_base_url(base_url: str, environment: str, region: str) -> str | None:
     url = base_url.rstrip("/")
     if url.endswith("/v1"):
         return f"base URL {base_url!r} ends in /v1; give the host only, golive adds /v1"
-    if environment != "production":
-        return None
-    if url not in HOSTS.values():
-        return (
-            f"production target points at {base_url!r}; Flexprice Cloud serves production at"
-            f" {hosts} (pick your region)"
-        )
-    if region and HOSTS.get(region.lower()) not in (None, url):
+    if environment == "production" and region and HOSTS.get(region.lower()) not in (None, url):
         return f"region {region!r} is served at {HOSTS[region.lower()]}, not {base_url!r}"
     return None
 
 
-async def _environment_mismatch(ctx: ProbeContext, env_id: str, details: list[str]) -> str:
-    """Why the key's environment type contradicts the target's environment ("" if not)."""
+def self_hosted(base_url: str) -> str:
+    """A note when the base URL is not Flexprice Cloud ("" when it is).
+
+    Flexprice is open source: a self-hosted server on any https host (or loopback) is
+    legitimate; its key's environment is read the same way, but its webhooks are the
+    server's native ones, not Svix-signed as Flexprice Cloud sends them.
+    """
+    if base_url.rstrip("/") in HOSTS.values():
+        return ""
+    return (
+        f"{base_url} is not Flexprice Cloud ({' or '.join(HOSTS.values())}): treated as a"
+        " self-hosted Flexprice, which sends native webhooks, not Svix-signed ones"
+    )
+
+
+async def _environment_mismatch(
+    ctx: ProbeContext, env_id: str, details: list[str]
+) -> tuple[str, str]:
+    """(failure, warning) when the key's environment type contradicts the target's."""
     ctx.doing(f"reading the type of environment {env_id}")
     try:
         reported, said = await flexprice_environment_type(ctx.api, env_id)
     except ApiError as exc:
         details.append(f"the environment's type could not be read: {exc.summary}")
-        return ""
+        return "", ""
     details.append(said)
     claimed = ctx.target.environment
     if reported is None or reported == claimed:
-        return ""
-    return (
-        f"the target says {claimed} but the key belongs to a {reported} environment ({said});"
-        f" use a key from the {claimed} environment, or --environment {reported}"
+        return "", ""
+    if claimed == "production":  # the launch would bill nobody: events go to the sandbox
+        return (
+            f"the target is production but the key belongs to a sandbox environment ({said});"
+            " events sent with it never reach production — create an API key inside the"
+            " production environment (Developers → API keys) and store it with golive token set",
+            "",
+        )
+    return "", (
+        f"the target says {claimed} but the key belongs to a production environment ({said});"
+        " test events will land in production — use a sandbox key, or --environment production"
     )
 
 
@@ -95,9 +112,16 @@ async def auth(ctx: ProbeContext) -> Verdict:
     env_id = environment_id(resp.body["items"])
     if env_id:
         details.append(f"the key's environment id: {env_id}")
-        mismatch = await _environment_mismatch(ctx, env_id, details)
+        mismatch, caution = await _environment_mismatch(ctx, env_id, details)
         if mismatch:
             return failed(mismatch, *details)
+        if caution:
+            return warned(caution, *details)
+    note = self_hosted(ctx.target.base_url)
+    if note and ctx.target.environment == "production":
+        return warned(note, *details)
+    if note:
+        details.append(note)
     return passed(
         f"key accepted by {ctx.target.base_url} ({resp.elapsed_ms} ms); target is"
         f" {ctx.target.environment}",

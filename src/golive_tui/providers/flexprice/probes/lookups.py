@@ -22,7 +22,7 @@ from functools import partial
 from typing import Any
 from urllib.parse import quote
 
-from golive_tui.core.probes.common import dec, fmt, iso, utc_now
+from golive_tui.core.probes.common import dec, fmt, iso, parse_time, utc_now
 from golive_tui.core.probes.engine import Concluded, ProbeContext, failed, probe
 from golive_tui.core.probes.http import ApiError
 from golive_tui.core.probes.steps import (
@@ -119,7 +119,9 @@ async def _subscriptions(ctx: ProbeContext, ext: str) -> list[dict[str, Any]]:
     resp = await ctx.api.request(
         "GET",
         f"/v1/customers/external/{quote(ext, safe='')}/subscriptions",
-        params={"expand": "prices,meters"},
+        # expand.go SubscriptionsForCustomerExpandConfig allows only subscription_line_items
+        # (nested meters) and entitlements; anything else is a 400 on every account.
+        params={"expand": "subscription_line_items"},
         expect="object",
         keys=("items",),
     )
@@ -132,21 +134,44 @@ async def _subscriptions(ctx: ProbeContext, ext: str) -> list[dict[str, Any]]:
     ]
 
 
-async def _prices(ctx: ProbeContext, sub: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    """The subscription's prices by id (from its line items, else from its plan)."""
-    prices: dict[str, dict[str, Any]] = {}
-    for li in sub.get("line_items") or []:
-        price = li.get("price")
-        if isinstance(price, dict) and price.get("id"):
-            prices[str(price["id"])] = price
-    if prices or not sub.get("plan_id"):
-        return prices
-    ctx.doing("reading the plan's prices")
-    resp = await ctx.api.request(
-        "GET", f"/v1/plans/{quote(str(sub['plan_id']), safe='')}", expect="object", keys=("id",)
+def _current(obj: dict[str, Any], now: Any) -> bool:
+    """Whether a price or line item is in force at `now` (Go sends a zero end_date)."""
+    start, end = parse_time(obj.get("start_date")), parse_time(obj.get("end_date"))
+    if start is not None and start > now:
+        return False
+    return end is None or end.year <= 1 or end > now
+
+
+def _same_terms(price: dict[str, Any], sub: dict[str, Any]) -> bool:
+    """The price is in the subscription's currency and billing period."""
+    cur, period = str(sub.get("currency") or "").lower(), sub.get("billing_period")
+    return (not cur or str(price.get("currency") or cur).lower() == cur) and (
+        not period or price.get("billing_period") in (None, period)
     )
-    plan = resp.body if isinstance(resp.body, dict) else {}
-    return {str(p["id"]): p for p in plan.get("prices") or [] if p.get("id")}
+
+
+async def _prices(ctx: ProbeContext, sub: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The prices the subscription bills at now, by id.
+
+    `GET /v1/subscriptions/{id}` embeds each line item's price (internal/ee/service/
+    subscription.go GetSubscription); the plan's own list is no guide: plan.go reads it
+    with `AllowExpired: true`, in every currency and period, without subscription
+    overrides. Only line items in force now, in the subscription's currency, count.
+    """
+    ctx.doing("reading the subscription's line items and their prices")
+    resp = await ctx.api.request(
+        "GET", f"/v1/subscriptions/{quote(str(sub['id']), safe='')}", expect="object", keys=("id",)
+    )
+    full = resp.body if isinstance(resp.body, dict) else {}
+    now = utc_now()
+    prices: dict[str, dict[str, Any]] = {}
+    for li in full.get("line_items") or []:
+        price = li.get("price") if isinstance(li, dict) else None
+        if not isinstance(price, dict) or not price.get("id") or not _current(li, now):
+            continue
+        if _same_terms(price, full or sub):
+            prices[str(price["id"])] = price
+    return prices
 
 
 class _Setup:

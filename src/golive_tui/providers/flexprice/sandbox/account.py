@@ -33,6 +33,8 @@ from golive_tui.providers.metronome.sandbox.values import iso
 class Account:
     tenant_id: str = TENANT_ID
     environment_id: str = ENVIRONMENT_ID
+    environment_name: str = "Sandbox"
+    environment_type: str = "development"  # the key's environment (GET /v1/environments/{id})
     merge_delay: float = 0.5  # seconds until an exact repeat collapses
     collapse_duplicates: bool = True
     swap_tier_modes: bool = False

@@ -32,6 +32,7 @@ from golive_tui.providers.flexprice.sandbox.routes_account import AccountRoutes
 from golive_tui.providers.flexprice.sandbox.routes_billing import BillingRoutes
 from golive_tui.providers.flexprice.sandbox.routes_catalog import CatalogRoutes
 from golive_tui.providers.flexprice.sandbox.routes_events import EventRoutes
+from golive_tui.providers.flexprice.sandbox.variants import apply_variants
 from golive_tui.providers.flexprice.sandbox.webhook import (
     ReceivedWebhook,
     WebhookRoutes,
@@ -67,7 +68,9 @@ _CODES = {
 }
 
 # Healthy real-account shapes (`--variant`): every probe must still pass on each.
-VARIANTS: tuple[str, ...] = ()
+VARIANTS: tuple[str, ...] = (
+    "expired-prices",  # the plan also lists expired and EUR prices (plan.go AllowExpired)
+)
 
 
 class FlexpriceSandbox(EventRoutes, CatalogRoutes, BillingRoutes, AccountRoutes, WebhookRoutes):
@@ -112,6 +115,8 @@ class FlexpriceSandbox(EventRoutes, CatalogRoutes, BillingRoutes, AccountRoutes,
         self.demo: FlexpriceDemo | None = (
             seed_demo(self.account, self.clock(), self.faults) if seed else None
         )
+        if self.demo is not None:
+            apply_variants(self.account, self.demo, self.clock(), self.variants)
         self._routes()
 
     # --- configuration for golive ---

@@ -50,6 +50,8 @@ class Price:
     billing_period: str = "MONTHLY"
     invoice_cadence: str = "ARREAR"
     lookup_key: str = ""
+    start_date: datetime | None = None  # None: from created_at
+    end_date: datetime | None = None  # set on a price that has expired
 
     def cost(self, quantity: Decimal, *, swap_tier_modes: bool = False) -> Decimal:
         """What `quantity` costs, unrounded (the invoice rounds each line to cents)."""
@@ -81,16 +83,19 @@ class Price:
             "billing_period_count": 1,
             "invoice_cadence": self.invoice_cadence,
             "amount": decimal_text(self.amount),
-            "display_amount": "$" + decimal_text(self.amount),
+            "display_amount": ("$" if self.currency == "usd" else self.currency.upper() + " ")
+            + decimal_text(self.amount),
             "currency": self.currency,
             "display_name": self.display_name,
             "lookup_key": self.lookup_key,
             "price_unit_type": "FIAT",
             "metadata": {},
             "status": "published",
-            "start_date": iso(self.created_at),
+            "start_date": iso(self.start_date or self.created_at),
             **audit(account, self.created_at),
         }
+        if self.end_date is not None:
+            out["end_date"] = iso(self.end_date)
         if self.meter_id:
             out["meter_id"] = self.meter_id
             if expand_meter and self.meter_id in account.meters:

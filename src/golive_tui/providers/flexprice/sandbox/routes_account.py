@@ -70,8 +70,8 @@ class AccountRoutes(FlexpriceRoutes):
             200,
             {
                 "id": env_id,
-                "name": "Sandbox",
-                "type": "development",
+                "name": self.account.environment_name,
+                "type": self.account.environment_type,
                 "tenant_id": self.account.tenant_id,
                 "status": "published",
                 "created_at": created,

@@ -8,9 +8,11 @@ from typing import Any
 from golive_tui.core.sandbox.asgi import HttpError, Request, Response
 from golive_tui.providers.flexprice.sandbox.records import Invoice
 from golive_tui.providers.flexprice.sandbox.routes_common import (
+    SUBSCRIPTION,
     FlexpriceRoutes,
     bind_error,
     not_found,
+    validate_expand,
 )
 
 
@@ -21,6 +23,7 @@ class BillingRoutes(FlexpriceRoutes):
         body = self._body(request, optional=True)
         limit, offset = self._window(body.get("limit"), body.get("offset"))
         expand = self._expand(body.get("expand"))
+        validate_expand(expand, SUBSCRIPTION)  # subscription.go ListSubscriptions
         statuses = self._strings(body, "subscription_status")
         known = ("active", "paused", "cancelled", "incomplete", "trialing", "draft")
         if statuses and any(s not in known for s in statuses):
@@ -48,8 +51,13 @@ class BillingRoutes(FlexpriceRoutes):
         return Response(200, self._page(items, limit, offset))
 
     def get_subscription(self, request: Request) -> Response:
+        # internal/ee/service/subscription.go GetSubscription: line items with their price
+        # (expired ones too), the plan and the customer, whatever `expand` says.
         sub = self._subscription(request.path_params["id"])
-        return Response(200, self._sub_api(sub, set(), line_items=True))
+        body = sub.to_api(
+            self.account, self.now(), line_items=True, prices=True, plan=True, customer=True
+        )
+        return Response(200, body)
 
     # --- invoices (ref §8) ---
 

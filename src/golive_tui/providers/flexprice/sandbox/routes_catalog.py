@@ -8,8 +8,10 @@ from typing import Any
 
 from golive_tui.core.sandbox.asgi import Request, Response
 from golive_tui.providers.flexprice.sandbox.routes_common import (
+    SUBSCRIPTIONS_FOR_CUSTOMER,
     FlexpriceRoutes,
     not_found,
+    validate_expand,
 )
 
 
@@ -92,6 +94,8 @@ class CatalogRoutes(FlexpriceRoutes):
     def customer_subscriptions(self, request: Request) -> Response:
         c = self._customer_by_external(request.path_params["external_id"])
         expand = self._expand(request.query.get("expand"))
+        # internal/ee/service/subscription.go GetSubscriptionsForCustomer validates first
+        validate_expand(expand, SUBSCRIPTIONS_FOR_CUSTOMER)
         items = [
             self._sub_api(s, expand, line_items=False) for s in self.account.subscriptions_of(c.id)
         ]

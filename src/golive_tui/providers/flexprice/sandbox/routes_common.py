@@ -24,6 +24,60 @@ def bind_error() -> HttpError:
     return HttpError(400, _BIND, code="validation_error")
 
 
+# internal/types/expand.go: each route validates `expand` against its own allow-list
+# (root fields, and for each the fields allowed after a dot) before doing anything else.
+ExpandConfig = tuple[frozenset[str], dict[str, frozenset[str]]]
+_F = frozenset
+SUBSCRIPTIONS_FOR_CUSTOMER: ExpandConfig = (  # SubscriptionsForCustomerExpandConfig
+    _F({"subscription_line_items", "entitlements"}),
+    {"subscription_line_items": _F({"meters"}), "entitlements": _F()},
+)
+SUBSCRIPTION: ExpandConfig = (  # SubscriptionExpandConfig
+    _F(
+        {
+            "plan",
+            "customer",
+            "prices",
+            "meters",
+            "schedule",
+            "coupon_associations",
+            "coupon",
+            "subscription_line_items",
+            "entitlements",
+        }
+    ),
+    {
+        "plan": _F({"prices"}),
+        "customer": _F(),
+        "prices": _F({"meters"}),
+        "schedule": _F(),
+        "coupon_associations": _F({"coupon"}),
+        "subscription_line_items": _F({"prices", "meters"}),
+        "entitlements": _F(),
+    },
+)
+
+
+def validate_expand(fields: set[str], config: ExpandConfig) -> None:
+    """expand.go `Expand.Validate`: 400 validation_error naming the first bad field."""
+    allowed, nested = config
+    for item in sorted(fields):
+        root, *rest = item.split(".")
+        if root not in allowed:
+            raise _expand_error("Field is not allowed to be expanded", root)
+        if rest:
+            if root not in nested:
+                raise _expand_error("Field does not support nested expands", root)
+            for sub in rest:
+                if sub not in nested[root]:
+                    raise _expand_error("Field is not allowed to be expanded", sub)
+
+
+def _expand_error(hint: str, field: str) -> HttpError:
+    # errhandler.go shows the hint as `message` and the reportable details as `details`.
+    return HttpError(400, hint, code="validation_error", details={"field": field})
+
+
 def not_found(message: str) -> HttpError:
     return HttpError(404, message, code="not_found")
 

@@ -44,7 +44,12 @@ class Subscription:
         return start, add_months(start, 1)
 
     def line_item_api(
-        self, account: Account, item: LineItem, *, expand_meter: bool = False
+        self,
+        account: Account,
+        item: LineItem,
+        *,
+        expand_meter: bool = False,
+        with_price: bool = False,
     ) -> dict[str, Any]:
         price = account.prices[item.price_id]
         plan = account.plans[self.plan_id]
@@ -74,6 +79,8 @@ class Subscription:
             out["meter_display_name"] = meter.name
             if expand_meter:
                 out["meter"] = meter.to_api(account)
+        if with_price:  # GET /v1/subscriptions/{id} embeds each line item's price
+            out["price"] = price.to_api(account)
         return out
 
     def to_api(
@@ -85,6 +92,7 @@ class Subscription:
         meters: bool = False,
         plan: bool = False,
         customer: bool = False,
+        prices: bool = False,
     ) -> dict[str, Any]:
         start, end = self.period(now)
         out: dict[str, Any] = {
@@ -113,9 +121,10 @@ class Subscription:
             "status": "published",
             **audit(account, self.created_at),
         }
-        if line_items or meters:
+        if line_items or meters or prices:
             out["line_items"] = [
-                self.line_item_api(account, li, expand_meter=meters) for li in self.line_items
+                self.line_item_api(account, li, expand_meter=meters, with_price=prices)
+                for li in self.line_items
             ]
         if plan:
             out["plan"] = account.plans[self.plan_id].to_api(account, with_prices=True)
