@@ -14,10 +14,14 @@ Two gates, so that nothing writes to production unconfirmed:
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+import asyncio
+import contextlib
+import time
+from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from golive_tui.core.probes.http import ApiClient
 from golive_tui.core.probes.verdict import Declined
 
 if TYPE_CHECKING:
@@ -67,3 +71,35 @@ class WriteGate:
             )
         if not await self.confirm_write(spec, description):
             raise Declined(f"not run: {self._account()} (you declined: {description})")
+
+
+@dataclass
+class Clocks:
+    """Live probes' deadlines (their timeout and API client), stopped while the user decides.
+
+    The user's time in a confirmation dialog must not eat a probe's deadline; counted,
+    so that while any confirmation is open no probe's time runs out.
+    """
+
+    live: dict[str, tuple[asyncio.Timeout, ApiClient]] = field(default_factory=dict)
+    _pauses: int = 0
+    _paused_at: float = 0.0
+    _held: list[tuple[asyncio.Timeout, ApiClient, float | None]] = field(default_factory=list)
+
+    @contextlib.contextmanager
+    def paused(self) -> Iterator[None]:
+        self._pauses += 1
+        if self._pauses == 1:
+            self._paused_at = time.monotonic()
+            self._held = [(c, api, c.when()) for c, api in self.live.values()]
+            for clock, _, _ in self._held:
+                clock.reschedule(None)
+        try:
+            yield
+        finally:
+            self._pauses -= 1
+            if self._pauses == 0:
+                spent = time.monotonic() - self._paused_at
+                for clock, api, when in self._held:
+                    clock.reschedule(None if when is None else when + spent)
+                    api.deadline += spent

@@ -19,8 +19,8 @@ from typing import Any, Literal
 
 import httpx
 
+from golive_tui.core.probes.approval import Clocks, WriteGate
 from golive_tui.core.probes.approval import ConfirmWrite as ConfirmWrite
-from golive_tui.core.probes.approval import WriteGate
 from golive_tui.core.probes.batch import BatchView, UsageBatch
 from golive_tui.core.probes.http import ApiClient, ApiError, DeadlineExceeded, Dialect
 from golive_tui.core.probes.shared import SharedSteps, SharedView
@@ -188,8 +188,8 @@ class Runner:
     _locks: dict[str, asyncio.Lock] = field(default_factory=dict)
     _shared: SharedSteps = field(default_factory=SharedSteps)
     _batch: UsageBatch | None = None
-    # Live probes' clocks (timeout, api): time spent in a confirmation is given back.
-    _clocks: dict[str, tuple[asyncio.Timeout, ApiClient]] = field(default_factory=dict)
+    # Live probes' clocks: they stop while a confirmation is open.
+    _clocks: Clocks = field(default_factory=Clocks)
     # The environment writes are gated as (see probes.environment), and why it differs.
     _write_env: tuple[str, str] = ("", "")
 
@@ -257,7 +257,7 @@ class Runner:
         finally:
             if self._batch is not None:
                 self._batch.withdraw(spec.id)
-            self._clocks.pop(spec.id, None)
+            self._clocks.live.pop(spec.id, None)
 
     async def _run_one(self, spec: ProbeSpec, http: httpx.AsyncClient) -> ProbeResult:
         started_at = now()
@@ -293,7 +293,7 @@ class Runner:
         ctx.approve_write = lambda text: self._approve(spec, text)
         try:
             async with asyncio.timeout(spec.deadline) as clock:
-                self._clocks[spec.id] = (clock, api)
+                self._clocks.live[spec.id] = (clock, api)
                 verdict = await spec.fn(ctx)
         except Declined as exc:
             return ProbeResult(
@@ -361,18 +361,9 @@ class Runner:
         return WriteGate(env or self.target.environment, why, self.allow_writes, self.confirm_write)
 
     async def _approve(self, spec: ProbeSpec, description: str) -> None:
-        """The priced gate; the user's time in the dialog is given back to every live probe."""
-        t0 = time.monotonic()
-        try:
+        """The priced gate; live probes' clocks stop while the user reads the dialog."""
+        with self._clocks.paused():
             await self._gate().approve(spec, self.redactor()(description))
-        finally:
-            spent = time.monotonic() - t0
-            if spent > 0.05:
-                for clock, api in self._clocks.values():
-                    when = clock.when()
-                    if when is not None:
-                        clock.reschedule(when + spent)
-                    api.deadline += spent
 
 
 def select(
