@@ -281,14 +281,14 @@ async def test_writing_probe_on_production_is_skipped_without_consent(scripted) 
     assert skipped.to_record() is None
     asked: list[str] = []
 
-    async def refuse(s: ProbeSpec) -> bool:
+    async def refuse(s: ProbeSpec, description: str | None) -> bool:
         asked.append(s.id)
         return False
 
     [refused] = await _runner(url, "production", confirm_write=refuse).run([spec])
     assert refused.status == "skipped" and asked == ["test-probe"]
 
-    async def agree(s: ProbeSpec) -> bool:
+    async def agree(s: ProbeSpec, description: str | None) -> bool:
         return True
 
     [confirmed] = await _runner(url, "production", confirm_write=agree).run([spec])

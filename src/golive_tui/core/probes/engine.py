@@ -9,51 +9,33 @@ with the reason, never a pass.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Literal, NamedTuple
+from typing import Any, Literal
 
 import httpx
 
+from golive_tui.core.probes.approval import Clocks, WriteGate
+from golive_tui.core.probes.approval import ConfirmWrite as ConfirmWrite
+from golive_tui.core.probes.batch import BatchView, UsageBatch
 from golive_tui.core.probes.http import ApiClient, ApiError, DeadlineExceeded, Dialect
+from golive_tui.core.probes.shared import SharedSteps, SharedView
+from golive_tui.core.probes.verdict import Concluded as Concluded
+from golive_tui.core.probes.verdict import Declined, verdict_for_api_error
+from golive_tui.core.probes.verdict import Verdict as Verdict
+from golive_tui.core.probes.verdict import errored as errored
+from golive_tui.core.probes.verdict import failed as failed
+from golive_tui.core.probes.verdict import passed as passed
+from golive_tui.core.probes.verdict import warned as warned
 from golive_tui.core.redact import Redactor, Secret
 from golive_tui.core.state import CreatedObject, Evidence, ProbeRecord, ProbeStatus, Target, now
 
 ProbeFn = Callable[["ProbeContext"], Awaitable["Verdict"]]
 RunStatus = Literal["pass", "warn", "fail", "error", "skipped"]
-
-
-class Verdict(NamedTuple):
-    status: ProbeStatus
-    summary: str
-    details: list[str]
-
-
-def passed(summary: str, *details: str) -> Verdict:
-    return Verdict(ProbeStatus.PASS, summary, list(details))
-
-
-def warned(summary: str, *details: str) -> Verdict:
-    return Verdict(ProbeStatus.WARN, summary, list(details))
-
-
-def failed(summary: str, *details: str) -> Verdict:
-    return Verdict(ProbeStatus.FAIL, summary, list(details))
-
-
-def errored(summary: str, *details: str) -> Verdict:
-    return Verdict(ProbeStatus.ERROR, summary, list(details))
-
-
-class Concluded(Exception):
-    """Raised by a probe's helper (e.g. a shared set-up) to end the probe with `verdict`."""
-
-    def __init__(self, verdict: Verdict) -> None:
-        super().__init__(verdict.summary)
-        self.verdict = verdict
 
 
 @dataclass(frozen=True)
@@ -67,6 +49,12 @@ class ProbeSpec:
     # Probes in one group never overlap (they change the same customer's usage,
     # and one of them measures a before/after difference).
     serial_group: str | None = None
+    # "usage": a member of the run's usage batch (core/probes/batch.py); members send
+    # once together and are not held by serial groups or the concurrency limit.
+    batch: str | None = None
+    # It asks before each write with the text of what it writes (ctx.approve_write),
+    # so the pre-run gate does not ask blind (core/probes/approval.py).
+    describes_writes: bool = False
 
 
 REGISTRY: dict[tuple[str, str], ProbeSpec] = {}
@@ -83,10 +71,12 @@ def probe(
     writes: bool = False,
     deadline: float = 20.0,
     serial_group: str | None = None,
+    batch: str | None = None,
+    describes_writes: bool = False,
 ) -> Callable[[ProbeFn], ProbeFn]:
     def register(fn: ProbeFn) -> ProbeFn:
         REGISTRY[(provider, probe_id)] = ProbeSpec(
-            provider, probe_id, title, fn, writes, deadline, serial_group
+            provider, probe_id, title, fn, writes, deadline, serial_group, batch, describes_writes
         )
         return fn
 
@@ -123,6 +113,9 @@ class ProbeContext:
     created: list[CreatedObject] = field(default_factory=list)
     findings: list[Evidence] = field(default_factory=list)
     sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep
+    shared: SharedView = field(init=False)  # per-run shared steps (core/probes/shared.py)
+    usage_batch: BatchView = field(init=False)  # the run's usage batch (core/probes/batch.py)
+    approve_write: Callable[[str], Awaitable[None]] = field(init=False)
 
     def doing(self, step: str) -> None:
         """Name the current step, so a timeout says what was going on."""
@@ -178,9 +171,6 @@ class ProbeResult:
         )
 
 
-ConfirmWrite = Callable[[ProbeSpec], Awaitable[bool]]
-
-
 @dataclass
 class Runner:
     """Runs probes for one target; shares one HTTP client and the serial locks."""
@@ -196,6 +186,10 @@ class Runner:
     transport: httpx.AsyncBaseTransport | None = None
     provider: str = ""
     _locks: dict[str, asyncio.Lock] = field(default_factory=dict)
+    _shared: SharedSteps = field(default_factory=SharedSteps)
+    _batch: UsageBatch | None = None
+    # Live probes' clocks: they stop while a confirmation is open.
+    _clocks: Clocks = field(default_factory=Clocks)
     # The environment writes are gated as (see probes.environment), and why it differs.
     _write_env: tuple[str, str] = ("", "")
 
@@ -224,14 +218,18 @@ class Runner:
         ) as http:
             if any(s.writes for s in specs):
                 self._write_env = await self._resolve_write_env(http)
+            self._shared = SharedSteps()
+            members = {s.id for s in specs if s.batch == "usage"}
+            self._batch = UsageBatch(members, self._approve)
 
             async def one(spec: ProbeSpec) -> ProbeResult:
                 lock = (
                     self._locks.setdefault(spec.serial_group, asyncio.Lock())
-                    if spec.serial_group
+                    if spec.serial_group and not spec.batch
                     else None
                 )
-                async with sem:
+                # Batch members wait for each other: holding a slot could deadlock.
+                async with contextlib.nullcontext() if spec.batch else sem:
                     if lock is None:
                         result = await self._start(spec, http, on_start)
                     else:
@@ -254,10 +252,18 @@ class Runner:
         return await self.run_one(spec, http)
 
     async def run_one(self, spec: ProbeSpec, http: httpx.AsyncClient) -> ProbeResult:
+        try:
+            return await self._run_one(spec, http)
+        finally:
+            if self._batch is not None:
+                self._batch.withdraw(spec.id)
+            self._clocks.live.pop(spec.id, None)
+
+    async def _run_one(self, spec: ProbeSpec, http: httpx.AsyncClient) -> ProbeResult:
         started_at = now()
         t0 = time.monotonic()
         redactor = self.redactor()
-        skipped = await self._write_gate(spec)
+        skipped = await self._gate().pre_run(spec)
         if skipped:
             return ProbeResult(
                 spec.id, spec.title, "skipped", skipped, [], [], 0, started_at, self.run_id
@@ -280,9 +286,28 @@ class Runner:
             http=http,
             redactor=redactor,
         )
+        ctx.shared = self._shared.view(spec.id, lambda: ctx.step)
+        if self._batch is None:  # run_one called outside run(): a batch of its own
+            self._batch = UsageBatch({spec.id} if spec.batch else set(), self._approve)
+        ctx.usage_batch = BatchView(self._batch, spec, lambda: ctx.step)
+        ctx.approve_write = lambda text: self._approve(spec, text)
         try:
-            async with asyncio.timeout(spec.deadline):
+            async with asyncio.timeout(spec.deadline) as clock:
+                self._clocks.live[spec.id] = (clock, api)
                 verdict = await spec.fn(ctx)
+        except Declined as exc:
+            return ProbeResult(
+                spec.id,
+                spec.title,
+                "skipped",
+                redactor(exc.reason),
+                [],
+                [],
+                0,
+                started_at,
+                self.run_id,
+                requests=api.requests_sent,
+            )
         except Concluded as exc:
             verdict = exc.verdict
         except TimeoutError:
@@ -296,7 +321,7 @@ class Runner:
                 f" {self.dialect.name} is slow or rate-limiting — retry later"
             )
         except ApiError as exc:
-            verdict = _verdict_for_api_error(exc, ctx.step)
+            verdict = verdict_for_api_error(exc, ctx.step)
         except Exception as exc:  # a probe bug must not look like a pass
             verdict = errored(
                 f"golive hit an internal error while {ctx.step}: {type(exc).__name__}: {exc}"
@@ -331,30 +356,14 @@ class Runner:
         env, why = await write_environment(self.provider or self.target.provider, self.target, api)
         return env, self.redactor()(why)
 
-    async def _write_gate(self, spec: ProbeSpec) -> str | None:
-        """None when the probe may run; otherwise why it was skipped."""
+    def _gate(self) -> WriteGate:
         env, why = self._write_env
-        if not spec.writes or (env or self.target.environment) != "production":
-            return None
-        if self.allow_writes:
-            return None
-        if self.confirm_write is not None and await self.confirm_write(spec):
-            return None
-        because = f" ({why})" if why else ""
-        return (
-            f"not run: it writes test data to a PRODUCTION account{because}; confirm in the"
-            " app, or pass --allow-writes to golive check"
-        )
+        return WriteGate(env or self.target.environment, why, self.allow_writes, self.confirm_write)
 
-
-def _verdict_for_api_error(exc: ApiError, step: str) -> Verdict:
-    if exc.unusable:  # not sent, or the answer was junk: nothing was verified either way
-        return errored(f"{exc.summary} (while {step})")
-    if exc.is_auth:
-        return failed(exc.summary)
-    if exc.status == 429 or exc.status is None or exc.status >= 500:
-        return errored(f"{exc.summary} (while {step})")
-    return failed(f"{exc.summary} (while {step})")
+    async def _approve(self, spec: ProbeSpec, description: str) -> None:
+        """The priced gate; live probes' clocks stop while the user reads the dialog."""
+        with self._clocks.paused():
+            await self._gate().approve(spec, self.redactor()(description))
 
 
 def select(

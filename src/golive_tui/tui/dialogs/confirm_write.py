@@ -45,6 +45,9 @@ class ConfirmWriteScreen(ModalScreen[bool]):
     ConfirmWriteScreen #confirm-body {
         margin-top: 1;
     }
+    ConfirmWriteScreen #confirm-what {
+        margin-top: 1;
+    }
     ConfirmWriteScreen #confirm-prompt {
         margin-top: 1;
     }
@@ -65,16 +68,21 @@ class ConfirmWriteScreen(ModalScreen[bool]):
         Binding("escape", "cancel", "Cancel", tooltip="Do not run the probe.", id="confirm.cancel"),
     ]
 
-    def __init__(self, probe_title: str, environment: str, base_url: str) -> None:
+    def __init__(
+        self, probe_title: str, environment: str, base_url: str, description: str | None = None
+    ) -> None:
         """Args:
         probe_title: what the probe does, e.g. "Send a test usage event".
         environment: the environment the user has to type ("production").
         base_url: the account's API host, shown so the user sees where the write goes.
+        description: exactly what will be written and what it costs, when the probe
+            says ("3 usage events for customer acme, $19.90"); None when it does not.
         """
         super().__init__()
         self.probe_title = probe_title
         self.environment = environment
         self.base_url = base_url
+        self.description = description
 
     def compose(self) -> ComposeResult:
         env = self.environment
@@ -93,6 +101,11 @@ class ConfirmWriteScreen(ModalScreen[bool]):
                 ),
                 id="confirm-body",
             )
+            if self.description:
+                yield Static(
+                    Content.from_markup("It will write: [b]$what[/b]", what=self.description),
+                    id="confirm-what",
+                )
             yield Static(
                 Content.from_markup("Type [b]$env[/b] to confirm:", env=env), id="confirm-prompt"
             )

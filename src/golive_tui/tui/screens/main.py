@@ -491,13 +491,14 @@ class MainScreen(Screen[None]):
         settings = self.state_file.state.target.settings
         return bool(settings.get("webhook_url")) and any(p in WEBHOOK_PROBES for p in probe_ids)
 
-    async def _confirm_write(self, spec: ProbeSpec) -> bool:
+    async def _confirm_write(self, spec: ProbeSpec, description: str | None) -> bool:
+        """Ask before `spec` writes; `description` says exactly what (None: not described)."""
         from golive_tui.tui.dialogs.confirm_write import ConfirmWriteScreen
 
         target = self.state_file.state.target
         async with self._confirm_lock:  # one confirmation at a time
             answer = await self.app.push_screen_wait(
-                ConfirmWriteScreen(spec.title, "production", target.base_url)
+                ConfirmWriteScreen(spec.title, "production", target.base_url, description)
             )
         return bool(answer)
 
