@@ -211,10 +211,14 @@ async def test_backdate_setting_outside_the_window_is_an_error(sandbox: Sandbox)
     assert result.status == "error" and "34" in result.summary
 
 
-async def test_unknown_customer_fails_with_the_cause(sandbox: Sandbox) -> None:
+async def test_unknown_customer_fails_once_and_blocks_the_rest(sandbox: Sandbox) -> None:
+    # Causes, not cascades: one probe fails with the cause, the others name it.
     results = await sandbox.run(["customer-contract", "alerts"], customer="no-such-customer")
-    for r in results.values():
-        assert r.status == "fail" and "not found" in r.summary
+    [first] = [r for r in results.values() if r.status == "fail"]
+    assert "not found" in first.summary
+    [other] = [r for r in results.values() if r is not first]
+    assert other.status == "error"
+    assert other.summary.startswith(f"blocked by {first.probe}: ") and "not found" in other.summary
 
 
 async def test_evidence_never_contains_the_token(sandbox: Sandbox) -> None:

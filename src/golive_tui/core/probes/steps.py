@@ -28,11 +28,19 @@ def unconfigured_customer(what: str) -> str:
 
 
 async def required_customer(ctx: ProbeContext, lookup: CustomerLookup) -> dict[str, Any]:
-    """The customer `lookup` finds; ends the probe as failed with its reason if none."""
-    customer, why = await lookup(ctx)
-    if customer is None:
-        raise Concluded(failed(why))
-    return customer
+    """The customer `lookup` finds; ends the probe as failed with its reason if none.
+
+    Looked up once per run: when the customer is missing, the first probe fails with
+    the reason and every other one ends "blocked by <that probe>: …" (one root cause).
+    """
+
+    async def find() -> dict[str, Any]:
+        customer, why = await lookup(ctx)
+        if customer is None:
+            raise Concluded(failed(why))
+        return customer
+
+    return await ctx.shared.step("customer", find)
 
 
 async def settle(
