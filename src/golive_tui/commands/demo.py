@@ -80,18 +80,8 @@ def new_sandbox(
     found = providers.find(provider)
     if found is None:
         raise GoliveError(f"--provider {provider}: no such sandbox; known: {', '.join(PROVIDERS)}")
-    unknown = [f for f in faults if f not in found.faults]
-    if unknown:
-        raise GoliveError(
-            f"--fault {', '.join(unknown)}: not a {provider} sandbox fault;"
-            f" {provider} has: {', '.join(found.faults)}"
-        )
-    unknown = [v for v in variants if v not in found.variants]
-    if unknown:
-        raise GoliveError(
-            f"--variant {', '.join(unknown)}: not a {provider} sandbox variant;"
-            f" {provider} has: {', '.join(found.variants) or 'none'}"
-        )
+    faults = found.sandbox_options("--fault", faults)
+    variants = found.sandbox_options("--variant", variants)
     app, token = found.sandbox().demo(faults, variants)
     return app, Secret(token)
 

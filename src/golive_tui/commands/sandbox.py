@@ -32,34 +32,12 @@ def _token(args: argparse.Namespace) -> str:
     return value
 
 
-def _faults(provider: str, known: tuple[str, ...], given: list[str] | None) -> list[str]:
-    faults = list(dict.fromkeys(given or []))
-    unknown = [f for f in faults if f not in known]
-    if unknown:
-        raise GoliveError(
-            f"--fault {', '.join(unknown)}: not a {provider} sandbox fault;"
-            f" {provider} has: {', '.join(known)}"
-        )
-    return faults
-
-
-def _variants(provider: str, known: tuple[str, ...], given: list[str] | None) -> list[str]:
-    variants = list(dict.fromkeys(given or []))
-    unknown = [v for v in variants if v not in known]
-    if unknown:
-        raise GoliveError(
-            f"--variant {', '.join(unknown)}: not a {provider} sandbox variant;"
-            f" {provider} has: {', '.join(known) or 'none'}"
-        )
-    return variants
-
-
 def _app(args: argparse.Namespace) -> tuple[Any, str, Banner]:
     """The sandbox app for --provider, its token, and its banner's maker."""
     provider = providers.get(args.provider)
     kit = provider.sandbox()
-    faults = _faults(provider.name, provider.faults, args.fault)
-    variants = _variants(provider.name, provider.variants, getattr(args, "variant", None))
+    faults = provider.sandbox_options("--fault", args.fault)
+    variants = provider.sandbox_options("--variant", getattr(args, "variant", None))
     var = getattr(args, "token_env", None)
     app, token = kit.served(faults, _token(args) if var else None, variants)
     return app, token, kit.banner

@@ -11,7 +11,7 @@ Standard library only at import.
 from __future__ import annotations
 
 import importlib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -78,6 +78,20 @@ class Provider:
 
     def dialect(self) -> Any:
         return resolve(self.dialect_ref)
+
+    def sandbox_options(self, flag: str, given: Iterable[str] | None) -> list[str]:
+        """`--fault`/`--variant` names, deduplicated; an unknown one is a one-line error."""
+        known = self.faults if flag == "--fault" else self.variants
+        chosen = list(dict.fromkeys(given or ()))
+        unknown = [n for n in chosen if n not in known]
+        if unknown:
+            from golive_tui.core.errors import GoliveError
+
+            raise GoliveError(
+                f"{flag} {', '.join(unknown)}: not a {self.name} sandbox {flag[2:]};"
+                f" {self.name} has: {', '.join(known) or 'none'}"
+            )
+        return chosen
 
     def load_probes(self) -> None:
         for module in self.probe_modules:
