@@ -145,6 +145,8 @@ FAULT_CASES = [
     ("permanent-500", "auth", "error", "500"),
     ("permanent-500", "invoice-draft", "error", "500"),
     ("webhook-accepts-forged", "webhook-signature", "fail", "forged"),
+    # The null group's usage still sums to the total: the old probe passed this.
+    ("group-key-missing", "grouped-usage", "fail", "null group"),
 ]
 
 

@@ -574,6 +574,7 @@ PROBE_FOR_FAULT = {
     "no-contract": ("customer-contract", "fail"),
     "permanent-500": ("auth", "error"),
     "webhook-accepts-forged": ("webhook-signature", "fail"),
+    "group-key-missing": ("grouped-usage", "fail"),
     "5xx-burst": ("allowlist", "pass"),  # recovered by the retry policy …
     "429-storm": ("allowlist", "pass"),
 }

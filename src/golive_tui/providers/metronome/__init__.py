@@ -24,6 +24,7 @@ PROVIDER = Provider(
     faults=(
         "dedup-off", "wrong-tier-math", "archived-metric", "missing-alias", "no-contract",
         "5xx-burst", "permanent-500", "slow", "429-storm", "webhook-accepts-forged",
+        "group-key-missing",
     ),
     variants=(),  # the sandbox's healthy account variants (`--variant`)
     settings={

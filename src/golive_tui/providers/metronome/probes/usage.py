@@ -42,6 +42,14 @@ def _target_metrics(setup: _Setup, limit: int = 3) -> list[dict[str, Any]]:
     return out[:limit]
 
 
+def _null_group(group: dict[str, Any], key: list[str]) -> bool:
+    """True when a `/v1/usage/groups` row is the group of events lacking (part of) `key`."""
+    values = group.get("group")
+    if isinstance(values, dict) and values:
+        return any(values.get(k) is None for k in key)
+    return group.get("group_value") is None
+
+
 @usage_probe("ingest-dedup", "Test events are deduplicated and matched", deadline=30)
 async def ingest_dedup(ctx: ProbeContext) -> Verdict:
     setup = await _setup(ctx)
@@ -196,6 +204,17 @@ async def grouped_usage(ctx: ProbeContext) -> Verdict:
                 },
             )
             grouped = sum((dec(g.get("value")) for g in groups), Decimal(0))
+            # Events without the key come back as a null group whose value still adds up to
+            # the total (spec, POST /v1/usage/groups: "Group values may be null for events
+            # missing the group key property"): equal sums prove nothing, null usage is the bug.
+            nulls = [g for g in groups if _null_group(g, key)]
+            ungrouped = sum((dec(g.get("value")) for g in nulls), Decimal(0))
+            if ungrouped:
+                problems.append(
+                    f"{fmt(ungrouped)} of {m.get('name')} has no {'+'.join(key)!r} value (a null"
+                    f" group): some events your app sends lack the {key[0]!r} property, so usage"
+                    " split or priced by it will miss them — send it on every event"
+                )
             details.append(
                 f"{m.get('name')} by {'+'.join(key)}: {len(groups)} groups summing to"
                 f" {fmt(grouped)} (ungrouped total {fmt(total)})"

@@ -57,6 +57,7 @@ FAULTS = (
     "slow",  # every API response is delayed `slow_seconds`
     "429-storm",  # the first 3 requests to each path answer 429 (Retry-After: 0)
     "webhook-accepts-forged",  # the webhook receiver accepts any signature
+    "group-key-missing",  # some of the app's events lack the project_id group key
 )
 
 # Healthy real-account shapes (`--variant`): every probe must still pass on each.
