@@ -265,9 +265,7 @@ class Runner:
         redactor = self.redactor()
         skipped = await self._gate().pre_run(spec)
         if skipped:
-            return ProbeResult(
-                spec.id, spec.title, "skipped", skipped, [], [], 0, started_at, self.run_id
-            )
+            return self._skipped(spec, skipped, started_at)
         api = ApiClient(
             http=http,
             base_url=self.target.base_url,
@@ -287,27 +285,17 @@ class Runner:
             redactor=redactor,
         )
         ctx.shared = self._shared.view(spec.id, lambda: ctx.step)
-        if self._batch is None:  # run_one called outside run(): a batch of its own
-            self._batch = UsageBatch({spec.id} if spec.batch else set(), self._approve)
-        ctx.usage_batch = BatchView(self._batch, spec, lambda: ctx.step)
+        batch = self._batch
+        if batch is None:  # run_one called outside run(): a batch of its own
+            batch = UsageBatch({spec.id} if spec.batch else set(), self._approve)
+        ctx.usage_batch = BatchView(batch, spec, lambda: ctx.step)
         ctx.approve_write = lambda text: self._approve(spec, text)
         try:
             async with asyncio.timeout(spec.deadline) as clock:
                 self._clocks.live[spec.id] = (clock, api)
                 verdict = await spec.fn(ctx)
         except Declined as exc:
-            return ProbeResult(
-                spec.id,
-                spec.title,
-                "skipped",
-                redactor(exc.reason),
-                [],
-                [],
-                0,
-                started_at,
-                self.run_id,
-                requests=api.requests_sent,
-            )
+            return self._skipped(spec, redactor(exc.reason), started_at, api.requests_sent)
         except Concluded as exc:
             verdict = exc.verdict
         except TimeoutError:
@@ -355,6 +343,22 @@ class Runner:
         )
         env, why = await write_environment(self.provider or self.target.provider, self.target, api)
         return env, self.redactor()(why)
+
+    def _skipped(
+        self, spec: ProbeSpec, why: str, started_at: datetime, requests: int = 0
+    ) -> ProbeResult:
+        return ProbeResult(
+            spec.id,
+            spec.title,
+            "skipped",
+            why,
+            [],
+            [],
+            0,
+            started_at,
+            self.run_id,
+            requests=requests,
+        )
 
     def _gate(self) -> WriteGate:
         env, why = self._write_env

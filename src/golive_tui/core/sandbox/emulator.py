@@ -19,35 +19,37 @@ from golive_tui.core.sandbox.asgi import App, HttpError, Request, Response
 SANDBOX_PREFIX = "/_sandbox/"  # stand-ins for the user's own endpoints; no auth, no faults
 
 
+def _known(kind: str, given: Iterable[str], known: tuple[str, ...]) -> frozenset[str]:
+    chosen = frozenset(given)
+    unknown = sorted(chosen - set(known))
+    if unknown:
+        raise ValueError(
+            f"unknown {kind}(s) {', '.join(unknown)}; known: {', '.join(known) or 'none'}"
+        )
+    return chosen
+
+
 class Emulator(App):
     provider: str = ""  # the provider name whose API this emulates
+    known_faults: tuple[str, ...] = ()  # what `faults=` may name (the provider's FAULTS)
+    known_variants: tuple[str, ...] = ()  # what `variants=` may name (its VARIANTS)
 
     def __init__(
         self,
         token: str,
         faults: Iterable[str],
-        known_faults: Iterable[str],
+        known_faults: Iterable[str] | None = None,  # default: the class's `known_faults`
         *,
         slow_seconds: float,
         clock: Callable[[], datetime] | None,
         variants: Iterable[str] = (),
-        known_variants: Iterable[str] = (),
     ) -> None:
         super().__init__()
         if not token:
             raise ValueError("the sandbox needs a token")
-        self.faults = frozenset(faults)
-        known = tuple(known_faults)
-        unknown = sorted(self.faults - set(known))
-        if unknown:
-            raise ValueError(f"unknown fault(s) {', '.join(unknown)}; known: {', '.join(known)}")
-        self.variants = frozenset(variants)
-        known_v = tuple(known_variants)
-        unknown = sorted(self.variants - set(known_v))
-        if unknown:
-            raise ValueError(
-                f"unknown variant(s) {', '.join(unknown)}; known: {', '.join(known_v) or 'none'}"
-            )
+        known = self.known_faults if known_faults is None else tuple(known_faults)
+        self.faults = _known("fault", faults, known)
+        self.variants = _known("variant", variants, self.known_variants)
         self.token = token
         self.slow_seconds = slow_seconds
         self.clock = clock or (lambda: datetime.now(UTC))

@@ -77,6 +77,8 @@ class FlexpriceSandbox(EventRoutes, CatalogRoutes, BillingRoutes, AccountRoutes,
     """`FlexpriceSandbox(token)`: an ASGI app emulating Flexprice's API under `/v1`."""
 
     provider = "flexprice"
+    known_faults = FAULTS
+    known_variants = VARIANTS
 
     def __init__(
         self,
@@ -91,15 +93,7 @@ class FlexpriceSandbox(EventRoutes, CatalogRoutes, BillingRoutes, AccountRoutes,
         seed: bool = True,
         clock: Callable[[], datetime] | None = None,
     ) -> None:
-        super().__init__(
-            token,
-            faults,
-            FAULTS,
-            slow_seconds=slow_seconds,
-            clock=clock,
-            variants=variants,
-            known_variants=VARIANTS,
-        )
+        super().__init__(token, faults, slow_seconds=slow_seconds, clock=clock, variants=variants)
         self.processing_delay = processing_delay
         if webhook_secret is None:
             webhook_secret = "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode()

@@ -68,6 +68,8 @@ class MetronomeSandbox(EventRoutes, CatalogRoutes, BillingRoutes, UsageRoutes, W
     """`MetronomeSandbox(token)`: an ASGI app emulating Metronome's API."""
 
     provider = "metronome"
+    known_faults = FAULTS
+    known_variants = VARIANTS
 
     def __init__(
         self,
@@ -82,15 +84,7 @@ class MetronomeSandbox(EventRoutes, CatalogRoutes, BillingRoutes, UsageRoutes, W
         seed: bool = True,
         clock: Callable[[], datetime] | None = None,
     ) -> None:
-        super().__init__(
-            token,
-            faults,
-            FAULTS,
-            slow_seconds=slow_seconds,
-            clock=clock,
-            variants=variants,
-            known_variants=VARIANTS,
-        )
+        super().__init__(token, faults, slow_seconds=slow_seconds, clock=clock, variants=variants)
         self.rate_limit = rate_limit
         self.processing_delay = processing_delay
         self.webhook_secret = webhook_secret or secrets.token_hex(24)
