@@ -116,6 +116,19 @@ def test_providers_import_the_core_never_the_app() -> None:
     assert offenders == []
 
 
+def test_no_provider_imports_another_provider() -> None:
+    # What two sandboxes share lives in core.sandbox; an adapter stays removable alone.
+    offenders = [
+        f"{path.relative_to(SRC)}: {name}"
+        for own in sorted(p for p in PROVIDERS_DIR.iterdir() if p.is_dir())
+        for path in own.rglob("*.py")
+        for name in _imports(path)
+        if name.startswith("golive_tui.providers.")
+        and not name.startswith(f"golive_tui.providers.{own.name}")
+    ]
+    assert offenders == []
+
+
 def test_no_provider_module_is_over_400_lines() -> None:
     long = {
         str(p.relative_to(SRC)): n

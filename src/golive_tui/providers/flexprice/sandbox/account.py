@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from golive_tui.core.sandbox.dates import iso
 from golive_tui.providers.flexprice.sandbox.catalog import Customer, Feature, Meter, Plan
 from golive_tui.providers.flexprice.sandbox.pricing import Price
 from golive_tui.providers.flexprice.sandbox.records import Event, Invoice
@@ -26,7 +27,6 @@ from golive_tui.providers.flexprice.sandbox.values import (
     error_obj,
     fid,
 )
-from golive_tui.providers.metronome.sandbox.values import iso
 
 
 @dataclass

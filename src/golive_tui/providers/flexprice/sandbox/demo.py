@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from golive_tui.core.sandbox.dates import add_months, month_start
 from golive_tui.providers.flexprice.sandbox.account import Account
 from golive_tui.providers.flexprice.sandbox.demo_billing import seed_customers, seed_invoices
 from golive_tui.providers.flexprice.sandbox.demo_catalog import (
@@ -30,7 +31,6 @@ from golive_tui.providers.flexprice.sandbox.demo_usage import (
     seed_usage,
 )
 from golive_tui.providers.flexprice.sandbox.values import ENVIRONMENT_ID, TENANT_ID, fid
-from golive_tui.providers.metronome.sandbox.values import add_months, month_start
 
 __all__ = [
     "API_EVENT",

@@ -6,12 +6,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from golive_tui.core.sandbox.dates import add_months
 from golive_tui.providers.flexprice.sandbox.account import Account
 from golive_tui.providers.flexprice.sandbox.catalog import Customer, Plan
 from golive_tui.providers.flexprice.sandbox.records import Invoice
 from golive_tui.providers.flexprice.sandbox.subscriptions import LineItem, Subscription
 from golive_tui.providers.flexprice.sandbox.values import fid
-from golive_tui.providers.metronome.sandbox.values import add_months
 
 
 @dataclass(frozen=True)

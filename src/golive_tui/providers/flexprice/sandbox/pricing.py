@@ -8,8 +8,8 @@ from datetime import datetime
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from typing import TYPE_CHECKING, Any
 
+from golive_tui.core.sandbox.dates import iso
 from golive_tui.providers.flexprice.sandbox.values import audit, decimal_text
-from golive_tui.providers.metronome.sandbox.values import iso
 
 if TYPE_CHECKING:
     from golive_tui.providers.flexprice.sandbox.account import Account

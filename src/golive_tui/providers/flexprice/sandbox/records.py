@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from golive_tui.providers.metronome.sandbox.values import iso
+from golive_tui.core.sandbox.dates import iso
 
 if TYPE_CHECKING:
     from golive_tui.providers.flexprice.sandbox.account import Account

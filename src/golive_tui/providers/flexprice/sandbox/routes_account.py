@@ -4,9 +4,9 @@ environment, and the environment's settings (ref §7; not in the spec)."""
 from __future__ import annotations
 
 from golive_tui.core.sandbox.asgi import HttpError, Request, Response
+from golive_tui.core.sandbox.dates import iso
 from golive_tui.providers.flexprice.sandbox.routes_common import FlexpriceRoutes, not_found
 from golive_tui.providers.flexprice.sandbox.values import DEFAULT_SETTINGS
-from golive_tui.providers.metronome.sandbox.values import iso
 
 SETTING_KEYS = ("subscription_config", "invoice_config")
 

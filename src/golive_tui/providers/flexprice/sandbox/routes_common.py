@@ -9,11 +9,11 @@ from datetime import datetime
 from typing import Any
 
 from golive_tui.core.sandbox.asgi import HttpError, Request
+from golive_tui.core.sandbox.dates import parse_time
 from golive_tui.core.sandbox.emulator import Emulator
 from golive_tui.providers.flexprice.sandbox.account import Account
 from golive_tui.providers.flexprice.sandbox.catalog import Customer
 from golive_tui.providers.flexprice.sandbox.subscriptions import Subscription
-from golive_tui.providers.metronome.sandbox.values import parse_time
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 1000

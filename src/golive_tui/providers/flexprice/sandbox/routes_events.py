@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from golive_tui.core.sandbox.asgi import HttpError, Request, Response
+from golive_tui.core.sandbox.dates import parse_time
 from golive_tui.providers.flexprice.sandbox.records import Event
 from golive_tui.providers.flexprice.sandbox.routes_common import (
     DEFAULT_LIMIT,
@@ -16,7 +17,6 @@ from golive_tui.providers.flexprice.sandbox.routes_common import (
     not_found,
 )
 from golive_tui.providers.flexprice.sandbox.values import go_v, ulid
-from golive_tui.providers.metronome.sandbox.values import parse_time
 
 MAX_BULK = 1000
 QUERY_WINDOW = timedelta(days=7)  # ref §3c: /events/query defaults to the last 7 days

@@ -10,6 +10,7 @@ the official spec (`shared/specs/flexprice-openapi.json`); behaviour follows
 
 from __future__ import annotations
 
+from golive_tui.core.sandbox.dates import add_months, iso, month_start, parse_time
 from golive_tui.providers.flexprice.sandbox.account import Account
 from golive_tui.providers.flexprice.sandbox.catalog import Customer, Feature, Meter, Plan
 from golive_tui.providers.flexprice.sandbox.pricing import Price, Tier, slab_cost, volume_cost
@@ -29,7 +30,6 @@ from golive_tui.providers.flexprice.sandbox.values import (
     to_decimal,
     ulid,
 )
-from golive_tui.providers.metronome.sandbox.values import add_months, iso, month_start, parse_time
 
 __all__ = [
     "CENT",

@@ -8,8 +8,8 @@ from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from golive_tui.core.sandbox.dates import add_months, iso, month_start
 from golive_tui.providers.flexprice.sandbox.values import audit, decimal_text
-from golive_tui.providers.metronome.sandbox.values import add_months, iso, month_start
 
 if TYPE_CHECKING:
     from golive_tui.providers.flexprice.sandbox.account import Account

@@ -12,7 +12,7 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
-from golive_tui.providers.metronome.sandbox.values import iso
+from golive_tui.core.sandbox.dates import iso
 
 if TYPE_CHECKING:
     from golive_tui.providers.flexprice.sandbox.account import Account

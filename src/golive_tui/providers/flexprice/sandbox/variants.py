@@ -10,11 +10,11 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 
+from golive_tui.core.sandbox.dates import add_months, month_start
 from golive_tui.providers.flexprice.sandbox.account import Account
 from golive_tui.providers.flexprice.sandbox.demo import FlexpriceDemo
 from golive_tui.providers.flexprice.sandbox.pricing import Tier
 from golive_tui.providers.flexprice.sandbox.values import fid
-from golive_tui.providers.metronome.sandbox.values import add_months, month_start
 
 
 def apply_variants(

@@ -6,9 +6,14 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Iterable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
+
+from golive_tui.core.sandbox.dates import add_months as add_months
+from golive_tui.core.sandbox.dates import iso as iso
+from golive_tui.core.sandbox.dates import month_start as month_start
+from golive_tui.core.sandbox.dates import parse_time as parse_time
 
 NAMESPACE = uuid.UUID("6f1d6c3e-5b0a-4c1e-9d55-6a7c0e3b9a10")  # the sandbox's uuid5 namespace
 USD_CENTS_ID = "2714e483-4ff1-48e4-9e25-ac732e8f24f2"
@@ -33,9 +38,6 @@ WEBHOOK_IPS = (
     "3.132.225.181",
 )
 
-_RFC3339 = re.compile(
-    r"^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?([Zz]|[+-]\d{2}:\d{2})$"
-)
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
 
 
@@ -46,43 +48,6 @@ def sid(*parts: str) -> str:
 
 def is_uuid(value: Any) -> bool:
     return isinstance(value, str) and bool(_UUID.match(value))
-
-
-def parse_time(value: Any) -> datetime | None:
-    """An RFC 3339 date-time with a 4-digit year, as UTC; None when malformed."""
-    if not isinstance(value, str):
-        return None
-    m = _RFC3339.match(value)
-    if not m:
-        return None
-    y, mo, d, h, mi, s, frac, tz = m.groups()
-    try:
-        t = datetime(
-            int(y), int(mo), int(d), int(h), int(mi), int(s), int((frac or "0").ljust(6, "0")[:6])
-        )
-    except ValueError:
-        return None
-    if tz in ("Z", "z"):
-        return t.replace(tzinfo=UTC)
-    sign = 1 if tz[0] == "+" else -1
-    offset = timedelta(hours=int(tz[1:3]), minutes=int(tz[4:6])) * sign
-    return (t - offset).replace(tzinfo=UTC)
-
-
-def iso(t: datetime) -> str:
-    t = t.astimezone(UTC)
-    if t.microsecond:
-        return t.strftime("%Y-%m-%dT%H:%M:%S") + f".{t.microsecond // 1000:03d}Z"
-    return t.strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def month_start(t: datetime) -> datetime:
-    return t.astimezone(UTC).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-
-
-def add_months(t: datetime, n: int) -> datetime:
-    total = t.year * 12 + (t.month - 1) + n
-    return t.replace(year=total // 12, month=total % 12 + 1)
 
 
 def decimal_or_none(value: Any) -> Decimal | None:
