@@ -6,6 +6,7 @@ import json
 from decimal import Decimal
 from typing import Any
 
+from golive_tui.core.money import to_minor_unit
 from golive_tui.core.probes.common import fmt
 from golive_tui.core.probes.engine import ProbeContext, Verdict, failed, passed, warned
 from golive_tui.core.probes.lines import Line, line_totals, moved_line
@@ -17,7 +18,6 @@ from golive_tui.providers.flexprice.probes.lookups import (
     _send,
     _setup,
     rated_amount,
-    to_minor_unit,
     usage_probe,
 )
 

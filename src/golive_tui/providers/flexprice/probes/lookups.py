@@ -17,7 +17,7 @@ launch. Conventions they rely on:
 from __future__ import annotations
 
 from datetime import timedelta
-from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from functools import partial
 from typing import Any
 from urllib.parse import quote
@@ -343,32 +343,6 @@ def _slabs(tiers: list[dict[str, Any]]) -> list[Tier]:
         if up_to is not None:
             below = dec(up_to)
     return out
-
-
-_ZERO_DECIMAL = {
-    "bif",
-    "clp",
-    "djf",
-    "gnf",
-    "isk",
-    "jpy",
-    "kmf",
-    "krw",
-    "pyg",
-    "rwf",
-    "ugx",
-    "vnd",
-    "vuv",
-    "xaf",
-    "xof",
-    "xpf",
-}
-
-
-def to_minor_unit(amount: Decimal, currency: str) -> Decimal:
-    """`amount` rounded half-up to the currency's smallest unit (cents for USD)."""
-    exponent = Decimal(1) if currency.lower() in _ZERO_DECIMAL else Decimal("0.01")
-    return amount.quantize(exponent, rounding=ROUND_HALF_UP)
 
 
 def _boundaries(price: dict[str, Any]) -> list[Decimal]:
