@@ -1,7 +1,7 @@
 """Money as people read it: Decimal amounts shown in the currency's own units ("$19.90").
 
-Billing APIs hand back amounts in different units (Metronome's "USD (cents)" credit type
-counts cents; Flexprice counts dollars), so every probe summary, confirmation and export
+Billing APIs hand back amounts in different units (one counts cents in a "USD (cents)"
+credit type, another counts dollars), so every probe summary, confirmation and export
 goes through here instead of printing raw numbers with a unit label.
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
 
-# ISO 4217 currencies without a minor unit (Stripe's list, which Flexprice follows).
+# ISO 4217 currencies without a minor unit (Stripe's list, which billing APIs follow).
 ZERO_DECIMAL = frozenset(
     [
         "bif",
@@ -65,5 +65,5 @@ def format_money(amount: Decimal, currency: str) -> str:
 
 
 def format_minor(amount: Decimal, currency: str) -> str:
-    """An amount counted in minor units (Metronome's USD cents) shown in major units."""
+    """An amount counted in minor units (e.g. USD cents) shown in major units."""
     return format_money(from_minor_units(amount, currency), currency)

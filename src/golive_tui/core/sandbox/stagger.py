@@ -1,6 +1,6 @@
 """When a sandbox lets an accepted event be seen, as real pipelines do: one by one.
 
-Real ingestion is not atomic. Metronome and Flexprice accept a batch at once, then
+Real ingestion is not atomic. Billing APIs accept a batch at once, then
 their consumers make each event searchable on its own schedule, and invoices (or
 aggregates) catch up later still. A probe that stops at the first change and then
 demands the whole quantity fails a healthy account; this schedule lets the

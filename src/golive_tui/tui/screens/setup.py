@@ -20,20 +20,14 @@ costs about 100 ms and must not delay the first paint.
 
 from __future__ import annotations
 
-import dataclasses
-import getpass
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
-from urllib.parse import urlsplit
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
-from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import (
     Button,
     Checkbox,
@@ -47,14 +41,30 @@ from textual.widgets import (
 )
 
 from golive_tui.core import checklist as checklists
-from golive_tui.core import providers, secrets
+from golive_tui.core import providers
 from golive_tui.core.checklist import Checklist
-from golive_tui.core.errors import ChecklistError, SecretStoreError
-from golive_tui.core.net import has_userinfo, is_loopback
-from golive_tui.core.provider import Host, Provider
-from golive_tui.core.redact import Redactor, Secret
-from golive_tui.core.secrets import SecretKey
+from golive_tui.core.errors import ChecklistError
+from golive_tui.core.provider import Provider
+from golive_tui.core.redact import Secret
 from golive_tui.core.state import Target
+from golive_tui.core.target_input import (
+    check_base_url,
+    check_webhook_url,
+    parse_event_names,
+    provider_hosts,
+)
+from golive_tui.core.target_input import default_operator as _default_operator
+from golive_tui.tui.screens.setup_keyring import KeyringSetup, SetupResult
+
+__all__ = [
+    "CUSTOM",
+    "OWN_FILE",
+    "SetupResult",
+    "SetupScreen",
+    "check_base_url",
+    "check_webhook_url",
+    "parse_event_names",
+]
 
 OWN_FILE = "<own-file>"
 """The checklist choice that reveals the path input."""
@@ -66,12 +76,6 @@ def _provider(name: str) -> Provider | None:
     return providers.find(name)
 
 
-def provider_hosts(name: str) -> tuple[Host, ...]:
-    """The provider's production hosts, as the vendor gives them (its setup presets)."""
-    found = providers.find(name)
-    return found.hosts if found is not None else ()
-
-
 def _has_field(name: str, field: str) -> bool:
     found = providers.find(name)
     return found is not None and field in found.setup_fields
@@ -79,193 +83,11 @@ def _has_field(name: str, field: str) -> bool:
 
 _NO_PATH = "give the path to your checklist .toml file"
 
-# A throwaway entry, only ever read: proves the keyring answers without writing to it.
-_PROBE_KEY = ("golive", "sandbox", "https://keyring-check.invalid")
 
-
-@dataclass(frozen=True)
-class SetupResult:
-    checklist_spec: str
-    """A built-in checklist id or an absolute path to a .toml file."""
-    target: Target
-    """Provider (from the checklist), environment, base URL, customer, operator, region."""
-    token: Secret | None
-    """Set only for "use for this run only": the token is then nowhere but here."""
-    webhook_secret: Secret | None
-    """Likewise; None when it is in the keyring or was not given."""
-    stored_in_keyring: bool
-    """True when the API token is in the OS keyring (saved now, or already there)."""
-
-
-def check_base_url(url: str, environment: str, provider: str = "") -> str:
-    """The normalised base URL, or ValueError with a one-line reason."""
-    url = url.strip()
-    found = providers.find(provider) or next(iter(providers.all_providers().values()))
-    example = found.hosts[0].url
-    if not url:
-        raise ValueError(f"give the API's base URL, e.g. {example}")
-    parts = urlsplit(url)
-    scheme = parts.scheme.lower()
-    if scheme not in ("http", "https") or not parts.hostname:
-        raise ValueError(f"{url} is not an http(s) URL; give one like {example}")
-    if has_userinfo(url):
-        raise ValueError("no user name or password in the URL: it is saved in plain text")
-    if scheme == "http":
-        if environment == "production":
-            raise ValueError(
-                "production requires https: plain http would send the token unencrypted"
-            )
-        if not is_loopback(parts.hostname):
-            raise ValueError(
-                "plain http is only for a loopback sandbox (localhost, 127.0.0.1); use https"
-            )
-    problem = found.base_url_problem(url) if found.name == provider else None
-    if problem:
-        raise ValueError(problem)
-    try:
-        return secrets.normalise_base_url(url)
-    except SecretStoreError as exc:
-        raise ValueError(exc.message) from None
-
-
-def check_webhook_url(url: str, environment: str) -> str:
-    """The webhook endpoint URL ("" when not given), or ValueError with a one-line reason.
-
-    The reasons are short enough to stay on one line beside the field at 80 columns.
-    """
-    url = url.strip()
-    if not url:
-        return ""
-    parts = urlsplit(url)
-    scheme = parts.scheme.lower()
-    if scheme not in ("http", "https") or not parts.hostname:
-        raise ValueError("not an http(s) URL, e.g. https://app.example/webhooks")
-    if parts.username is not None or parts.password is not None:
-        raise ValueError("no credentials in the URL: it is saved in plain text")
-    if scheme == "http":
-        if environment == "production":
-            raise ValueError("production requires https for the webhook")
-        if not is_loopback(parts.hostname):
-            raise ValueError("use https (plain http only for a localhost sandbox)")
-    return url
-
-
-def parse_event_names(text: str) -> list[str]:
-    """Comma-separated names: case kept, spaces around commas and empty entries dropped."""
-    names = (name.strip() for name in text.split(","))
-    return list(dict.fromkeys(name for name in names if name))
-
-
-def _default_operator() -> str:
-    try:
-        return getpass.getuser()
-    except Exception:  # no login name (some containers): leave the field empty
-        return ""
-
-
-# --- messages from the thread workers ------------------------------------------------
-
-
-@dataclass
-class _KeyringChecked(Message):
-    backend: str
-    usable: bool
-    reason: str
-
-
-@dataclass
-class _StoredChecked(Message):
-    username: str
-    has_token: bool
-
-
-@dataclass
-class _Saved(Message):
-    result: SetupResult
-
-
-@dataclass
-class _SaveFailed(Message):
-    field: str  # "token" or "keyring"
-    message: str
-
-
-class SetupScreen(Screen[SetupResult | None]):
+class SetupScreen(KeyringSetup):
     """Collects a `SetupResult`; dismissed with None when the user quits."""
 
-    DEFAULT_CSS = """
-    SetupScreen #setup-banner {
-        dock: top;
-        height: 1;
-        padding: 0 1;
-        background: $panel;
-        color: $foreground;
-        text-style: bold;
-    }
-    SetupScreen.-production #setup-banner {
-        background: $error;
-        color: $text;
-    }
-    SetupScreen #setup-form {
-        height: 1fr;
-        padding: 0 1;
-    }
-    SetupScreen.-production #setup-form {
-        border-left: thick $error;
-    }
-    SetupScreen .row {
-        height: auto;
-    }
-    SetupScreen .field-label {
-        width: 16;
-        padding: 1 1 0 0;
-        text-style: bold;
-    }
-    SetupScreen .field {
-        width: 1fr;
-        height: auto;
-    }
-    SetupScreen .field Select, SetupScreen .field Input {
-        width: 1fr;
-    }
-    SetupScreen .hint {
-        color: $text-muted;
-        padding: 0 1;
-    }
-    SetupScreen .error {
-        color: $text-error;
-        padding: 0 1;
-    }
-    SetupScreen .-hidden {
-        display: none;
-    }
-    SetupScreen #environment {
-        layout: horizontal;
-        width: 1fr;
-    }
-    SetupScreen.-production #environment {
-        border: tall $error;
-    }
-    SetupScreen #env-warning {
-        margin-left: 16;
-        color: $text-error;
-        text-style: bold;
-        padding: 0 1;
-    }
-    SetupScreen #keyring-status.-unusable {
-        color: $text-warning;
-    }
-    SetupScreen #run-only {
-        width: 1fr;
-    }
-    SetupScreen #setup-buttons {
-        height: auto;
-        margin: 1 0 0 16;
-    }
-    SetupScreen #setup-buttons Button {
-        margin-right: 2;
-    }
-    """
+    CSS_PATH = "setup.tcss"
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding(
@@ -289,7 +111,7 @@ class SetupScreen(Screen[SetupResult | None]):
         self._checklist: Checklist | None = None
         self._spec = ""
         self._provider = ""
-        self._keyring: _KeyringChecked | None = None  # None while checking
+        self._keyring = None  # None while checking
         self._busy = False
         self._checklist_error = ""
         self._has_token: bool | None = None  # for the current target; None: not known
@@ -596,94 +418,7 @@ class SetupScreen(Screen[SetupResult | None]):
                 settings["event_names"] = names
         return settings
 
-    # --- the keyring --------------------------------------------------------------------
-
-    @work(thread=True, exclusive=True, group="setup-keyring", exit_on_error=False)
-    def _check_keyring(self) -> None:
-        """Which backend, and does it answer? (reads one throwaway entry, writes nothing)"""
-        backend = secrets.backend_name()
-        try:
-            secrets.load(SecretKey(*_PROBE_KEY))
-        except SecretStoreError as exc:
-            self.post_message(_KeyringChecked(backend, False, exc.message))
-            return
-        except Exception as exc:  # a broken backend: one line, never a traceback
-            self.post_message(_KeyringChecked(backend, False, f"{type(exc).__name__}: {exc}"))
-            return
-        self.post_message(_KeyringChecked(backend, True, ""))
-
-    @on(_KeyringChecked)
-    def _keyring_checked(self, event: _KeyringChecked) -> None:
-        self._keyring = event
-        run_only = self.query_one("#run-only", Checkbox)
-        self.query_one("#keyring-status").set_class(not event.usable, "-unusable")
-        if event.usable:
-            run_only.disabled = False
-            self._check_stored()
-        else:
-            run_only.value = True
-            run_only.disabled = True  # nothing to save to: run-only is the only way
-        self._show_keyring_status()
-
-    @on(Checkbox.Changed, "#run-only")
-    def _show_keyring_status(self) -> None:
-        """Say in words where the token goes (the checkbox alone is colour under NO_COLOR)."""
-        kr = self._keyring
-        run_only = self.query_one("#run-only", Checkbox).value
-        if kr is None:
-            text = "Keyring: checking keyring…"
-        elif not kr.usable:
-            reason = (
-                kr.reason if kr.backend in kr.reason else f"{kr.reason} (backend: {kr.backend})"
-            )
-            text = f"⚠ Keyring not usable: {reason}"
-        else:
-            text = f"Keyring: {kr.backend}"
-            if self._has_token and not run_only:
-                text += " · a token for this target is stored: leave blank to keep it"
-            elif not run_only:
-                text += " · the token is saved there when you start"
-        if run_only:
-            text += "\nThe token is used for this run only: kept in memory, never saved."
-        self.query_one("#keyring-status", Static).update(Content(text))
-
-    def _current_key(self) -> SecretKey | None:
-        try:
-            url = check_base_url(self._raw_base_url(), self.environment, self._provider)
-            return SecretKey(self._provider or "other", self.environment, url)
-        except (ValueError, SecretStoreError):
-            return None
-
-    def _check_stored(self) -> None:
-        if self._keyring is None or not self._keyring.usable:
-            return
-        key = self._current_key()
-        self._has_token = None
-        self._show_keyring_status()
-        if key is not None:
-            self._load_stored(key)
-
-    @work(thread=True, exclusive=True, group="setup-stored", exit_on_error=False)
-    def _load_stored(self, key: SecretKey) -> None:
-        try:
-            found = secrets.load(key) is not None
-        except Exception:  # reported when the user starts; a hint is not worth an error
-            return
-        self.post_message(_StoredChecked(key.username, found))
-
-    @on(_StoredChecked)
-    def _stored_checked(self, event: _StoredChecked) -> None:
-        key = self._current_key()
-        if key is not None and key.username == event.username:
-            self._has_token = event.has_token
-            self._show_keyring_status()
-
     # --- submit -------------------------------------------------------------------------
-
-    def _show_error(self, widget_id: str, message: str) -> None:
-        widget = self.query_one(f"#{widget_id}", Static)
-        widget.update(Content.from_markup("✗ $msg", msg=message) if message else "")
-        widget.set_class(not message, "-hidden")
 
     @on(Input.Submitted)
     def _next_field(self, event: Input.Submitted) -> None:
@@ -752,67 +487,6 @@ class SetupScreen(Screen[SetupResult | None]):
 
     def _own_file_chosen(self) -> bool:
         return self.query_one("#checklist", Select).value == OWN_FILE
-
-    @work(
-        thread=True,
-        exclusive=True,
-        group="setup-save",
-        exit_on_error=False,
-        description="saving the token in the keyring",
-    )
-    def _save(
-        self,
-        spec: str,
-        target: Target,
-        token: Secret | None,
-        webhook: Secret | None,
-        run_only: bool,
-    ) -> None:
-        if run_only:
-            self.post_message(_Saved(SetupResult(spec, target, token, webhook, False)))
-            return
-        key = SecretKey(target.provider, target.environment, target.base_url)
-        try:
-            if token:
-                secrets.store(key, token)
-            elif secrets.load(key) is None:
-                self.post_message(
-                    _SaveFailed("token", f"paste the API token: there is none for {key.label}")
-                )
-                return
-            if webhook:
-                secrets.store(dataclasses.replace(key, kind="webhook-secret"), webhook)
-        except SecretStoreError as exc:
-            self.post_message(_SaveFailed("keyring", exc.message))
-            return
-        except Exception as exc:  # a keyring bug: one line, scrubbed, never a traceback
-            line = Redactor([s for s in (token, webhook) if s]).text(f"{type(exc).__name__}: {exc}")
-            self.post_message(_SaveFailed("keyring", f"keyring error ({line})"))
-            return
-        self.post_message(_Saved(SetupResult(spec, target, None, None, True)))
-
-    @on(_SaveFailed)
-    def _save_failed(self, event: _SaveFailed) -> None:
-        self._busy = False
-        self.query_one("#start", Button).disabled = False
-        if event.field == "token":
-            self._show_error("token-error", event.message)
-            self.query_one("#token", Input).focus()
-            return
-        self._show_error(
-            "keyring-error",
-            f"not saved: {event.message}. “Use for this run only” is now ticked:"
-            " start again to go on without saving, or untick it to retry.",
-        )
-        self.query_one("#run-only", Checkbox).value = True
-        self.query_one("#start", Button).focus()
-
-    @on(_Saved)
-    def _saved(self, event: _Saved) -> None:
-        # The result holds the only copies now (or none, when they went to the keyring).
-        self.query_one("#token", Input).value = ""
-        self.query_one("#webhook", Input).value = ""
-        self.dismiss(event.result)
 
     @on(Button.Pressed, "#quit")
     def action_quit_setup(self) -> None:
