@@ -221,6 +221,6 @@ def test_golive_state_in_the_environment_is_not_a_flag(
 ) -> None:
     monkeypatch.setenv("GOLIVE_STATE", "other.toml")
     assert main(["checklists"]) == 0  # not refused: nobody typed --state
-    assert main(["mark", "usage.token", "--status", "skipped"]) == 0
+    assert main(["mark", "usage.token", "--status", "skipped", "--reason", "not ours"]) == 0
     assert S.read(work / "other.toml").items["usage.token"].status is S.ItemStatus.SKIPPED
     capsys.readouterr()

@@ -21,7 +21,7 @@ from markdown_it.token import Token
 from golive_tui.core import export
 from golive_tui.core.checklist import Checklist, builtin_dir
 from golive_tui.core.checklist import load as load_checklist
-from golive_tui.core.progress import PROBE_GLYPH, STATUS_GLYPH, progress
+from golive_tui.core.progress import PROBE_GLYPH, Counts, progress, standing_label
 from golive_tui.core.state import (
     CreatedObject,
     Evidence,
@@ -216,46 +216,52 @@ def check_structure(md: str, checklist: Checklist, state: State | None) -> list[
 
     h2 = [text for tag, text in heads if tag == "h2"]
     section_titles = [s.title for s in checklist.sections]
-    assert h2.index("Open blockers") < h2.index("Summary") < h2.index(section_titles[0])
+    verdict = prog.review.verdict
+    # The review opens with its verdict, before anything else.
+    assert h2[0] == f"Verdict: {verdict.decision}"
+    assert h2.index("Target") < h2.index("Summary") < h2.index(section_titles[0])
     assert [t for t in h2 if t in section_titles] == section_titles
     if prog.stale:
-        assert h2.index("Open blockers") < h2.index("Changed since checked") < h2.index("Summary")
+        assert h2.index("Target") < h2.index("Changed since checked") < h2.index("Summary")
     else:
         assert "Changed since checked" not in h2
 
-    # One H3 per item, in order, each with glyph and status word.
+    # One H3 per item, in order, each with glyph and the word for what it rests on;
+    # the verdict section adds its own (overrides, sign-off) before them.
     h3 = [text for tag, text in heads if tag == "h3"]
-    expected_h3 = []
-    for item in checklist.items():
-        st = state.item(item.id) if state else ItemState()
-        expected_h3.append(f"{STATUS_GLYPH[st.status]} {st.status.value} — {item.title}")
-    assert h3 == expected_h3
+    expected_h3 = [
+        standing_label(prog.review.of(item.id)) + f" — {item.title}" for item in checklist.items()
+    ]
+    assert h3[-len(expected_h3) :] == expected_h3
+    assert ("Overrides" in h3) == bool(verdict.overrides)
+    assert "Sign-off" in h3
 
     # The summary table: one row per section, then the total.
     (summary,) = tables(section_after(tokens, "Summary"))
-    assert summary[0] == ["Section", "Done", "Failed", "Skipped", "N/A"]
+    assert summary[0] == ["Section", "Done", "Verified", "Attested", "Failing", "Overridden", "N/A"]
     body = summary[1:]
     assert len(body) == len(checklist.sections) + 1
-    for row, sp in zip(body, prog.sections, strict=False):
-        c = sp.counts
-        assert row == [
-            sp.section.title,
-            f"{c.done}/{c.total}",
-            str(c.failing),
-            str(c.skipped),
-            str(c.not_applicable),
-        ]
-    o = prog.overall
-    total = [str(o.failing), str(o.skipped), str(o.not_applicable)]
-    assert body[-1] == ["All sections", f"{o.done}/{o.total}", *total]
 
-    # Open blockers: one list entry per open blocker, else the "None" sentence.
-    blocker_part = section_after(tokens, "Open blockers")
-    entries = [t for t in blocker_part if t.type == "list_item_open"]
-    assert len(entries) == len(prog.open_blockers)
-    if not prog.open_blockers:
-        texts = [plain(t) for t in blocker_part if t.type == "inline"]
-        assert texts == ["None — every blocker is done or not applicable."]
+    def counts(c: Counts) -> list[str]:
+        return [
+            f"{c.done}/{c.total}",
+            *map(str, (c.verified, c.attested, c.failing, c.overridden, c.not_applicable)),
+        ]
+
+    for row, sp in zip(body, prog.sections, strict=False):
+        assert row == [sp.section.title, *counts(sp.counts)]
+    assert body[-1] == ["All sections", *counts(prog.overall)]
+
+    # The verdict: one list entry per reason (up to 15), else the GO sentence.
+    verdict_part = section_after(tokens, f"Verdict: {verdict.decision}")
+    first_list = []
+    for t in verdict_part:
+        if t.type == "bullet_list_close":
+            break
+        first_list.append(t)
+    entries = [t for t in first_list if t.type == "list_item_open"]
+    if verdict.reasons:
+        assert len(entries) == min(len(verdict.reasons), 15) + (len(verdict.reasons) > 15)
 
     # Nothing the user or a probe wrote becomes HTML.
     assert not [t for t in tokens if t.type in ("html_block", "html_inline")]
@@ -587,7 +593,7 @@ def test_json_content(mini: Checklist) -> None:
     state.items["usage.metrics"].fingerprint = "0123456789abcdef"
     doc = export.to_dict(mini, state, generated_at=GENERATED)
     assert doc["schema"] == "golive-export"
-    assert doc["schema_version"] == export.EXPORT_SCHEMA_VERSION == 1
+    assert doc["schema_version"] == export.EXPORT_SCHEMA_VERSION == 2
     assert doc["generated_at"] == "2025-03-05T17:00:00Z"
     assert doc["target"]["environment"] == "production"
     summary = doc["summary"]

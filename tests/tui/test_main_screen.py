@@ -25,6 +25,7 @@ from golive_tui.tui.screens.main import MainScreen
 from .conftest import (
     Sandbox,
     fixed_clock,
+    give_override_reason,
     make_state,
     screen_text,
     wait_for_screen,
@@ -61,9 +62,12 @@ async def test_resume_notice_and_cursor(tmp_path: Path) -> None:
         main = app.screen
         assert isinstance(main, MainScreen)
         assert (main.section_id, main.item_id) == ("pricing", "pricing.rate-card")
-        assert app.notices[0].startswith("resumed: 1/39 done, 1 failing, last saved ")
+        assert app.notices[0].startswith(
+            "resumed: 1/39 done (0 verified, 1 attested), 1 failing, last saved "
+        )
         # The mouse works too: the detail pane's links mirror the keys.
         await click_text(pilot, "Skip s")
+        await give_override_reason(pilot)  # a blocker set aside needs a reason
         await pilot.pause()
         assert read(path).item("pricing.rate-card").status is ItemStatus.SKIPPED
         assert app.focused is main.query_one("#items")
@@ -112,6 +116,7 @@ async def test_keymap_from_config_and_help_shows_it(tmp_path: Path) -> None:
         await pilot.pause()
         assert read(path).item("usage.required-fields").status is ItemStatus.TODO
         await pilot.press("z")
+        await give_override_reason(pilot)  # a blocker set aside needs a reason
         await pilot.pause()
         assert read(path).item("usage.required-fields").status is ItemStatus.SKIPPED
         await pilot.press("question_mark")
@@ -140,6 +145,7 @@ async def test_bad_config_warns_and_never_crashes(tmp_path: Path) -> None:
         assert any("'fly' is not a binding id" in n for n in warnings)
         assert any("'skip' must be a string" in n for n in warnings)
         await pilot.press("s")  # the default still works
+        await give_override_reason(pilot)  # a blocker set aside needs a reason
         await pilot.pause()
         assert read(path).item("usage.required-fields").status is ItemStatus.SKIPPED
         await pilot.press("q")
@@ -224,6 +230,7 @@ async def test_detail_links_do_what_the_keys_do(tmp_path: Path) -> None:
         assert read(path).item("usage.required-fields").status is ItemStatus.DONE
         assert app.focused is main.query_one("#items")
         await click_text(pilot, "N/A x")
+        await give_override_reason(pilot)  # a blocker set aside needs a reason
         await pilot.pause()
         assert read(path).item("usage.required-fields").status is ItemStatus.NOT_APPLICABLE
         await click_text(pilot, "Note n")

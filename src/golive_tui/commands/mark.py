@@ -7,6 +7,7 @@ import difflib
 
 from golive_tui.commands._session import open_for_write
 from golive_tui.core.errors import GoliveError
+from golive_tui.core.review import override_needed
 from golive_tui.core.state import ItemStatus
 from golive_tui.core.textsafe import terminal as safe
 
@@ -21,9 +22,24 @@ def run(args: argparse.Namespace) -> int:
             raise GoliveError(
                 f"ITEM {args.item!r}: no such item in checklist {checklist.id!r}{hint}"
             )
-        sf.state.mark(item, ItemStatus(args.status), note=args.note, by=args.operator or "")
+        status = ItemStatus(args.status)
+        state = sf.state
+        against = override_needed(item, state.item(item.id), status, state.target.identity)
+        reason = (args.reason or "").strip()
+        if against is not None and not reason:
+            raise GoliveError(
+                f"ITEM {item.id!r}: marking it {status.value} goes against the evidence"
+                f' ({against}); pass --reason "…" to record it as an override'
+            )
+        override = (reason, against) if against is not None else None
+        state.mark(item, status, note=args.note, by=args.operator or "", override=override)
         sf.save()
-    print(safe(f"{item.id}: {args.status}"))
+    shown = f"{item.id}: {args.status}"
+    if override is not None:
+        shown += f" (override recorded: {against})"
+    elif reason:
+        shown += " (--reason not needed: nothing to override; not recorded)"
+    print(safe(shown))
     return 0
 
 

@@ -12,8 +12,9 @@ from pathlib import Path
 
 from golive_tui.commands._session import load_for_read, open_for_write
 from golive_tui.core.checklist import Checklist
-from golive_tui.core.progress import STATUS_GLYPH, progress
-from golive_tui.core.state import ItemStatus, State
+from golive_tui.core.progress import progress, standing_label
+from golive_tui.core.review import Standing
+from golive_tui.core.state import State
 from golive_tui.core.textsafe import terminal as safe
 
 
@@ -40,32 +41,42 @@ def run(args: argparse.Namespace) -> int:
     print()
     titles = [safe(sp.section.title) for sp in prog.sections]
     width = max(cells(t) for t in ["section", *titles])
-    print(f"{pad('section', width)}  {'done':>7}  {'failed':>6}  {'skipped':>7}  {'n/a':>4}")
+    heads = ("done", "verified", "attested", "failing", "overridden", "n/a")
+    print(f"{pad('section', width)}  " + "  ".join(f"{h:>{max(len(h), 7)}}" for h in heads))
     for title, sp in zip(titles, prog.sections, strict=True):
         c = sp.counts
+        figures = (f"{c.done}/{c.total}", c.verified, c.attested, c.failing, c.overridden)
+        cols = [*figures, c.not_applicable]
         print(
-            f"{pad(title, width)}  {c.done:>3}/{c.total:<3}  {c.failing:>6}"
-            f"  {c.skipped:>7}  {c.not_applicable:>4}"
+            f"{pad(title, width)}  "
+            + "  ".join(f"{v!s:>{max(len(h), 7)}}" for v, h in zip(cols, heads, strict=True))
         )
     o = prog.overall
     print()
     print(
-        f"overall: {o.done}/{o.total} done, {o.failing} failing, {o.skipped} skipped,"
-        f" {o.not_applicable} not applicable; {len(prog.open_blockers)} open blockers"
+        f"overall: {o.done}/{o.total} done ({o.verified} verified, {o.attested} attested),"
+        f" {o.overridden} overridden, {o.failing} failing, {o.not_applicable} not applicable;"
+        f" {len(prog.open_blockers)} open blockers"
     )
+    verdict = prog.review.verdict
+    print(safe(f"verdict: {verdict.decision}"))
+    reasons = verdict.reasons
+    for line in reasons[:5]:
+        print(safe(f"  · {line}"))
+    if len(reasons) > 5:
+        print(f"  · … and {len(reasons) - 5} more (golive export has them all)")
     if prog.stale:
         print(safe(f"changed since checked (re-check): {', '.join(prog.stale)}"))
     if args.items:
         print()
         id_width = max(cells(safe(item.id)) for item in checklist.items())
-        status_width = max(len(s.value) for s in ItemStatus)
+        label_width = max(len(s.value) for s in Standing) + 2
         for section in checklist.sections:
             print(safe(section.title))
             for item in section.items:
-                st = state.item(item.id)
+                label = standing_label(prog.review.of(item.id))
                 print(
-                    f"  {STATUS_GLYPH[st.status]} {st.status.value:<{status_width}}"
-                    f"  {pad(safe(item.id), id_width)}  {safe(item.title)}"
+                    f"  {label:<{label_width}}  {pad(safe(item.id), id_width)}  {safe(item.title)}"
                 )
     return 0
 

@@ -101,6 +101,7 @@ class Checklist:
     provider: str  # a registered provider's name, or "other"
     source: str  # the vendor page this checklist follows
     description: str = ""
+    signoff_roles: tuple[str, ...] = ()  # roles whose approval a GO needs
     sections: list[Section]
 
     def items(self) -> list[Item]:
@@ -129,6 +130,8 @@ class Checklist:
             "provider": self.provider,
             "source": self.source,
             "description": self.description,
+            # Only when set: checklists without roles keep their fingerprint.
+            **({"signoff": {"roles": list(self.signoff_roles)}} if self.signoff_roles else {}),
             "sections": [s.to_data() for s in self.sections],
         }
 
@@ -144,7 +147,9 @@ class Checklist:
             )
             for s in data["sections"]
         ]
-        return cls(**{**data, "sections": sections})
+        roles = tuple((data.get("signoff") or {}).get("roles", ()))
+        rest = {k: v for k, v in data.items() if k != "signoff"}
+        return cls(**{**rest, "signoff_roles": roles, "sections": sections})
 
 
 def _digest(data: Any) -> str:

@@ -96,6 +96,19 @@ class Section(_Strict):
     items: list[Item] = Field(min_length=1)
 
 
+class Signoff(_Strict):
+    """Who must approve the launch: `[signoff] roles = ["engineering", "finance"]`."""
+
+    roles: list[StableId] = Field(default_factory=list)
+
+    @field_validator("roles")
+    @classmethod
+    def _unique_roles(cls, v: list[str]) -> list[str]:
+        if len(set(v)) != len(v):
+            raise ValueError("each role may be listed once")
+        return v
+
+
 class Checklist(_Strict):
     schema_version: Literal[1] = 1
     id: StableId
@@ -103,6 +116,7 @@ class Checklist(_Strict):
     provider: str  # a registered provider's name, or "other" (no probes: marked by hand)
     source: str = Field(min_length=1, description="The vendor page this checklist follows.")
     description: str = ""
+    signoff: Signoff = Field(default_factory=Signoff)
     sections: list[Section] = Field(min_length=1)
 
     @field_validator("provider")

@@ -26,8 +26,9 @@ from typing import Any
 from golive_tui.core.checklist import Checklist
 from golive_tui.core.export_common import RedactFn, _iso, _now, _target, scrubber
 from golive_tui.core.export_md import EXCERPT_MAX_CHARS, EXCERPT_MAX_LINES, to_markdown
-from golive_tui.core.progress import Counts, progress
-from golive_tui.core.state import ItemState, ProbeRecord, State
+from golive_tui.core.progress import Counts, Progress, progress
+from golive_tui.core.state import ProbeRecord, State
+from golive_tui.core.state_records import Override, Signoff
 
 __all__ = [
     "EXCERPT_MAX_CHARS",
@@ -42,8 +43,8 @@ __all__ = [
 ]
 
 EXPORT_SCHEMA = "golive-export"
-EXPORT_SCHEMA_VERSION = 1
-SCHEMA_PATH = Path(__file__).parent / "schemas" / "export-v1.schema.json"
+EXPORT_SCHEMA_VERSION = 2  # 2: verdict, sign-offs, overrides, verified/attested counts
+SCHEMA_PATH = Path(__file__).parent / "schemas" / "export-v2.schema.json"
 
 
 def load_schema() -> dict[str, Any]:
@@ -81,7 +82,8 @@ def to_dict(
     for sp in prog.sections:
         items = []
         for item in sp.section.items:
-            st = state.item(item.id) if state else ItemState()
+            judged = prog.review.of(item.id)
+            st = judged.state
             items.append(
                 {
                     "id": item.id,
@@ -89,6 +91,8 @@ def to_dict(
                     "severity": item.severity.value,
                     "probe": item.probe,
                     "status": st.status.value,
+                    "standing": judged.standing.value,
+                    "override": _override_dict(judged.override, r),
                     "note": r(st.note),
                     "by": r(st.by),
                     "at": _iso(st.at) if st.at else None,
@@ -131,6 +135,7 @@ def to_dict(
             "operator": r(target.operator),
             "region": r(target.region),
         },
+        "verdict": _verdict_dict(prog, checklist, r),
         "summary": {
             **_counts_dict(prog.overall),
             "open_blockers": [item.id for item in prog.open_blockers],
@@ -154,11 +159,44 @@ def _counts_dict(c: Counts) -> dict[str, int]:
     return {
         "total": c.total,
         "done": c.done,
+        "verified": c.verified,
+        "attested": c.attested,
+        "overridden": c.overridden,
         "failed": c.failed,
         "failing": c.failing,
         "skipped": c.skipped,
         "not_applicable": c.not_applicable,
         "todo": c.todo,
+    }
+
+
+def _override_dict(ov: Override | None, r: RedactFn) -> dict[str, Any] | None:
+    if ov is None:
+        return None
+    return {"reason": r(ov.reason), "over": r(ov.over), "by": r(ov.by), "at": _iso(ov.at)}
+
+
+def _verdict_dict(prog: Progress, checklist: Checklist, r: RedactFn) -> dict[str, Any]:
+    v = prog.review.verdict
+
+    def signoff(s: Signoff, current: bool) -> dict[str, Any]:
+        return {
+            "name": r(s.name),
+            "role": r(s.role),
+            "verdict": s.verdict,
+            "at": _iso(s.at),
+            "note": r(s.note),
+            "current": current,
+        }
+
+    return {
+        "decision": v.decision,
+        "reasons": [r(line) for line in v.reasons],
+        "overrides": [o.item.id for o in v.overrides],
+        "required_roles": list(checklist.signoff_roles),
+        "missing_roles": list(v.missing_roles),
+        "signoffs": [signoff(s, True) for s in v.signoffs]
+        + [signoff(s, False) for s in v.outdated],
     }
 
 

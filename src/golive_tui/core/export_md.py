@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from urllib.parse import quote
 
-from golive_tui.core.checklist import Checklist, Item, Severity
+from golive_tui.core.checklist import Checklist, Severity
 from golive_tui.core.export_common import (
     RedactFn,
     _duration,
@@ -21,8 +21,10 @@ from golive_tui.core.export_common import (
     _target,
     scrubber,
 )
-from golive_tui.core.progress import PROBE_GLYPH, STATUS_GLYPH, progress
-from golive_tui.core.state import ItemState, ProbeRecord, State
+from golive_tui.core.export_verdict import verdict_blocks
+from golive_tui.core.progress import PROBE_GLYPH, Counts, progress, standing_label
+from golive_tui.core.review import ItemReview
+from golive_tui.core.state import ProbeRecord, State
 
 # The Markdown shows the first evidence excerpt only, and only this much of it;
 # the JSON export and the state file keep the whole (already capped) text.
@@ -47,6 +49,7 @@ def to_markdown(
     target = _target(checklist, state)
     stale = set(prog.stale)
     blocks: list[str] = [f"# Go-live review: {text(checklist.title)}"]
+    blocks.extend(verdict_blocks(prog, checklist.signoff_roles, text))
 
     # --- where and when
     if target.environment == "production":
@@ -54,13 +57,14 @@ def to_markdown(
     else:
         environment = text(target.environment)
     no_state = "no state file yet"
+    blocks.append("## Target")
     rows = [
         ("Provider", text(target.provider) or "not set"),
         ("Environment", environment),
         ("Base URL", text(target.base_url) or "not set"),
         ("Test customer", text(target.customer_id) or "not set"),
         ("Operator", text(target.operator) or "not set"),
-        ("Region", text(target.region) or "not set"),
+        *([("Region", text(target.region))] if target.region else []),
         ("State created", _human(state.created_at) if state else no_state),
         ("Last updated", _human(state.updated_at) if state else no_state),
         ("Generated", _human(generated_at or _now())),
@@ -77,29 +81,6 @@ def to_markdown(
             " probes that ran here touched real data."
         )
     o = prog.overall
-    blocks.append(
-        f"**Progress:** {o.done}/{o.total} done · {o.failing} failing · {o.skipped} skipped"
-        f" · {o.not_applicable} not applicable · {o.todo} to do"
-        f" · {len(prog.open_blockers)} open blockers"
-    )
-
-    # --- open blockers and stale items first: what a reviewer must see
-    blocks.append("## Open blockers")
-    if prog.open_blockers:
-        lines = []
-        for item in prog.open_blockers:
-            st = state.item(item.id) if state else ItemState()
-            section = checklist.section_of(item.id)
-            line = (
-                f"- {_status_label(st)} — **{text(item.title)}**"
-                f" (`{item.id}`, {text(section.title)})"
-            )
-            if st.latest is not None:
-                line += f"; latest probe {_probe_label(st.latest)}"
-            lines.append(line)
-        blocks.append("\n".join(lines))
-    else:
-        blocks.append("None — every blocker is done or not applicable.")
 
     if prog.stale:
         blocks.append("## Changed since checked")
@@ -114,28 +95,26 @@ def to_markdown(
 
     # --- summary table
     blocks.append("## Summary")
-    summary_rows = [
-        (
-            text(sp.section.title),
-            f"{sp.counts.done}/{sp.counts.total}",
-            str(sp.counts.failing),
-            str(sp.counts.skipped),
-            str(sp.counts.not_applicable),
+
+    def row(title: str, c: Counts) -> tuple[str, ...]:
+        return (
+            title,
+            f"{c.done}/{c.total}",
+            str(c.verified),
+            str(c.attested),
+            str(c.failing),
+            str(c.overridden),
+            str(c.not_applicable),
         )
-        for sp in prog.sections
-    ]
-    summary_rows.append(
-        (
-            "**All sections**",
-            f"{o.done}/{o.total}",
-            str(o.failing),
-            str(o.skipped),
-            str(o.not_applicable),
-        )
-    )
-    blocks.append(_table(("Section", "Done", "Failed", "Skipped", "N/A"), summary_rows))
+
+    summary_rows = [row(text(sp.section.title), sp.counts) for sp in prog.sections]
+    summary_rows.append(row("**All sections**", o))
+    header = ("Section", "Done", "Verified", "Attested", "Failing", "Overridden", "N/A")
+    blocks.append(_table(header, summary_rows))
     blocks.append(
-        "*Failed* counts items marked failed and to-do items whose latest probe failed or errored."
+        "*Done* is verified (the latest probe passed on this target) or attested (a person"
+        " marked it); an item can be both. *Overridden* items went against the evidence"
+        " with a reason and do not count as done."
     )
 
     # --- every item, section by section
@@ -144,8 +123,7 @@ def to_markdown(
         if sp.section.summary:
             blocks.append(_paragraph(r(sp.section.summary)))
         for item in sp.section.items:
-            st = state.item(item.id) if state else ItemState()
-            blocks.extend(_item_blocks(item, st, item.id in stale, r))
+            blocks.extend(_item_blocks(prog.review.of(item.id), item.id in stale, r))
 
     # --- what probes left behind
     if state and state.created_objects:
@@ -166,8 +144,9 @@ def to_markdown(
     return "\n\n".join(blocks) + "\n"
 
 
-def _item_blocks(item: Item, st: ItemState, stale: bool, r: RedactFn) -> list[str]:
-    blocks = [f"### {_status_label(st)} — {_inline(r(item.title))}"]
+def _item_blocks(judged: ItemReview, stale: bool, r: RedactFn) -> list[str]:
+    item, st = judged.item, judged.state
+    blocks = [f"### {standing_label(judged)} — {_inline(r(item.title))}"]
     severity = "**blocker**" if item.severity is Severity.BLOCKER else "recommended"
     check = f"probe `{item.probe}`" if item.probe else "manual"
     facts = [
@@ -184,6 +163,12 @@ def _item_blocks(item: Item, st: ItemState, stale: bool, r: RedactFn) -> list[st
         )
     if item.irreversible:
         facts.append(f"- **⚠ Irreversible:** {_inline(r(item.irreversible))}")
+    if judged.override is not None:
+        ov = judged.override
+        facts.append(
+            f"- **⚑ Override:** {_inline(r(ov.reason))} — over {_inline(r(ov.over))}"
+            f" (by {_inline(r(ov.by)) or 'unknown'}, {_human(ov.at)})"
+        )
     latest = st.latest
     if latest is not None:
         runs = len(st.probe_results)
@@ -283,10 +268,6 @@ def _excerpt(value: str) -> str:
     if cut:
         text = text.rstrip("\n") + "\n… (excerpt truncated)"
     return text
-
-
-def _status_label(st: ItemState) -> str:
-    return f"{STATUS_GLYPH[st.status]} {st.status.value}"
 
 
 def _probe_label(rec: ProbeRecord) -> str:

@@ -1,11 +1,17 @@
-"""Counting progress: per section and overall, the same for status, export and the TUI."""
+"""Counting progress: per section and overall, the same for status, export and the TUI.
+
+Done means verified (a probe passed here) or attested (a person marked it), and the
+counts keep both apart; overrides are counted on their own, never as done
+(`core.review` decides what each item rests on).
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
 from golive_tui.core.checklist import Checklist, Item, Section, Severity
-from golive_tui.core.state import ItemState, ItemStatus, ProbeStatus, State
+from golive_tui.core.review import ItemReview, Review, Standing, review
+from golive_tui.core.state import ItemStatus, ProbeStatus, State
 
 # Glyph and word together, so the meaning never rests on colour alone.
 STATUS_GLYPH = {
@@ -22,57 +28,64 @@ PROBE_GLYPH = {
     ProbeStatus.ERROR: "⚠",
 }
 
-
-def is_failing(st: ItemState) -> bool:
-    """Marked failed, or its latest probe run failed or errored."""
-    if st.status is ItemStatus.FAILED:
-        return True
-    latest = st.latest
-    return (
-        st.status is ItemStatus.TODO
-        and latest is not None
-        and latest.status in (ProbeStatus.FAIL, ProbeStatus.ERROR)
-    )
+STANDING_GLYPH = {
+    Standing.VERIFIED: "✓",
+    Standing.ATTESTED: "✓",
+    Standing.OVERRIDDEN: "⚑",
+    Standing.FAILING: "✗",
+    Standing.NOT_APPLICABLE: "–",
+    Standing.SKIPPED: "↷",
+    Standing.OPEN: "○",
+}
 
 
-def is_open_blocker(item: Item, st: ItemState) -> bool:
-    return item.severity is Severity.BLOCKER and st.status in (
-        ItemStatus.TODO,
-        ItemStatus.FAILED,
-        ItemStatus.SKIPPED,
-    )
+def standing_label(r: ItemReview) -> str:
+    """ "✓ verified", "⚑ overridden", "○ open": what the item rests on, glyph and word."""
+    return f"{STANDING_GLYPH[r.standing]} {r.standing.value}"
 
 
 @dataclass
 class Counts:
     total: int = 0
-    done: int = 0
-    failed: int = 0
+    done: int = 0  # verified or attested
+    verified: int = 0  # the latest probe passed on this target
+    attested: int = 0  # a person marked it done
+    overridden: int = 0  # done or set aside against the evidence, with a reason
+    failed: int = 0  # marked failed
     skipped: int = 0
     not_applicable: int = 0
     todo: int = 0
-    failing: int = 0  # failed, or todo with a failing latest probe
+    failing: int = 0  # marked failed, or its latest probe failed, with no override
 
     @property
     def resolved(self) -> int:
         """Done or deliberately not applicable: nothing left to do."""
         return self.done + self.not_applicable
 
-    def add(self, st: ItemState) -> None:
+    @property
+    def basis(self) -> str:
+        """How the done figure splits: "9 verified, 5 attested" (an item can be both)."""
+        parts = [f"{self.verified} verified", f"{self.attested} attested"]
+        if self.overridden:
+            parts.append(f"{self.overridden} overridden")
+        return ", ".join(parts)
+
+    def add(self, r: ItemReview) -> None:
         self.total += 1
-        match st.status:
-            case ItemStatus.DONE:
-                self.done += 1
+        self.done += r.done
+        self.verified += r.verified
+        self.attested += r.attested
+        self.overridden += r.override is not None
+        self.failing += r.failing
+        match r.state.status:
             case ItemStatus.FAILED:
                 self.failed += 1
             case ItemStatus.SKIPPED:
                 self.skipped += 1
             case ItemStatus.NOT_APPLICABLE:
                 self.not_applicable += 1
-            case _:
-                self.todo += 1
-        if is_failing(st):
-            self.failing += 1
+            case ItemStatus.TODO:
+                self.todo += not r.done
 
 
 @dataclass
@@ -85,22 +98,22 @@ class SectionProgress:
 class Progress:
     sections: list[SectionProgress]
     overall: Counts
-    open_blockers: list[Item]
+    open_blockers: list[Item]  # blockers that stop the launch (not done, no override)
     stale: list[str]
+    review: Review
 
 
 def progress(checklist: Checklist, state: State | None) -> Progress:
+    judged = review(checklist, state)
     sections = []
     overall = Counts()
-    blockers = []
     for section in checklist.sections:
         sp = SectionProgress(section)
         for item in section.items:
-            st = state.item(item.id) if state else ItemState()
-            sp.counts.add(st)
-            overall.add(st)
-            if is_open_blocker(item, st):
-                blockers.append(item)
+            r = judged.of(item.id)
+            sp.counts.add(r)
+            overall.add(r)
         sections.append(sp)
+    blockers = [r.item for r in judged.verdict.blocking if r.item.severity is Severity.BLOCKER]
     stale = state.stale_items(checklist) if state else []
-    return Progress(sections, overall, blockers, stale)
+    return Progress(sections, overall, blockers, stale, judged)

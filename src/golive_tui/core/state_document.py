@@ -6,6 +6,7 @@ Changes here are pure: the caller saves (see `state_file.StateFile`).
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -20,7 +21,9 @@ from golive_tui.core.state_records import (
     Cursor,
     ItemState,
     ItemStatus,
+    Override,
     ProbeRecord,
+    Signoff,
     now,
     trimmed,
 )
@@ -40,6 +43,7 @@ class State:
     cursor: Cursor = field(default_factory=Cursor)
     items: dict[str, ItemState] = field(default_factory=dict)
     created_objects: list[CreatedObject] = field(default_factory=list)
+    signoffs: list[Signoff] = field(default_factory=list)
 
     @classmethod
     def new(cls, checklist: Checklist, source: str, target: Target | None = None) -> State:
@@ -78,7 +82,11 @@ class State:
         *,
         note: str | None = None,
         by: str = "",
+        override: tuple[str, str] | None = None,
     ) -> None:
+        """Set the item's status. `override` is (reason, what it overrides) when the
+        status goes against the evidence (`review.override_needed` says when); any
+        other mark clears an earlier override."""
         st = self.items.setdefault(item.id, ItemState())
         st.status = ItemStatus(status)
         if note is not None:
@@ -86,7 +94,26 @@ class State:
         st.by = by or self.target.operator
         st.at = now()
         st.fingerprint = item.fingerprint
+        st.override = (
+            Override(reason=override[0], over=override[1], by=st.by, at=st.at)
+            if override is not None
+            else None
+        )
         self.updated_at = st.at
+
+    def sign_off(
+        self, name: str, role: str, basis: tuple[str, list[str]], note: str = ""
+    ) -> Signoff:
+        """Record an approval of `basis` (`review.facts_basis`: the verdict and the
+        overridden items); a later one by the same name and role replaces it."""
+        verdict, overrides = basis
+        signoff = Signoff(
+            name=name, role=role, verdict=verdict, at=now(), note=note, overrides=overrides
+        )
+        kept = [s for s in self.signoffs if (s.name, s.role) != (name, role)]
+        self.signoffs = [*kept, signoff]
+        self.updated_at = signoff.at
+        return signoff
 
     def set_note(self, item: Item, note: str, *, by: str = "") -> None:
         st = self.items.setdefault(item.id, ItemState())
@@ -97,6 +124,8 @@ class State:
 
     def add_probe_result(self, item_id: str, record: ProbeRecord) -> None:
         st = self.items.setdefault(item_id, ItemState())
+        if not record.target:
+            record = dataclasses.replace(record, target=self.target.identity)
         st.probe_results = trimmed([*st.probe_results, record], self.target.history_limit)
         self.updated_at = now()
 
@@ -129,6 +158,7 @@ class State:
             "cursor": {"section": self.cursor.section, "item": self.cursor.item},
             "items": {k: v.to_data() for k, v in self.items.items()},
             "created_objects": [o.to_data() for o in self.created_objects],
+            "signoffs": [s.to_data() for s in self.signoffs],
         }
 
     @classmethod
@@ -147,6 +177,7 @@ class State:
             cursor=Cursor.from_data(t.raw("cursor", {}), ("cursor",)),
             items={k: ItemState.from_data(v, ("items", k)) for k, v in items.data.items()},
             created_objects=t.list_of("created_objects", CreatedObject.from_data),
+            signoffs=t.list_of("signoffs", Signoff.from_data),
         )
         t.done()
         return state

@@ -125,8 +125,15 @@ class StateFile:
 
     # --- changes that save at once --------------------------------------------------
 
-    def mark(self, item: Item, status: ItemStatus, *, note: str | None = None) -> None:
-        self.state.mark(item, status, note=note)
+    def mark(
+        self,
+        item: Item,
+        status: ItemStatus,
+        *,
+        note: str | None = None,
+        override: tuple[str, str] | None = None,
+    ) -> None:
+        self.state.mark(item, status, note=note, override=override)
         self.save()
 
     def set_note(self, item: Item, note: str) -> None:

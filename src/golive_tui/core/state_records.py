@@ -75,6 +75,9 @@ class ProbeRecord:
     duration_ms: int
     evidence: list[Evidence] = field(default_factory=list)
     run_id: str | None = None
+    # Where it ran (`Target.identity`): a pass elsewhere is not evidence for this target.
+    # Empty in files from before golive recorded it.
+    target: str = ""
 
     def __post_init__(self) -> None:
         self.status = ProbeStatus(self.status)
@@ -93,6 +96,8 @@ class ProbeRecord:
         }
         if self.run_id is not None:
             data["run_id"] = self.run_id
+        if self.target:
+            data["target"] = self.target
         return data
 
     @classmethod
@@ -107,6 +112,7 @@ class ProbeRecord:
             duration_ms=t.integer("duration_ms", minimum=0),
             evidence=t.list_of("evidence", Evidence.from_data),
             run_id=t.text("run_id", None),
+            target=t.text("target", ""),
         )
         t.done()
         return record
@@ -123,6 +129,68 @@ def trimmed(records: list[ProbeRecord], limit: int) -> list[ProbeRecord]:
 
 
 @dataclass(slots=True, kw_only=True)
+class Override:
+    """A person's decision against the evidence: marking done an item whose probe did not
+    pass, or setting a blocker aside. Kept with its reason, and never counted as green."""
+
+    reason: str
+    over: str  # what it overrode, in words: "probe auth failed: token rejected"
+    by: str
+    at: datetime
+
+    def to_data(self) -> dict[str, Any]:
+        return {"reason": self.reason, "over": self.over, "by": self.by, "at": self.at}
+
+    @classmethod
+    def from_data(cls, data: object, loc: Loc = ()) -> Override:
+        t = Table(data, loc)
+        override = cls(
+            reason=t.text("reason", nonempty=True),
+            over=t.text("over"),
+            by=t.text("by"),
+            at=t.timestamp("at"),
+        )
+        t.done()
+        return override
+
+
+@dataclass(slots=True, kw_only=True)
+class Signoff:
+    """An approval of the launch: who, in which role, and the verdict they saw."""
+
+    name: str
+    role: str
+    verdict: str  # the verdict before sign-offs, as it stood when signed
+    at: datetime
+    note: str = ""
+    overrides: list[str] = field(default_factory=list)  # the overridden items it accepted
+
+    def to_data(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "role": self.role,
+            "verdict": self.verdict,
+            "at": self.at,
+            "note": self.note,
+            "overrides": list(self.overrides),
+        }
+
+    @classmethod
+    def from_data(cls, data: object, loc: Loc = ()) -> Signoff:
+        t = Table(data, loc)
+        signoff = cls(
+            name=t.text("name", nonempty=True),
+            role=t.text("role", nonempty=True),
+            verdict=t.text("verdict"),
+            at=t.timestamp("at"),
+            note=t.text("note", ""),
+            overrides=t.list_of("overrides", text_item),
+        )
+        t.done()
+        return signoff
+
+
+@dataclass(slots=True, kw_only=True)
 class ItemState:
     status: ItemStatus = ItemStatus.TODO
     note: str = ""
@@ -132,6 +200,7 @@ class ItemState:
     # current fingerprint means the checklist changed since and the item is stale.
     fingerprint: str = ""
     probe_results: list[ProbeRecord] = field(default_factory=list)
+    override: Override | None = None
 
     def __post_init__(self) -> None:
         self.status = ItemStatus(self.status)
@@ -146,6 +215,8 @@ class ItemState:
             data["at"] = self.at
         data["fingerprint"] = self.fingerprint
         data["probe_results"] = [r.to_data() for r in self.probe_results]
+        if self.override is not None:
+            data["override"] = self.override.to_data()
         return data
 
     @classmethod
@@ -159,6 +230,9 @@ class ItemState:
             fingerprint=t.text("fingerprint", ""),
             probe_results=t.list_of("probe_results", ProbeRecord.from_data),
         )
+        raw = t.raw("override", None)
+        if raw is not None:
+            st.override = Override.from_data(raw, (*loc, "override"))
         t.done()
         return st
 

@@ -72,6 +72,14 @@ class Target:
     def __post_init__(self) -> None:
         self.check()
 
+    @property
+    def identity(self) -> str:
+        """Which account and test customer a probe result speaks for ("sandbox URL · acme")."""
+        where = " ".join(
+            x for x in (self.provider, self.environment, self.base_url.rstrip("/")) if x
+        )
+        return f"{where} · customer {self.customer_id}" if self.customer_id else where
+
     def check(self) -> None:
         """Raise `Invalid` for an unknown environment or a setting TOML or policy refuses.
 

@@ -9,6 +9,7 @@ imported only when the first probe runs (inside the worker), never on first pain
 from __future__ import annotations
 
 import asyncio
+import functools
 import importlib
 import sys
 import time
@@ -29,6 +30,7 @@ from textual.worker import Worker, WorkerState
 from golive_tui.core.checklist import Checklist, Item, Section
 from golive_tui.core.errors import GoliveError
 from golive_tui.core.progress import progress
+from golive_tui.core.review import override_needed
 from golive_tui.core.state import ItemStatus, StateFile, atomic_write
 from golive_tui.tui.widgets.detail import ItemDetail, ProbeView
 from golive_tui.tui.widgets.format import ago, item_row, section_row
@@ -188,7 +190,7 @@ class MainScreen(Screen[None]):
         elif self.resumed:
             o = prog.overall
             text = (
-                f"resumed: {o.done}/{o.total} done, {o.failing} failing,"
+                f"resumed: {o.done}/{o.total} done ({o.basis}), {o.failing} failing,"
                 f" last saved {ago(state.updated_at, self.golive.now())}"
             )
             if prog.stale:
@@ -338,9 +340,25 @@ class MainScreen(Screen[None]):
 
     def _set_status(self, status: ItemStatus) -> None:
         item = self.item
-        current = self.state_file.state.item(item.id).status
+        state = self.state_file.state
+        current = state.item(item.id).status
         new = ItemStatus.TODO if current is status else status
-        if self._save(self.state_file.mark, item, new):
+        against = override_needed(item, state.item(item.id), new, state.target.identity)
+        if against is None:
+            self._apply_status(item, new, None)
+            return
+        from golive_tui.tui.dialogs.override import OverrideScreen
+
+        def decided(reason: str | None) -> None:
+            if reason:
+                self._apply_status(item, new, (reason, against))
+
+        self.app.push_screen(OverrideScreen(item.title, new.value, against), decided)
+
+    def _apply_status(
+        self, item: Item, status: ItemStatus, override: tuple[str, str] | None
+    ) -> None:
+        if self._save(functools.partial(self.state_file.mark, override=override), item, status):
             self._stale.discard(item.id)
             self.refresh_items([item.id])
 

@@ -43,7 +43,8 @@ class TargetHeader(Widget):
 
     def show_progress(self, counts: Counts) -> None:
         failing = f" ✗ {counts.failing} failing" if counts.failing else ""
-        text = f"{counts.done}/{counts.total} done{failing}"
+        overridden = f" ⚑ {counts.overridden} overridden" if counts.overridden else ""
+        text = f"{counts.done}/{counts.total} done{failing}{overridden}"
         if text != self._progress:
             self._progress = text
             self.refresh()
