@@ -114,6 +114,12 @@ async def test_unknown_event_type_refused_after_a_good_signature_warns(serve) ->
     assert "answer 2xx to event types you do not handle" in result.summary
 
 
+async def test_a_rate_limited_genuine_delivery_is_not_taken_for_an_unknown_type(serve) -> None:
+    result = await _flexprice_probe(serve(Receiver(verified=(429, b"slow down"))))
+    assert result.status == "warn", result.summary
+    assert "HTTP 429" in result.summary and "run the check again" in result.summary
+
+
 async def test_a_receiver_refusing_everything_alike_cannot_be_judged(serve) -> None:
     hook = serve(Receiver(verified=(400, b"no"), refused=(400, b"no")))
     result = await _flexprice_probe(hook)

@@ -131,6 +131,12 @@ def _genuine_refused(
             f" check the secret and that the signature covers {scheme.signed_content}",
             *details,
         )
+    if code in (408, 429):  # busy, not a verdict on the signature
+        return warned(
+            f"the endpoint answered HTTP {code} to the genuine test {noun} (busy or rate-limited),"
+            " so golive cannot judge it; run the check again in a minute",
+            *details,
+        )
     if 400 <= code < 500:
         forgeries = [by[c] for c in MUST_REJECT if c in by]
         if forgeries and all(a.status in (401, 403) for a in forgeries):
