@@ -11,6 +11,10 @@ and response schemas and every component they reference, and drops all prose:
 descriptions, summaries, titles, examples, tags, operation ids and `x-` extensions.
 Unknown keywords stop the run instead of being copied or dropped silently.
 
+`query_enums` lists the allowed items of enumerated query parameters: those the
+document enumerates, and those it types as free strings while the real server
+restricts them (`expand`: scripts/contract_enums.py, with the server source).
+
 Routes the sandboxes serve that the official document leaves out are listed in
 NOT_IN_SPEC; the script checks they are still absent and records them in the
 contract, so the tests can tell "the spec lacks it" from "the contract forgot it".
@@ -29,6 +33,9 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # for contract_enums, beside this
+from contract_enums import query_enums
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_SPECS_DIR = ROOT.parent / "shared" / "specs"
@@ -315,6 +322,10 @@ def build(api: str, specs_dir: Path, provenance: dict[str, dict[str, str]], date
             raise ContractError(
                 f"{path}: now documents {method} {template}; move it from NOT_IN_SPEC to ROUTES"
             )
+    try:
+        enums = query_enums(api, doc, ROUTES[api], str(path))
+    except ValueError as exc:
+        raise ContractError(str(exc)) from None
     info = doc.get("info", {})
     contract = {
         "generated": {"by": "scripts/gen_contracts.py", "date": date},
@@ -330,6 +341,8 @@ def build(api: str, specs_dir: Path, provenance: dict[str, dict[str, str]], date
         "openapi": doc.get("openapi"),
         "servers": [{"url": s["url"]} for s in doc.get("servers", [])],
         "paths": paths,
+        # Allowed items of enumerated query values (see scripts/contract_enums.py).
+        "query_enums": enums,
         "components": reducer.components(),
     }
     if "security" in doc:

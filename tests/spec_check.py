@@ -167,6 +167,7 @@ def request_errors(
         schema = _resolve(s.doc, p.get("schema", {}))
         for err in _validator(s.doc, schema, write=True).iter_errors(_coerce(raw, schema)):
             errors.append(f"{method} {template}: query {key}={raw!r}: {err.message}")
+        errors += _enum_errors(name, method, template, key, raw)
     for p in declared.values():
         if p.get("required") and p["name"] not in query:
             errors.append(f"{method} {template}: required query parameter {p['name']!r} missing")
@@ -187,6 +188,29 @@ def request_errors(
         errors.append(f"{method} {template}: body {where}: {err.message}")
     errors += [f"{method} {template}: body {w}" for w in _undeclared(s.doc, schema, body, "")]
     return errors
+
+
+def query_enums(name: str) -> dict[str, Any]:
+    """The contract's allow-lists of enumerated query values (scripts/contract_enums.py).
+
+    Read from the repo's contract even when GOLIVE_SPECS_DIR points at the full
+    documents: the server-side lists (Flexprice's `expand`) are in no spec.
+    """
+    return dict(contract(name).doc.get("query_enums", {}))
+
+
+def _enum_errors(name: str, method: str, template: str, key: str, raw: str) -> list[str]:
+    """Each comma-separated item of `raw` outside the allow-list, as the server splits it."""
+    allowed = query_enums(name).get(template, {}).get(method.lower(), {}).get(key)
+    if allowed is None or raw == "":
+        return []  # NewExpand("") expands nothing; "a," still sends an empty item
+    values = [str(v) for v in allowed["values"]]
+    return [
+        f"{method} {template}: query {key}={raw!r}: {item!r} is not one of {values}"
+        f" ({allowed['source']})"
+        for item in (part.strip() for part in raw.split(","))  # expand.go NewExpand trims
+        if item not in values
+    ]
 
 
 def _undeclared(doc: dict[str, Any], schema: Any, value: Any, where: str) -> list[str]:

@@ -44,6 +44,7 @@ def test_settings_and_target_fields_are_saved_with_the_right_types(tmp_path: Pat
     assert (target.customer_id, target.environment) == ("quill-test", "production")
     listing = golive("set", "--list", cwd=tmp_path).stdout
     assert "webhook_url" in listing and "plan_id" in listing  # unset known keys are listed too
+    assert "webhook_ip_allowlist" in listing  # read by the webhook-signature probe
     assert golive("set", "webhook_url", "--unset", cwd=tmp_path).returncode == 0
     assert "webhook_url" not in S.read(path).target.settings
 

@@ -289,6 +289,70 @@ def test_check_mode_tells_a_kept_contract_that_differs_beyond_its_date(tmp_path:
     assert not gen._same_but_date(tmp_path, "metronome", text)  # nothing kept there
 
 
+# --- enumerated query values -----------------------------------------------------------
+
+SUBS = "/v1/customers/external/quill-test/subscriptions"
+
+
+def test_expand_outside_the_routes_allow_list_is_rejected_item_by_item() -> None:
+    errors = spec_check.request_errors("flexprice", "GET", SUBS, {"expand": "prices,meters"}, None)
+    assert len(errors) == 2  # each comma-separated item on its own, as expand.go splits
+    assert "'prices' is not one of" in errors[0] and "'meters' is not one of" in errors[1]
+    assert "SubscriptionsForCustomerExpandConfig" in errors[0]  # the source is named
+    trailing = {"expand": "subscription_line_items,"}  # the empty item is not allowed either
+    assert spec_check.request_errors("flexprice", "GET", SUBS, trailing, None) != []
+    for ok in ("subscription_line_items", "subscription_line_items.meters,entitlements", ""):
+        assert spec_check.request_errors("flexprice", "GET", SUBS, {"expand": ok}, None) == []
+    # GET /invoices/{id} has its own list: meters is no more allowed there
+    bad = spec_check.request_errors(
+        "flexprice", "GET", "/v1/invoices/i-1", {"expand": "meters"}, None
+    )
+    assert bad and "InvoiceExpandConfig" in bad[0]
+
+
+def test_spec_enumerated_query_values_are_checked_too() -> None:
+    path = "/v1/customers/c-1/invoices"
+    assert spec_check.request_errors("metronome", "GET", path, {"sort": "date_desc"}, None) == []
+    errors = spec_check.request_errors("metronome", "GET", path, {"type": "USAGE,BOGUS"}, None)
+    assert any("'BOGUS' is not one of" in e for e in errors)
+    enums = spec_check.query_enums("metronome")["/v1/customers/{customer_id}/invoices"]["get"]
+    assert enums["sort"] == {"source": "spec", "values": ["date_asc", "date_desc"]}
+
+
+def test_the_contracts_expand_list_matches_the_sandboxs_server_table() -> None:
+    from golive_tui.providers.flexprice.sandbox.routes_common import SUBSCRIPTIONS_FOR_CUSTOMER
+
+    roots, nested = SUBSCRIPTIONS_FOR_CUSTOMER
+    mirrored = {*roots, *(f"{r}.{sub}" for r, subs in nested.items() for sub in subs)}
+    table = spec_check.query_enums("flexprice")["/customers/external/{external_id}/subscriptions"]
+    assert set(table["get"]["expand"]["values"]) == mirrored
+
+
+def test_the_generator_keeps_spec_enums_and_refuses_a_stale_server_table() -> None:
+    gen = _generator()
+    enums = importlib.import_module("contract_enums")  # gen_contracts put scripts/ on the path
+    subs, invoice = "/customers/external/{external_id}/subscriptions", "/invoices/{id}"
+    free = {"name": "expand", "in": "query", "schema": {"type": "string"}}
+    listed = {"name": "sort", "in": "query", "schema": {"$ref": "#/components/schemas/Sort"}}
+    doc = {
+        "paths": {
+            subs: {"get": {"parameters": [free, listed]}},
+            invoice: {"get": {"parameters": [{**free}]}},
+        },
+        "components": {"schemas": {"Sort": {"type": "string", "enum": ["asc"]}}},
+    }
+    routes = [("GET", subs), ("GET", invoice)]
+    out = enums.query_enums("flexprice", doc, routes, "spec.json")[subs]["get"]
+    assert out["sort"] == {"source": "spec", "values": ["asc"]}
+    assert "subscription_line_items.meters" in out["expand"]["values"]
+    free["schema"] = {"type": "string", "enum": ["plans"]}  # the document now lists it itself
+    with pytest.raises(ValueError, match=r"spec.json: GET .* now types 'expand' itself"):
+        enums.query_enums("flexprice", doc, routes, "spec.json")
+    with pytest.raises(ValueError, match="not a kept route"):
+        enums.query_enums("flexprice", doc, routes[1:], "spec.json")
+    assert gen.query_enums is enums.query_enums
+
+
 # Built from pieces so this file does not match its own patterns.
 FORBIDDEN = [
     re.compile(re.escape("..") + r"[/\\]shared"),

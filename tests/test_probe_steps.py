@@ -159,7 +159,7 @@ def test_signature_probe_registers_the_shared_probe_under_the_given_provider() -
     scheme = Scheme("X-Sig", "the body", "X-Time", "the portal")
 
     def sign(ctx: ProbeContext, secret: str) -> Deliveries:
-        return Deliveries(b"{}", {}, {}, {})
+        return Deliveries(b"{}", genuine={}, forged={}, unsigned={}, stale={}, tampered_body=b"[]")
 
     fn = signature_probe("acme-test", scheme, sign)
     try:

@@ -172,6 +172,12 @@ FAULT_CASES = [
     ("no-subscription", "invoice-preview", "fail", "no active subscription"),
     ("duplicates-counted", "duplicates", "fail", "different timestamp"),
     ("wrong-tier-math", "invoice-preview", "fail", "expected"),
+    ("webhook-accepts-forged", "webhook-signature", "fail", "forged signature"),
+    ("webhook-accepts-unsigned", "webhook-signature", "fail", "without a svix-signature"),
+    ("webhook-accepts-tampered", "webhook-signature", "fail", "tampered body"),
+    ("webhook-no-rotation", "webhook-signature", "fail", "several signatures"),
+    ("webhook-rejects-replay", "webhook-signature", "fail", "sent again (HTTP 409)"),
+    ("webhook-ip-allowlist", "webhook-signature", "warn", "allowlist Svix's IPs"),
 ]
 
 

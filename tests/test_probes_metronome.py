@@ -144,7 +144,11 @@ FAULT_CASES = [
     ("no-contract", "invoice-draft", "fail", "no contract"),
     ("permanent-500", "auth", "error", "500"),
     ("permanent-500", "invoice-draft", "error", "500"),
-    ("webhook-accepts-forged", "webhook-signature", "fail", "forged"),
+    ("webhook-accepts-forged", "webhook-signature", "fail", "forged signature"),
+    ("webhook-accepts-unsigned", "webhook-signature", "fail", "without a Metronome-Webhook"),
+    ("webhook-accepts-tampered", "webhook-signature", "fail", "tampered body"),
+    ("webhook-rejects-replay", "webhook-signature", "fail", "sent again (HTTP 409)"),
+    ("webhook-ip-allowlist", "webhook-signature", "warn", "allowlist Metronome's webhook IPs"),
     # The null group's usage still sums to the total: the old probe passed this.
     ("group-key-missing", "grouped-usage", "fail", "null group"),
 ]

@@ -734,6 +734,13 @@ def test_every_fault_is_covered_and_the_cli_knows_them() -> None:
         "wrong-tier-math",
         "5xx-burst",
         "slow",
+        # the webhook-* receiver faults: test_webhook_receiver_faults_at_the_endpoint
+        "webhook-accepts-forged",
+        "webhook-accepts-unsigned",
+        "webhook-accepts-tampered",
+        "webhook-no-rotation",
+        "webhook-rejects-replay",
+        "webhook-ip-allowlist",
     }  # each has a test below (wrong-tier-math: test_the_preview_is_priced_live…)
     assert covered == set(FAULTS)
 
@@ -890,6 +897,41 @@ def test_webhook_receiver_over_http(sb: Sandbox) -> None:
     assert FlexpriceSandbox(TOKEN).webhook_secret.startswith("whsec_")
 
 
+def _svix_headers(msg_id: str, *secrets_: str) -> dict[str, str]:
+    ts = str(int(time.time()))
+    sigs = " ".join(sign_svix(s, msg_id, ts, b'{"a":1}') for s in secrets_)
+    return {"svix-id": msg_id, "svix-timestamp": ts, "svix-signature": sigs}
+
+
+OLD_SECRET = "whsec_" + "QUJD" * 8
+# fault → statuses of (unsigned, rotated, genuine, tampered, replay)
+RECEIVER_FAULTS = {
+    (): (401, 200, 200, 401, 200),
+    ("webhook-accepts-forged",): (200, 200, 200, 200, 200),
+    ("webhook-accepts-unsigned",): (200, 200, 200, 401, 200),
+    ("webhook-accepts-tampered",): (401, 200, 200, 200, 200),
+    ("webhook-no-rotation",): (401, 401, 200, 401, 200),
+    ("webhook-rejects-replay",): (401, 200, 200, 401, 409),
+    ("webhook-ip-allowlist",): (403, 403, 403, 403, 403),
+}
+
+
+@pytest.mark.parametrize("faults", sorted(RECEIVER_FAULTS))
+def test_webhook_receiver_faults_at_the_endpoint(
+    make_sandbox: Callable[..., Sandbox], faults: tuple[str, ...]
+) -> None:
+    sb = make_sandbox(faults=list(faults))
+    url = sb.url + "/_sandbox/webhook"
+    unsigned = {k: v for k, v in _svix_headers("msg_u", SECRET).items() if k != "svix-signature"}
+    rotated = _svix_headers("msg_r", OLD_SECRET, SECRET)  # the old secret's entry first
+    genuine = _svix_headers("msg_g", SECRET)
+    sends = [(unsigned, b'{"a":1}'), (rotated, b'{"a":1}'), (genuine, b'{"a":1}')]
+    sends += [(genuine, b'{"a":2}'), (genuine, b'{"a":1}')]  # tampered, then the replay
+    got = tuple(httpx.post(url, content=b, headers=h).status_code for h, b in sends)
+    assert got == RECEIVER_FAULTS[faults]
+    assert tuple(w.status for w in sb.app.webhooks) == got  # every delivery is recorded
+
+
 # --- the CLI ----------------------------------------------------------------------------
 
 
@@ -969,11 +1011,10 @@ def test_customer_subscriptions_reject_expands_outside_expand_go_allow_list(
     # internal/types/expand.go SubscriptionsForCustomerExpandConfig; errhandler.go envelope
     d = sb.app.demo
     assert d is not None
-    resp = sb.call(
-        "GET",
-        f"/v1/customers/external/{d.customer_external_id}/subscriptions",
-        params={"expand": expand},
-    )
+    path = f"/v1/customers/external/{d.customer_external_id}/subscriptions"
+    # The contract's allow-list (tests/contracts, from the same table) rejects it too.
+    assert request_errors("flexprice", "GET", path, {"expand": expand}, None) != []
+    resp = sb.call("GET", path, params={"expand": expand}, valid=False)
     assert resp.status_code == 400, resp.text
     body = resp.json()
     assert body["code"] == "validation_error" and body["http_status_code"] == 400

@@ -574,6 +574,10 @@ PROBE_FOR_FAULT = {
     "no-contract": ("customer-contract", "fail"),
     "permanent-500": ("auth", "error"),
     "webhook-accepts-forged": ("webhook-signature", "fail"),
+    "webhook-accepts-unsigned": ("webhook-signature", "fail"),
+    "webhook-accepts-tampered": ("webhook-signature", "fail"),
+    "webhook-rejects-replay": ("webhook-signature", "fail"),
+    "webhook-ip-allowlist": ("webhook-signature", "warn"),
     "group-key-missing": ("grouped-usage", "fail"),
     "5xx-burst": ("allowlist", "pass"),  # recovered by the retry policy …
     "429-storm": ("allowlist", "pass"),
@@ -678,6 +682,45 @@ def test_webhook_receiver_over_http(make_sandbox: Callable[..., Sandbox]) -> Non
     assert send(datetime.now(UTC), "forged") == 401
     assert send(datetime.now(UTC) - timedelta(minutes=10), SECRET) == 401
     assert [w.accepted for w in sb.app.webhooks] == [True, False, False]
+
+
+HOOK_BODY = b'{"id": "n-1", "type": "invoice.finalized", "properties": {}}'
+
+
+def _hook_headers(secret: str, body: bytes = HOOK_BODY) -> dict[str, str]:
+    from email.utils import format_datetime
+
+    stamp = format_datetime(datetime.now(UTC), usegmt=True)
+    sig = sign_webhook(secret, stamp, body)
+    return {"Metronome-Webhook-Signature": sig, "X-Metronome-Date": stamp}
+
+
+# fault → (unsigned, tampered, genuine, replay) statuses; healthy: () → reject, reject, 200, 200
+RECEIVER_FAULTS = {
+    (): (401, 401, 200, 200),
+    ("webhook-accepts-unsigned",): (200, 401, 200, 200),
+    ("webhook-accepts-tampered",): (401, 200, 200, 200),
+    ("webhook-rejects-replay",): (401, 401, 200, 409),
+    ("webhook-ip-allowlist",): (403, 403, 403, 403),
+}
+
+
+@pytest.mark.parametrize("faults", sorted(RECEIVER_FAULTS))
+def test_webhook_receiver_faults_at_the_endpoint(
+    make_sandbox: Callable[..., Sandbox], faults: tuple[str, ...]
+) -> None:
+    sb = make_sandbox(faults=list(faults))
+    url = sb.url + "/_sandbox/webhook"
+    genuine = _hook_headers(SECRET)
+    unsigned = {k: v for k, v in genuine.items() if k != "Metronome-Webhook-Signature"}
+    tampered = HOOK_BODY.replace(b"invoice.finalized", b"invoice.voided")
+    order = [(unsigned, HOOK_BODY), (genuine, HOOK_BODY), (genuine, tampered), (genuine, HOOK_BODY)]
+    got = [httpx.post(url, content=b, headers=h).status_code for h, b in order]
+    unsigned_s, genuine_s, tampered_s, replay_s = got
+    assert (unsigned_s, tampered_s, genuine_s, replay_s) == RECEIVER_FAULTS[faults]
+    assert [w.status for w in sb.app.webhooks] == got  # every delivery is recorded
+    if not faults:  # the repeat is acknowledged as a duplicate, not processed twice
+        assert httpx.post(url, content=HOOK_BODY, headers=genuine).json()["duplicate"] is True
 
 
 # --- machinery ------------------------------------------------------------------------------

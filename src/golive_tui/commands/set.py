@@ -25,6 +25,8 @@ TARGET_FIELDS = ("provider", "environment", "base_url", "customer_id", "operator
 # Settings every provider's probes read; each provider adds its own (`Provider.settings`).
 COMMON_SETTINGS = {
     "webhook_url": "https URL of your webhook endpoint (every provider)",
+    "webhook_ip_allowlist": "true if that endpoint only admits the platform's webhook IPs"
+    " (every provider)",
 }
 HISTORY_SETTING = {
     "history_limit": "probe results kept per item, 1–100 (default 5; only the latest keeps"

@@ -1,10 +1,12 @@
 """The webhook-signature check every provider shares.
 
-golive sends the user's endpoint three deliveries of one test payload: one signed
-with a forged key, one correctly signed but ten minutes old, and one genuine. A
-safe endpoint rejects the first two and accepts the third with 2xx. Only how a
-delivery is signed differs per provider: each gives a `Scheme` and a `Signer`, and
-`signature_probe` registers the probe.
+golive sends the user's endpoint a matrix of deliveries of one test payload (see
+`CASES`): forgeries a safe receiver must reject (wrong key, signature header
+missing, a genuine signature over a swapped body, a 10-minute-old signature) and
+sends it must accept with 2xx (the genuine one, the same one re-sent, and, where
+the scheme lists several signatures, one signed during a secret rotation). Only
+how a delivery is signed differs per provider: each gives a `Scheme` and a
+`Signer`, and `signature_probe` registers the probe. `webhook_verdict` judges.
 """
 
 from __future__ import annotations
@@ -20,10 +22,10 @@ from golive_tui.core.probes.engine import (
     ProbeFn,
     Verdict,
     failed,
-    passed,
     probe,
     warned,
 )
+from golive_tui.core.probes.webhook_verdict import Answer, judge
 
 
 @dataclass(frozen=True)
@@ -35,20 +37,41 @@ class Scheme:
     timestamp_header: str
     secret_hint: str  # where the user finds the secret
     noun: str = "delivery"  # what the vendor calls one webhook send, e.g. "notification"
+    sender_ips: str = "the platform's IPs"  # what an IP allowlist on the endpoint admits
 
 
 @dataclass(frozen=True)
 class Deliveries:
-    """One test payload and the headers of its three sends, already signed."""
+    """One test payload and the headers of each send, already signed.
+
+    `tampered_body` goes out under the genuine headers; the replay re-sends the
+    genuine headers and body unchanged. `rotated` is None where the scheme has a
+    single signature per delivery (nothing to rotate through).
+    """
 
     body: bytes
-    forged: dict[str, str]
-    stale: dict[str, str]  # correctly signed, ten minutes ago
     genuine: dict[str, str]
+    forged: dict[str, str]  # signed with a key that is not the secret
+    unsigned: dict[str, str]  # the genuine headers without the signature header(s)
+    stale: dict[str, str]  # correctly signed, ten minutes ago
+    tampered_body: bytes
+    rotated: dict[str, str] | None = None  # several signatures, only the last one genuine
 
 
 # Signs the deliveries with the revealed secret (may end the probe with `Concluded`).
 Signer = Callable[[ProbeContext, str], Deliveries]
+
+# (case, what it is) in sending order. The tampered body and the replay follow the
+# genuine send: they reuse its headers, as a captured or retried delivery would.
+CASES = (
+    ("forged", "forged signature"),
+    ("unsigned", "signature header missing"),
+    ("stale", "stale timestamp (10 min)"),
+    ("rotated", "several signatures, one genuine (secret rotation)"),
+    ("genuine", "genuine"),
+    ("tampered", "genuine signature, tampered body"),
+    ("replay", "genuine delivery re-sent (same id and signature)"),
+)
 
 
 def signature_probe(provider: str, scheme: Scheme, sign: Signer) -> ProbeFn:
@@ -66,10 +89,7 @@ def signature_probe(provider: str, scheme: Scheme, sign: Signer) -> ProbeFn:
         if problem:
             return problem
         assert ctx.webhook_secret is not None
-        d = sign(ctx, ctx.webhook_secret.reveal())
-        return await check_endpoint(
-            ctx, scheme, d.body, forged=d.forged, stale=d.stale, genuine=d.genuine
-        )
+        return await check_endpoint(ctx, scheme, sign(ctx, ctx.webhook_secret.reveal()))
 
     return webhook_signature
 
@@ -100,22 +120,29 @@ def endpoint_problem(ctx: ProbeContext, scheme: Scheme) -> Verdict | None:
     return None
 
 
-async def check_endpoint(
-    ctx: ProbeContext,
-    scheme: Scheme,
-    body: bytes,
-    forged: dict[str, str],
-    stale: dict[str, str],
-    genuine: dict[str, str],
-) -> Verdict:
-    """Send the three deliveries (headers already signed) and judge the answers."""
+def allowlist_declared(ctx: ProbeContext) -> bool:
+    """The user said (golive set webhook_ip_allowlist true) the endpoint filters by IP."""
+    value = ctx.settings.get("webhook_ip_allowlist")
+    return value is True or str(value).strip().lower() in ("true", "yes", "1")
+
+
+async def check_endpoint(ctx: ProbeContext, scheme: Scheme, d: Deliveries) -> Verdict:
+    """Send every case of `d` (headers already signed) and judge the answers."""
     url = str(ctx.settings["webhook_url"])
-    outcomes: list[tuple[str, bool, int]] = []
-    for label, headers in (
-        ("forged signature", forged),
-        ("stale timestamp (10 min)", stale),
-        ("genuine", genuine),
-    ):
+    sends = {
+        "forged": (d.forged, d.body),
+        "unsigned": (d.unsigned, d.body),
+        "stale": (d.stale, d.body),
+        "rotated": (d.rotated, d.body),
+        "genuine": (d.genuine, d.body),
+        "tampered": (d.genuine, d.tampered_body),
+        "replay": (d.genuine, d.body),
+    }
+    answers: list[Answer] = []
+    for case, label in CASES:
+        headers, body = sends[case]
+        if headers is None:
+            continue  # the scheme has no such case (e.g. no rotation)
         ctx.doing(f"sending a {label} test {scheme.noun} to the webhook endpoint")
         req = ctx.http.build_request(
             "POST",
@@ -130,29 +157,7 @@ async def check_endpoint(
             head = await read_head(resp, 1200)
         finally:
             await resp.aclose()
-        outcomes.append((label, 200 <= resp.status_code < 300, resp.status_code))
-        text = head.decode("utf-8", errors="replace")  # "replace" leaves no lone surrogate
-        ctx.note(f"webhook {label} → {resp.status_code}", ctx.redactor(text)[:300])
-    details = [f"{label}: HTTP {code}" for label, _, code in outcomes]
-    (_, forged_ok, forged_code), (_, stale_ok, _), (_, genuine_ok, genuine_code) = outcomes
-    if forged_ok:
-        return failed(
-            f"the endpoint accepted a {scheme.noun} with a forged signature (HTTP {forged_code});"
-            f" verify {scheme.signature_header} before trusting any payload",
-            *details,
-        )
-    if not genuine_ok:
-        return failed(
-            f"the endpoint rejected a correctly signed {scheme.noun} (HTTP {genuine_code});"
-            f" check the secret and that the signature covers {scheme.signed_content}",
-            *details,
-        )
-    if stale_ok:
-        return warned(
-            f"forged signatures are rejected, but a 10-minute-old signed {scheme.noun} was"
-            f" accepted; reject {scheme.timestamp_header} more than 5 minutes off to stop replays",
-            *details,
-        )
-    return passed(
-        f"forged and stale {scheme.noun}s rejected, genuine one accepted with 2xx", *details
-    )
+        text = ctx.redactor(head.decode("utf-8", errors="replace"))  # no lone surrogate
+        answers.append(Answer(case, label, resp.status_code, text[:300]))
+        ctx.note(f"webhook {label} → {resp.status_code}", text[:300])
+    return judge(scheme, answers, allowlist=allowlist_declared(ctx))

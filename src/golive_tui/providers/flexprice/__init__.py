@@ -27,7 +27,9 @@ PROVIDER = Provider(
     environment_ref="golive_tui.providers.flexprice.environment:flexprice_environment",
     faults=(
         "event-name-typo", "customer-missing", "aggregation-field-missing", "no-subscription",
-        "duplicates-counted", "wrong-tier-math", "5xx-burst", "slow",
+        "duplicates-counted", "wrong-tier-math", "5xx-burst", "slow", "webhook-accepts-forged",
+        "webhook-accepts-unsigned", "webhook-accepts-tampered", "webhook-no-rotation",
+        "webhook-rejects-replay", "webhook-ip-allowlist",
     ),
     variants=("expired-prices",),  # the sandbox's healthy account variants (`--variant`)
     settings={

@@ -24,7 +24,8 @@ PROVIDER = Provider(
     faults=(
         "dedup-off", "wrong-tier-math", "archived-metric", "missing-alias", "no-contract",
         "5xx-burst", "permanent-500", "slow", "429-storm", "webhook-accepts-forged",
-        "group-key-missing",
+        "group-key-missing", "webhook-accepts-unsigned", "webhook-accepts-tampered",
+        "webhook-rejects-replay", "webhook-ip-allowlist",
     ),
     variants=(),  # the sandbox's healthy account variants (`--variant`)
     settings={

@@ -17,6 +17,8 @@ FLEXPRICE_WEBHOOKS = Scheme(
     signed_content="svix-id.svix-timestamp.raw body, keyed with the base64 part of whsec_",
     timestamp_header="svix-timestamp",
     secret_hint="the endpoint's whsec_… secret from the Flexprice (Svix) webhook portal",
+    # Flexprice Cloud delivers through Svix, which sends from Svix's published IPs.
+    sender_ips="Svix's IPs (Flexprice Cloud delivers through Svix)",
 )
 
 
@@ -34,26 +36,32 @@ def _deliveries(ctx: ProbeContext, secret: str) -> Deliveries:
         raise Concluded(
             errored("the stored webhook secret is not a Svix whsec_… secret; store it again")
         ) from None
-    body = json.dumps(
-        {"event_type": "golive.signature_test", "golive_run": ctx.run_id}, separators=(",", ":")
-    ).encode()
-    serial = iter(range(3))
+    payload = {"event_type": "golive.signature_test", "golive_run": ctx.run_id}
+    body = json.dumps(payload, separators=(",", ":")).encode()
+    tampered = json.dumps({**payload, "golive_run": "tampered"}, separators=(",", ":"))
+    serial = iter(range(5))
 
-    def signed(key: str, at: int) -> dict[str, str]:
+    def signed(key: str, at: int, *also: str) -> dict[str, str]:
         msg_id = f"msg_golive_{ctx.run_id}_{next(serial)}"
-        return {
-            "svix-id": msg_id,
-            "svix-timestamp": str(at),
-            "svix-signature": svix_signature(key, msg_id, str(at), body),
-        }
+        signatures = [svix_signature(k, msg_id, str(at), body) for k in (*also, key)]
+        # svix-signature is a space-separated list; any v1 entry may match (SVIX how-manual).
+        signature = " ".join(signatures)
+        return {"svix-id": msg_id, "svix-timestamp": str(at), "svix-signature": signature}
+
+    def random_key() -> str:
+        return "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode()
 
     now = int(time.time())
-    forged_key = "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode()
+    genuine = signed(secret, now)
     return Deliveries(
         body,
-        forged=signed(forged_key, now),
+        genuine=genuine,
+        forged=signed(random_key(), now),
+        unsigned={k: v for k, v in signed(secret, now).items() if k != "svix-signature"},
         stale=signed(secret, now - 600),
-        genuine=signed(secret, now),
+        tampered_body=tampered.encode(),
+        # Mid-rotation Svix signs with the old and the new secret: one entry each.
+        rotated=signed(secret, now, random_key()),
     )
 
 

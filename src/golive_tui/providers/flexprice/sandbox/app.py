@@ -52,6 +52,12 @@ FAULTS = (
     "wrong-tier-math",  # tiered prices confuse VOLUME and SLAB
     "5xx-burst",  # the first 2 requests to each path answer 503
     "slow",  # every API response is delayed `slow_seconds`
+    "webhook-accepts-forged",  # the webhook receiver accepts any signature
+    "webhook-accepts-unsigned",  # the receiver skips verification if the signature is missing
+    "webhook-accepts-tampered",  # … trusts a signature verified before, whatever the body
+    "webhook-no-rotation",  # … compares only the first svix-signature entry
+    "webhook-rejects-replay",  # … answers a repeated svix-id 409 (docs: dedupe, answer 2xx)
+    "webhook-ip-allowlist",  # … sits behind an IP filter that refuses golive's host (403)
 )
 _CODES = {
     400: "validation_error",

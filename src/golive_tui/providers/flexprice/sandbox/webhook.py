@@ -31,10 +31,18 @@ def sign_svix(secret: str, msg_id: str, timestamp: int | str, body: bytes) -> st
     return "v1," + base64.b64encode(digest).decode()
 
 
-def verify_svix(secret: str, headers: Mapping[str, str], body: bytes, now: datetime) -> str | None:
+def verify_svix(
+    secret: str,
+    headers: Mapping[str, str],
+    body: bytes,
+    now: datetime,
+    *,
+    first_only: bool = False,
+) -> str | None:
     """Why a delivery must be rejected, or None when it is genuine and fresh.
 
     `headers` has lower-case names; the white-labelled `webhook-*` names count too.
+    `first_only` is the rotation bug: only the first signature entry is compared.
     """
     msg_id = headers.get("svix-id") or headers.get("webhook-id") or ""
     stamp = headers.get("svix-timestamp") or headers.get("webhook-timestamp") or ""
@@ -48,7 +56,8 @@ def verify_svix(secret: str, headers: Mapping[str, str], body: bytes, now: datet
     if abs(now - sent) > WEBHOOK_TOLERANCE:
         return "svix-timestamp is more than 5 minutes from now (replay?)"
     expected = sign_svix(secret, msg_id, stamp, body).encode()
-    for entry in signatures.split():
+    entries = signatures.split()
+    for entry in entries[:1] if first_only else entries:
         version, _, _sig = entry.partition(",")
         if version == "v1" and hmac.compare_digest(entry.encode(), expected):
             return None
@@ -63,25 +72,69 @@ class ReceivedWebhook:
     body: bytes
     accepted: bool
     reason: str | None
+    status: int = 200
+
+
+def _header(headers: Mapping[str, str], name: str) -> str:
+    return headers.get(f"svix-{name}") or headers.get(f"webhook-{name}") or ""
 
 
 class WebhookRoutes(FlexpriceRoutes):
+    """The healthy receiver verifies every delivery, then answers an svix-id it has
+    seen 200 without processing it again (docs.svix.com/idempotency). Each
+    `webhook-*` fault breaks one of those steps."""
+
     webhook_secret: str
     webhooks: list[ReceivedWebhook]
 
     def webhook(self, request: Request) -> Response:
+        headers, body = request.headers, request.raw_body
+        signature = _header(headers, "signature")
+        if "webhook-ip-allowlist" in self.faults:
+            # An IP filter in front of the handler refuses golive's host before any check.
+            return self._answer(request, 403, "source IP not allowlisted", "Forbidden")
+        if "webhook-accepts-forged" in self.faults:
+            reason = None
+        elif "webhook-accepts-unsigned" in self.faults and not signature:
+            reason = None  # "nothing to verify" instead of "unverifiable"
+        elif "webhook-accepts-tampered" in self.faults and self._verified_before(signature):
+            reason = None  # a cache of verified signatures, not bound to the body
+        else:
+            reason = verify_svix(
+                self.webhook_secret,
+                headers,
+                body,
+                self.now(),
+                first_only="webhook-no-rotation" in self.faults,
+            )
+        if reason is not None:
+            return self._answer(request, 401, reason, f"webhook rejected: {reason}")
+        msg_id = _header(headers, "id")
+        seen = any(w.accepted and w.msg_id == msg_id for w in self.webhooks)
+        if seen and "webhook-rejects-replay" in self.faults:
+            return self._answer(request, 409, "duplicate svix-id refused", "duplicate message")
+        self._record(request, 200, None)
+        return Response(200, {"received": True, "duplicate": seen})
+
+    def _verified_before(self, signature: str) -> bool:
+        return bool(signature) and any(
+            w.accepted and w.signature == signature for w in self.webhooks
+        )
+
+    def _answer(self, request: Request, status: int, reason: str, message: str) -> Response:
+        self._record(request, status, reason)
+        raise HttpError(status, message)
+
+    def _record(self, request: Request, status: int, reason: str | None) -> None:
         headers = request.headers
-        reason = verify_svix(self.webhook_secret, headers, request.raw_body, self.now())
         self.webhooks.append(
             ReceivedWebhook(
-                msg_id=headers.get("svix-id") or headers.get("webhook-id") or "",
-                timestamp=headers.get("svix-timestamp") or headers.get("webhook-timestamp") or "",
-                signature=headers.get("svix-signature") or headers.get("webhook-signature") or "",
+                msg_id=_header(headers, "id"),
+                timestamp=_header(headers, "timestamp"),
+                signature=_header(headers, "signature"),
                 body=request.raw_body,
                 accepted=reason is None,
                 reason=reason,
+                status=status,
             )
         )
-        if reason is not None:
-            raise HttpError(401, f"webhook rejected: {reason}")
-        return Response(200, {"received": True})

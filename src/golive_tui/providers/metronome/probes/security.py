@@ -18,6 +18,8 @@ METRONOME_WEBHOOKS = Scheme(
     timestamp_header="X-Metronome-Date",
     secret_hint="the endpoint's secret from Metronome (Developer → Notifications → Webhooks)",
     noun="notification",
+    # Metronome's webhook source IPs are a documented list (docs: setup-webhooks).
+    sender_ips="Metronome's webhook IPs",
 )
 
 
@@ -27,14 +29,14 @@ def sign(secret: str, date: str, body: bytes) -> str:
 
 
 def _deliveries(ctx: ProbeContext, secret: str) -> Deliveries:
-    body = json.dumps(
-        {
-            "id": str(uuid.uuid4()),
-            "type": "golive.signature_test",
-            "properties": {"golive_run": ctx.run_id},
-        },
-        indent=2,
-    ).encode()
+    payload = {
+        "id": str(uuid.uuid4()),
+        "type": "golive.signature_test",  # a type no receiver acts on
+        "properties": {"golive_run": ctx.run_id},
+    }
+    body = json.dumps(payload, indent=2).encode()
+    # The swapped body keeps the harmless test type: only a property changes.
+    tampered = json.dumps({**payload, "properties": {"golive_run": "tampered"}}, indent=2)
 
     def signed(key: str, when: datetime) -> dict[str, str]:
         date = format_datetime(when, usegmt=True)
@@ -46,11 +48,15 @@ def _deliveries(ctx: ProbeContext, secret: str) -> Deliveries:
         }
 
     now = datetime.now(UTC)
+    genuine = signed(secret, now)
+    # Metronome sends one signature per delivery: no rotation case to test.
     return Deliveries(
         body,
+        genuine=genuine,
         forged=signed("golive-forged-key", now),
+        unsigned={k: v for k, v in genuine.items() if k != "Metronome-Webhook-Signature"},
         stale=signed(secret, now - timedelta(minutes=10)),
-        genuine=signed(secret, now),
+        tampered_body=tampered.encode(),
     )
 
 

@@ -58,6 +58,10 @@ FAULTS = (
     "429-storm",  # the first 3 requests to each path answer 429 (Retry-After: 0)
     "webhook-accepts-forged",  # the webhook receiver accepts any signature
     "group-key-missing",  # some of the app's events lack the project_id group key
+    "webhook-accepts-unsigned",  # the receiver skips verification if the signature is missing
+    "webhook-accepts-tampered",  # … trusts a signature verified before, whatever the body
+    "webhook-rejects-replay",  # … answers a repeated notification id 409 (docs: dedupe, 2xx)
+    "webhook-ip-allowlist",  # … sits behind an IP filter that refuses golive's host (403)
 )
 
 # Healthy real-account shapes (`--variant`): every probe must still pass on each.

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -56,28 +57,68 @@ class ReceivedWebhook:
     body: bytes
     accepted: bool
     reason: str | None
+    status: int = 200
+
+
+def payload_id(body: bytes) -> str:
+    """The notification's `id`, which Metronome says to deduplicate on ("" if none)."""
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return ""
+    return str(data.get("id") or "") if isinstance(data, dict) else ""
 
 
 class WebhookRoutes(MetronomeRoutes):
+    """The healthy receiver verifies every delivery, then answers a repeated id 200
+    without processing it again. Each `webhook-*` fault breaks one of those steps."""
+
     webhook_secret: str
     webhooks: list[ReceivedWebhook]
 
     def webhook(self, request: Request) -> Response:
         body = request.raw_body
         headers = request.headers
+        signature = headers.get("metronome-webhook-signature", "")
+        if "webhook-ip-allowlist" in self.faults:
+            # An IP filter in front of the handler refuses golive's host before any check.
+            return self._answer(request, 403, "source IP not allowlisted", "Forbidden")
         if "webhook-accepts-forged" in self.faults:
             reason = None
+        elif "webhook-accepts-unsigned" in self.faults and not signature:
+            reason = None  # "nothing to verify" instead of "unverifiable"
+        elif "webhook-accepts-tampered" in self.faults and self._verified_before(signature):
+            reason = None  # a cache of verified signatures, not bound to the body
         else:
             reason = verify_webhook(self.webhook_secret, headers, body, self.now())
+        if reason is not None:
+            return self._answer(request, 401, reason, f"webhook rejected: {reason}")
+        seen = payload_id(body) and any(
+            w.accepted and payload_id(w.body) == payload_id(body) for w in self.webhooks
+        )
+        if seen and "webhook-rejects-replay" in self.faults:
+            return self._answer(request, 409, "duplicate id refused", "duplicate notification")
+        self._record(request, 200, None)
+        return Response(200, {"received": True, "duplicate": bool(seen)})
+
+    def _verified_before(self, signature: str) -> bool:
+        return bool(signature) and any(
+            w.accepted and w.signature == signature for w in self.webhooks
+        )
+
+    def _answer(self, request: Request, status: int, reason: str, message: str) -> Response:
+        self._record(request, status, reason)
+        raise HttpError(status, message)
+
+    def _record(self, request: Request, status: int, reason: str | None) -> None:
+        headers = request.headers
         self.webhooks.append(
             ReceivedWebhook(
                 date=headers.get("x-metronome-date") or headers.get("date") or "",
                 signature=headers.get("metronome-webhook-signature", ""),
-                body=body,
+                body=request.raw_body,
                 accepted=reason is None,
                 reason=reason,
+                status=status,
             )
         )
-        if reason is not None:
-            raise HttpError(401, f"webhook rejected: {reason}")
-        return Response(200, {"received": True})
