@@ -28,6 +28,7 @@ PROVIDER = Provider(
     faults=(
         "event-name-typo", "customer-missing", "aggregation-field-missing", "no-subscription",
         "duplicates-counted", "wrong-tier-math", "5xx-burst", "slow",
+        "filter-mismatch", "aggregation-not-numeric",
     ),
     variants=("expired-prices",),  # the sandbox's healthy account variants (`--variant`)
     settings={

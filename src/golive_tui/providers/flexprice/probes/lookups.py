@@ -32,6 +32,8 @@ from golive_tui.core.probes.steps import (
     unconfigured_customer,
 )
 from golive_tui.core.probes.tiers import Tier, graduated
+from golive_tui.providers.flexprice.gofmt import go_v
+from golive_tui.providers.flexprice.probes.samples import declared_samples
 
 HOSTS = {"us": "https://us.api.flexprice.io", "india": "https://api.cloud.flexprice.io"}
 USAGE = "customer-usage"  # serial group: probes that add usage to the test customer
@@ -39,7 +41,6 @@ USAGE = "customer-usage"  # serial group: probes that add usage to the test cust
 # test customer, so it writes and never overlaps another.
 flexprice_probe = partial(probe, "flexprice")
 usage_probe = partial(flexprice_probe, writes=True, serial_group=USAGE)
-_AGGREGATES_A_FIELD = {"SUM", "AVG", "MAX", "MIN", "LATEST", "SUM_WITH_MULTIPLIER", "WEIGHTED_SUM"}
 _FAILURE_WORDS = {
     "customer_lookup": "no customer has this external_customer_id — create the customer with"
     " external_id equal to what your events send",
@@ -218,44 +219,40 @@ async def _setup(ctx: ProbeContext) -> _Setup:
 
 
 def _app_events(ctx: ProbeContext) -> dict[str, dict[str, Any]]:
-    """What the user's app sends: event name → sample properties (may be empty)."""
-    samples = ctx.settings.get("sample_events")
+    """What the user's app sends: event name → declared sample properties (may be empty)."""
+    samples = declared_samples(ctx)
     names = ctx.settings.get("event_names") or []
     out: dict[str, dict[str, Any]] = {str(n): {} for n in names}
-    if isinstance(samples, dict):
-        for name, props in samples.items():
-            out[str(name)] = dict(props) if isinstance(props, dict) else {}
+    out.update(samples)
     return out
-
-
-def _missing_field(meter: dict[str, Any], props: dict[str, Any]) -> str | None:
-    agg = meter.get("aggregation") or {}
-    field = agg.get("field")
-    if str(agg.get("type", "")).upper() in _AGGREGATES_A_FIELD and field and field not in props:
-        return str(field)
-    return None
 
 
 def _event(
     ctx: ProbeContext, meter: dict[str, Any], n: int, quantity: Decimal, tag: str
 ) -> dict[str, Any]:
-    """A test event the meter will match, carrying `quantity` on its aggregation field."""
+    """A test event shaped like the app's declared sample, carrying `quantity`.
+
+    The declared properties are kept as the server will see them (`%v`): a test event
+    that fixed up the app's values would pass where the app's own events are dropped.
+    Only without a declared sample are filter keys filled with an allowed value.
+    """
     name = str(meter.get("event_name", "")).strip()
-    props: dict[str, Any] = {**_app_events(ctx).get(name, {}), "golive_run": ctx.run_id}
+    declared = _app_events(ctx).get(name, {})
+    props: dict[str, Any] = {k: go_v(v) for k, v in declared.items()}
+    props["golive_run"] = ctx.run_id
     for flt in meter.get("filters") or []:
         values = flt.get("values") or []
-        if flt.get("key") and values and str(props.get(flt["key"])) not in map(str, values):
+        if flt.get("key") and values and flt["key"] not in declared:
             props[str(flt["key"])] = str(values[0])
     field = (meter.get("aggregation") or {}).get("field")
     if field:
         props[str(field)] = fmt(quantity)
-    props = {k: str(v) for k, v in props.items()}  # the API's properties are strings
     return {
         "event_id": f"golive-{ctx.run_id}-{tag}-{n}",
         "event_name": name,
         "external_customer_id": _external_id(ctx),
         "timestamp": iso(utc_now() - timedelta(seconds=30)),
-        "properties": props,
+        "properties": props,  # the spec types property values as strings
     }
 
 

@@ -52,6 +52,8 @@ FAULTS = (
     "wrong-tier-math",  # tiered prices confuse VOLUME and SLAB
     "5xx-burst",  # the first 2 requests to each path answer 503
     "slow",  # every API response is delayed `slow_seconds`
+    "filter-mismatch",  # the app's tokens events name a model outside the meter's filter
+    "aggregation-not-numeric",  # the app's storage events send gb_hours as "12.5GB"
 )
 _CODES = {
     400: "validation_error",
@@ -129,6 +131,12 @@ class FlexpriceSandbox(EventRoutes, CatalogRoutes, BillingRoutes, AccountRoutes,
             if "aggregation-field-missing" in self.faults:
                 # the app reports `gb`, the SUM meter aggregates `gb_hours`: counted as 0
                 samples[d.storage_event] = {"gb": "12.5", "bucket": "warehouse"}
+            if "filter-mismatch" in self.faults:
+                # checkMeterFilters: `%v` of `model` must be one of the filter's values
+                samples[d.tokens_event] = {**samples[d.tokens_event], "model": "quill-ultra"}
+            if "aggregation-not-numeric" in self.faults:
+                # convertToDecimal: decimal.NewFromString("12.5GB") fails, counted as 0
+                samples[d.storage_event] = {"gb_hours": "12.5GB", "bucket": "warehouse"}
             if "event-name-typo" in self.faults:
                 # meter matching is exact and case-sensitive: `LLM.tokens` matches nothing
                 head, _, tail = d.tokens_event.partition(".")
