@@ -114,3 +114,88 @@ async def test_test_events_are_built_from_the_declared_samples(make) -> None:
         e["properties"]["model"] == "quill-embed" and e["properties"]["project"] == "search"
         for e in tokens
     ), tokens
+
+
+# --- 2. previews after allowances, commitments, closed VOLUME tiers ---------------------
+
+
+def _preview(sb: Sandbox) -> dict[str, Any]:
+    import httpx
+
+    d = sb.app.demo
+    assert d is not None
+    resp = httpx.post(
+        f"{sb.url}/v1/invoices/preview",
+        json={"subscription_id": d.subscription_id},
+        headers={"x-api-key": sb.token},
+    )
+    assert resp.status_code == 200, resp.text
+    return resp.json()
+
+
+def test_sandbox_preview_deducts_allowances_like_billing_meter_usage_go(make) -> None:
+    sb = make(variants=("entitlements",))
+    d = sb.app.demo
+    assert d is not None
+    lines = {li["price_id"]: li for li in _preview(sb)["line_items"]}
+    tokens = lines[d.tokens_price_id]
+    assert (tokens["quantity"], tokens["adjusted_entitlement_quantity"]) == ("750000", "500000")
+    assert (lines[d.api_calls_price_id]["quantity"], lines[d.storage_price_id]["amount"]) == (
+        "0",
+        "0",
+    )
+
+
+def test_sandbox_commitment_splits_an_overage_line_like_subscription_go(make) -> None:
+    sb = make(variants=("commitment",))
+    d = sb.app.demo
+    assert d is not None
+    storage = [li for li in _preview(sb)["line_items"] if li["price_id"] == d.storage_price_id]
+    # $3 committed: tokens $2.38 and calls $0.02 fit; storage's $1.40 crosses it.
+    assert [li["display_name"] for li in storage] == [
+        "Storage (per 100 GB-hours)",
+        "Storage (per 100 GB-hours) (Overage)",
+    ]
+    assert [li["quantity"] for li in storage] == ["130", "174.75"]
+    assert storage[1]["metadata"] == {"is_overage": "true", "overage_factor": "1.5"}
+
+
+@pytest.mark.parametrize("variant", ["entitlements", "commitment", "volume-closed-tier"])
+async def test_invoice_preview_passes_on_billing_shapes_the_server_computes(
+    make, variant: str
+) -> None:
+    sb = make(variants=(variant,))
+    result = await sb.run(["invoice-preview", "duplicates"])
+    assert all(r.status == "pass" for r in result.values()), _explain(result)
+    if variant == "commitment":
+        assert "(Overage) line(s), checked" in result["invoice-preview"].summary
+
+
+@pytest.mark.parametrize(
+    ("limit", "needle"),
+    [(5_000_000, "allowance 5000000 now used up"), (None, "inside the entitlement allowance")],
+)
+async def test_invoice_preview_expects_usage_after_an_allowance_it_had_not_used_up(
+    make, limit: int | None, needle: str
+) -> None:
+    sb = make()
+    d = sb.app.demo
+    assert d is not None
+    sb.app.account.entitlements[(d.customer_id, d.tokens_meter_id)] = limit
+    result = (await sb.run(["invoice-preview"]))["invoice-preview"]
+    assert result.status == "pass", result.summary
+    assert needle in result.summary
+
+
+def test_volume_past_a_closed_last_tier_prices_every_unit_at_it_as_price_go() -> None:
+    from decimal import Decimal
+
+    from golive_tui.providers.flexprice.probes.lookups import rated_amount
+
+    price = {
+        "billing_model": "TIERED",
+        "tier_mode": "VOLUME",
+        "tiers": [{"up_to": 10, "unit_amount": "2"}, {"up_to": 100, "unit_amount": "1"}],
+    }
+    assert rated_amount(price, Decimal(150)) == Decimal(150)
+    assert rated_amount(price, Decimal(0)) == 0

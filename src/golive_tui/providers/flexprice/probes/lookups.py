@@ -17,12 +17,12 @@ launch. Conventions they rely on:
 from __future__ import annotations
 
 from datetime import timedelta
-from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
+from decimal import Decimal
 from functools import partial
 from typing import Any
 from urllib.parse import quote
 
-from golive_tui.core.probes.common import dec, fmt, iso, parse_time, utc_now
+from golive_tui.core.probes.common import fmt, iso, parse_time, utc_now
 from golive_tui.core.probes.engine import Concluded, ProbeContext, failed, probe
 from golive_tui.core.probes.http import ApiError
 from golive_tui.core.probes.steps import (
@@ -31,8 +31,11 @@ from golive_tui.core.probes.steps import (
     settle,
     unconfigured_customer,
 )
-from golive_tui.core.probes.tiers import Tier, graduated
 from golive_tui.providers.flexprice.gofmt import go_v
+from golive_tui.providers.flexprice.probes.pricing import (  # noqa: F401 (re-exported)
+    _boundaries,
+    rated_amount,
+)
 from golive_tui.providers.flexprice.probes.samples import declared_samples
 
 HOSTS = {"us": "https://us.api.flexprice.io", "india": "https://api.cloud.flexprice.io"}
@@ -151,7 +154,9 @@ def _same_terms(price: dict[str, Any], sub: dict[str, Any]) -> bool:
     )
 
 
-async def _prices(ctx: ProbeContext, sub: dict[str, Any]) -> dict[str, dict[str, Any]]:
+async def _prices(
+    ctx: ProbeContext, sub: dict[str, Any]
+) -> tuple[dict[str, dict[str, Any]], dict[str, Any]]:
     """The prices the subscription bills at now, by id.
 
     `GET /v1/subscriptions/{id}` embeds each line item's price (internal/ee/service/
@@ -172,7 +177,7 @@ async def _prices(ctx: ProbeContext, sub: dict[str, Any]) -> dict[str, dict[str,
             continue
         if _same_terms(price, full or sub):
             prices[str(price["id"])] = price
-    return prices
+    return prices, full
 
 
 class _Setup:
@@ -181,6 +186,7 @@ class _Setup:
         self.subscription: dict[str, Any] = {}
         self.meters: dict[str, dict[str, Any]] = {}
         self.prices: dict[str, dict[str, Any]] = {}
+        self.full: dict[str, Any] = {}  # GET /v1/subscriptions/{id}: commitment, line items
 
     def billed(self) -> list[tuple[dict[str, Any], dict[str, Any]]]:
         """(meter, price) for each usage price on the subscription."""
@@ -211,7 +217,7 @@ async def _setup(ctx: ProbeContext) -> _Setup:
         (s for s in subs if not wanted_plan or s.get("plan_id") == wanted_plan), subs[0]
     )
     setup.meters = await _meters(ctx)
-    setup.prices = await _prices(ctx, setup.subscription)
+    setup.prices, setup.full = await _prices(ctx, setup.subscription)
     return setup
 
 
@@ -302,45 +308,3 @@ def _failure(body: dict[str, Any]) -> str | None:
     if not body.get("processed_events"):
         return "the event was processed but attributed to no subscription line item"
     return None
-
-
-# --- pricing ---------------------------------------------------------------------------
-
-
-def rated_amount(price: dict[str, Any], quantity: Decimal) -> Decimal:
-    """What `quantity` units cost under a Flexprice price (FLAT_FEE, PACKAGE, TIERED)."""
-    model = str(price.get("billing_model", "")).upper()
-    if model == "FLAT_FEE":
-        return quantity * dec(price.get("amount"))
-    if model == "PACKAGE":
-        tq = price.get("transform_quantity") or {}
-        size = dec(tq.get("divide_by")) or Decimal(1)
-        rounding = ROUND_FLOOR if str(tq.get("round", "up")).lower() == "down" else ROUND_CEILING
-        packages = (quantity / size).to_integral_value(rounding=rounding)
-        return packages * dec(price.get("amount"))
-    if model == "TIERED":
-        tiers = price.get("tiers") or []
-        if str(price.get("tier_mode", "VOLUME")).upper() == "VOLUME":
-            for tier in tiers:
-                up_to = tier.get("up_to")
-                if up_to is None or quantity <= dec(up_to):
-                    return quantity * dec(tier.get("unit_amount")) + dec(tier.get("flat_amount"))
-            return Decimal(0)
-        return graduated(quantity, _slabs(tiers))
-    raise ValueError(f"billing model {model or '?'} is not priced per unit")
-
-
-def _slabs(tiers: list[dict[str, Any]]) -> list[Tier]:
-    """Flexprice's inclusive `up_to` bounds as tier widths."""
-    out, below = [], Decimal(0)
-    for t in tiers:
-        up_to = t.get("up_to")
-        width = None if up_to is None else dec(up_to) - below
-        out.append(Tier(width, dec(t.get("unit_amount")), dec(t.get("flat_amount"))))
-        if up_to is not None:
-            below = dec(up_to)
-    return out
-
-
-def _boundaries(price: dict[str, Any]) -> list[Decimal]:
-    return [dec(t["up_to"]) for t in price.get("tiers") or [] if t.get("up_to") is not None]

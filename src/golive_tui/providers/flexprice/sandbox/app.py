@@ -72,6 +72,9 @@ _CODES = {
 # Healthy real-account shapes (`--variant`): every probe must still pass on each.
 VARIANTS: tuple[str, ...] = (
     "expired-prices",  # the plan also lists expired and EUR prices (plan.go AllowExpired)
+    "entitlements",  # allowances: 500k tokens free, calls inside theirs, storage unlimited
+    "commitment",  # a $3 commitment with 1.5x overage split into "(Overage)" lines
+    "volume-closed-tier",  # the tokens price is VOLUME with a closed last tier
 )
 
 
