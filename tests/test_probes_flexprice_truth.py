@@ -199,3 +199,56 @@ def test_volume_past_a_closed_last_tier_prices_every_unit_at_it_as_price_go() ->
     }
     assert rated_amount(price, Decimal(150)) == Decimal(150)
     assert rated_amount(price, Decimal(0)) == 0
+
+
+# --- 3. realistic visibility: the staggered variant -------------------------------------
+
+
+def test_staggered_events_of_one_request_become_visible_one_by_one_then_billed(make) -> None:
+    import time
+
+    import httpx
+
+    sb = make(variants=("staggered",))
+    d = sb.app.demo
+    assert d is not None
+    before = sum(
+        int(li["quantity"])
+        for li in _preview(sb)["line_items"]
+        if li["price_id"] == d.api_calls_price_id
+    )
+    events = [
+        {"event_id": f"stag-{i}", "event_name": d.api_event, "external_customer_id": "quill-test"}
+        for i in range(3)
+    ]
+    t0 = time.monotonic()
+    resp = httpx.post(
+        f"{sb.url}/v1/events/bulk", json={"events": events}, headers={"x-api-key": sb.token}
+    )
+    assert resp.status_code == 202
+    seen: list[tuple[float, int, int]] = []  # (t, visible, billed)
+    while time.monotonic() - t0 < 5.0:
+        visible = sum(
+            httpx.get(
+                f"{sb.url}/v1/events/lookup",
+                params={"id": e["event_id"]},
+                headers={"x-api-key": sb.token},
+            ).status_code
+            == 200
+            for e in events
+        )
+        billed = (
+            sum(
+                int(li["quantity"])
+                for li in _preview(sb)["line_items"]
+                if li["price_id"] == d.api_calls_price_id
+            )
+            - before
+        )
+        seen.append((time.monotonic() - t0, visible, billed))
+        if billed == 3:
+            break
+        time.sleep(0.1)
+    assert {v for _, v, _ in seen} >= {1, 2, 3}, seen  # one by one, not all at once
+    assert any(v == 3 and b < 3 for _, v, b in seen), seen  # billing lags visibility
+    assert seen[-1][2] == 3 and 2.0 < seen[-1][0] < 5.0, seen

@@ -31,7 +31,8 @@ PROVIDER = Provider(
         "filter-mismatch", "aggregation-not-numeric",
     ),
     # the sandbox's healthy account variants (`--variant`)
-    variants=("expired-prices", "entitlements", "commitment", "volume-closed-tier"),
+    variants=("expired-prices", "entitlements", "commitment", "volume-closed-tier",
+              "staggered"),
     settings={
         "event_names": "comma-separated event_name values your app sends (Flexprice)",
         "sample_events": 'JSON {event_name: {property: "value"}} as your app sends (Flexprice)',

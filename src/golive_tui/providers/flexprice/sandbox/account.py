@@ -67,12 +67,13 @@ class Account:
 
     # --- the events table (ClickHouse ReplacingMergeTree, ref §3d) ---
 
-    def stored_events(self, now: datetime) -> list[Event]:
+    def stored_events(self, now: datetime, *, billed: bool = False) -> list[Event]:
         """Rows a read sees now: processed rows, with exact repeats (same id and timestamp)
-        collapsed once `merge_delay` has passed since the latest repeat."""
+        collapsed once `merge_delay` has passed since the latest repeat. `billed`: only
+        rows the meter_usage consumer has counted (what invoices read)."""
         groups: dict[tuple[str, datetime], list[Event]] = {}
         for e in self.events:
-            if e.visible_at <= now:
+            if e.visible_at <= now and (not billed or e.billed_by(now)):
                 groups.setdefault((e.id, e.timestamp), []).append(e)
         merge = timedelta(seconds=self.merge_delay)
         out: list[Event] = []
@@ -221,6 +222,11 @@ class Account:
                     "processed_at": iso(event.visible_at),
                 }
             )
+        if not event.billed_by(now):
+            # meter_usage_event_debug.go: every step found, no meter_usage row yet
+            tracker["attributed_to_customer"] = {"status": "processing"}
+            tracker.setdefault("failure_point", None)
+            return {"event": event.to_api(self), "status": "processing", "debug_tracker": tracker}
         # ref §3c: the debug tracker is only there when the event is not (fully) processed
         return {"event": event.to_api(self), "status": "processed", "processed_events": processed}
 
@@ -245,7 +251,7 @@ class Account:
             return frozen
         customer = self.customers.get(sub.customer_id)
         plan = self.plans[sub.plan_id]
-        rows = self.stored_events(now)
+        rows = self.stored_events(now, billed=True)
         usage = [
             (li, self.prices[li.price_id])
             for li in sub.line_items

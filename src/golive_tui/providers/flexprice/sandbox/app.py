@@ -21,10 +21,11 @@ import secrets
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from golive_tui.core.sandbox.asgi import HttpError, Request, Response
+from golive_tui.core.sandbox.stagger import Stagger
 from golive_tui.providers.flexprice.sandbox.account import Account
 from golive_tui.providers.flexprice.sandbox.demo import WEBHOOK_PATH, FlexpriceDemo
 from golive_tui.providers.flexprice.sandbox.demo import seed as seed_demo
@@ -75,7 +76,10 @@ VARIANTS: tuple[str, ...] = (
     "entitlements",  # allowances: 500k tokens free, calls inside theirs, storage unlimited
     "commitment",  # a $3 commitment with 1.5x overage split into "(Overage)" lines
     "volume-closed-tier",  # the tokens price is VOLUME with a closed last tier
+    "staggered",  # events become visible one by one over ~2.5 s, billed 1 s after that
 )
+# `staggered`: a request's events appear over `spread` s, invoices lag by `billing_lag` s.
+STAGGERED = Stagger(delay=0.2, spread=2.5, billing_lag=1.0)
 
 
 class FlexpriceSandbox(EventRoutes, CatalogRoutes, BillingRoutes, AccountRoutes, WebhookRoutes):
@@ -100,6 +104,10 @@ class FlexpriceSandbox(EventRoutes, CatalogRoutes, BillingRoutes, AccountRoutes,
     ) -> None:
         super().__init__(token, faults, slow_seconds=slow_seconds, clock=clock, variants=variants)
         self.processing_delay = processing_delay
+        self.stagger = (
+            STAGGERED if "staggered" in self.variants else Stagger(delay=processing_delay)
+        )
+        self._queue_end = datetime.min.replace(tzinfo=UTC)
         if webhook_secret is None:
             webhook_secret = "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode()
         svix_key(webhook_secret)  # fail early on a malformed secret
