@@ -741,6 +741,8 @@ def test_every_fault_is_covered_and_the_cli_knows_them() -> None:
         "webhook-no-rotation",
         "webhook-rejects-replay",
         "webhook-ip-allowlist",
+        "filter-mismatch",  # test_probes_flexprice_truth.py
+        "aggregation-not-numeric",  # test_probes_flexprice_truth.py
     }  # each has a test below (wrong-tier-math: test_the_preview_is_priced_live…)
     assert covered == set(FAULTS)
 

@@ -30,8 +30,11 @@ PROVIDER = Provider(
         "duplicates-counted", "wrong-tier-math", "5xx-burst", "slow", "webhook-accepts-forged",
         "webhook-accepts-unsigned", "webhook-accepts-tampered", "webhook-no-rotation",
         "webhook-rejects-replay", "webhook-ip-allowlist",
+        "filter-mismatch", "aggregation-not-numeric",
     ),
-    variants=("expired-prices",),  # the sandbox's healthy account variants (`--variant`)
+    # the sandbox's healthy account variants (`--variant`)
+    variants=("expired-prices", "entitlements", "commitment", "volume-closed-tier",
+              "staggered"),
     settings={
         "event_names": "comma-separated event_name values your app sends (Flexprice)",
         "sample_events": 'JSON {event_name: {property: "value"}} as your app sends (Flexprice)',

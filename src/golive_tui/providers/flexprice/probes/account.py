@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+from typing import Any
 
 from golive_tui.core.probes.common import insecure_url
 from golive_tui.core.probes.engine import Concluded, ProbeContext, Verdict, failed, passed, warned
@@ -18,6 +19,11 @@ from golive_tui.providers.flexprice.probes.lookups import (
     _setup,
     _subscriptions,
     flexprice_probe,
+)
+from golive_tui.providers.flexprice.probes.samples import (
+    declared_samples,
+    sample_problem,
+    unchecked,
 )
 
 # --- probes -------------------------------------------------------------------------------
@@ -137,8 +143,11 @@ async def event_names(ctx: ProbeContext) -> Verdict:
             "no event names configured; list the event_name values your app sends (setting"
             " event_names) so golive can compare them with the meters"
         )
+    samples = declared_samples(ctx)
     meters = await _meters(ctx)
-    by_name = {str(m.get("event_name", "")).strip(): m for m in meters.values()}
+    by_name: dict[str, list[dict[str, Any]]] = {}
+    for m in meters.values():
+        by_name.setdefault(str(m.get("event_name", "")).strip(), []).append(m)
     billed_names: set[str] = set()
     if _external_id(ctx):
         try:
@@ -148,9 +157,19 @@ async def event_names(ctx: ProbeContext) -> Verdict:
         else:
             billed_names = {str(m.get("event_name")) for m, _ in setup.billed()}
     problems, warnings, details = [], [], []
+    unverified: list[str] = []
     for name in sent:
         if name.strip() in by_name:
-            details.append(f"{name!r} → meter {by_name[name.strip()].get('name')!r}")
+            matched = by_name[name.strip()]
+            details.append(f"{name!r} → meter {', '.join(repr(m.get('name')) for m in matched)}")
+            # Declared properties against the meters' filters and aggregation field
+            # (meter_usage_tracking.go checkMeterFilters / extractQuantity).
+            if name in samples:
+                problem = sample_problem(name, matched, samples[name])
+                if problem:
+                    problems.append(problem)
+            else:
+                unverified += unchecked(matched)
             continue
         near = difflib.get_close_matches(name, list(by_name), n=1, cutoff=0.6)
         same_case = [n for n in by_name if n.lower() == name.lower()]
@@ -163,12 +182,23 @@ async def event_names(ctx: ProbeContext) -> Verdict:
             f"your app sends event_name {name!r}, which no meter matches — Flexprice accepts it"
             f" with 202 and never bills it{hint}"
         )
+    if unverified:
+        # A warning, not a pass: an event outside a filter, or with a non-numeric field,
+        # is accepted with 202 and silently never billed; only a sample shows it.
+        warnings.append(
+            f"event names match, but without sample_events golive could not check the"
+            f" {unverified[0]}{f' and {len(unverified) - 1} more' if len(unverified) > 1 else ''}:"
+            " declare what your app sends (setting sample_events) to check them"
+        )
+        details += [f"not checked without a sample: {u}" for u in unverified]
     for name in sorted(billed_names - {n.strip() for n in sent}):
         warnings.append(f"meter {name!r} is billed on the customer's plan but nothing sends it")
     details.append(
         "event names are immutable after the meter is created; a rename means a new meter"
     )
     ok = f"all {len(sent)} event names your app sends match a meter exactly"
+    if samples:
+        ok += "; the declared sample events pass every meter filter and aggregation field"
     return outcome(problems, warnings, details, ok)
 
 

@@ -6,10 +6,9 @@ import json
 from decimal import Decimal
 from typing import Any
 
-from golive_tui.core.money import to_minor_unit
-from golive_tui.core.probes.common import fmt
+from golive_tui.core.probes.common import dec, fmt
 from golive_tui.core.probes.engine import ProbeContext, Verdict, failed, passed, warned
-from golive_tui.core.probes.lines import Line, line_totals, moved_line
+from golive_tui.core.probes.lines import Line, line_totals
 from golive_tui.core.probes.steps import outcome, settle
 from golive_tui.providers.flexprice.probes.lookups import (
     _boundaries,
@@ -17,9 +16,16 @@ from golive_tui.providers.flexprice.probes.lookups import (
     _external_id,
     _send,
     _setup,
-    rated_amount,
     usage_probe,
 )
+from golive_tui.providers.flexprice.probes.preview import (
+    PriceLines,
+    amount_problems,
+    expected_billable,
+    line_item_commitment,
+    price_lines,
+)
+from golive_tui.providers.flexprice.probes.samples import declared_samples, sample_problem
 
 
 async def _preview(ctx: ProbeContext, sub_id: str) -> dict[str, Any]:
@@ -94,25 +100,43 @@ async def duplicates(ctx: ProbeContext) -> Verdict:
     )
 
 
+def _candidates(ctx: ProbeContext, setup: Any) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+    """Per-unit usage prices on SUM/COUNT meters whose declared sample events count."""
+    samples = declared_samples(ctx)
+    out = []
+    for m, p in setup.billed():
+        if str(p.get("billing_model", "")).upper() not in ("FLAT_FEE", "PACKAGE", "TIERED"):
+            continue
+        if str((m.get("aggregation") or {}).get("type", "")).upper() not in ("SUM", "COUNT"):
+            continue
+        name = str(m.get("event_name", "")).strip()
+        if name in samples and sample_problem(name, [m], samples[name]):
+            continue  # event-names reports it; these events would not count here either
+        out.append((m, p))
+    # Tiers are where maths goes wrong: prefer a tiered price, then one without a
+    # line-item commitment (whose floor and true-up the preview cannot show apart).
+    out.sort(
+        key=lambda mp: (
+            line_item_commitment(setup.full, str(mp[1]["id"])),
+            str(mp[1].get("billing_model")).upper() != "TIERED",
+        )
+    )
+    return out
+
+
 @usage_probe("invoice-preview", "Invoice preview shows the right quantity and amount", deadline=40)
 async def invoice_preview(ctx: ProbeContext) -> Verdict:
     setup = await _setup(ctx)
-    candidates = [
-        (m, p)
-        for m, p in setup.billed()
-        if str(p.get("billing_model", "")).upper() in ("FLAT_FEE", "PACKAGE", "TIERED")
-        and str((m.get("aggregation") or {}).get("type", "")).upper() in ("SUM", "COUNT")
-    ]
+    candidates = _candidates(ctx, setup)
     if not candidates:
         return warned("no per-unit usage price on the subscription; verify the invoice by hand")
-    # Tiers are where maths goes wrong: prefer a tiered price.
-    candidates.sort(key=lambda mp: str(mp[1].get("billing_model")).upper() != "TIERED")
     meter, price = candidates[0]
+    price_id = str(price["id"])
     sub_id = str(setup.subscription.get("id"))
-    before = await _preview(ctx, sub_id)
-    q0, a0 = _line(before, str(price["id"]))
-    bounds = [b for b in _boundaries(price) if b >= q0]
-    quantity = (bounds[-1] - q0 + 10) if bounds else Decimal(10)
+    before_inv = await _preview(ctx, sub_id)
+    before = price_lines(before_inv, price_id)
+    bounds = [b for b in _boundaries(price) if b >= before.billable]
+    quantity = (bounds[-1] - before.billable + 10) if bounds else Decimal(10)
     is_count = str((meter.get("aggregation") or {}).get("type")).upper() == "COUNT"
     if is_count and quantity > 200:
         return warned(
@@ -127,44 +151,63 @@ async def invoice_preview(ctx: ProbeContext) -> Verdict:
     ctx.doing("sending known usage")
     for e in events:
         await _send(ctx, e)
-    expected_qty = q0 + quantity
-    currency = str(before.get("currency") or setup.subscription.get("currency") or "")
-    # A line's amount is its price applied to the line's whole quantity, possibly
-    # rounded to the currency's minor unit; rounding is not additive, so compare totals.
-    exact = rated_amount(price, expected_qty)
-    expected_amount = to_minor_unit(exact, currency)
-
-    async def read() -> tuple[dict[str, Any] | None, Line]:
-        after = await _preview(ctx, sub_id)
-        return after, _line(after, str(price["id"]))
-
-    _, (q1, a1) = await moved_line(
-        ctx, read, (q0, a0), invoice_noun="the invoice preview", sent=quantity, first_wait=0.2
-    )
+    expected_raw = before.raw + quantity
+    currency = str(before_inv.get("currency") or setup.subscription.get("currency") or "")
     label = meter.get("_feature") or meter.get("name") or meter.get("event_name")
+
+    async def read() -> PriceLines:
+        return price_lines(await _preview(ctx, sub_id), price_id)
+
+    # Wait for the expected usage, not the first change: usage becomes visible event
+    # by event, and the preview lags the event pipeline.
+    ctx.doing("waiting for the invoice preview to include the test usage")
+    after, reached = await settle(ctx, read, lambda pl: pl.raw >= expected_raw, first_wait=0.2)
+    if not reached:
+        return warned(
+            f"{label}: the invoice preview has not settled after {ctx.spec.deadline:.0f} s:"
+            f" saw {fmt(after.raw - before.raw)} of {fmt(quantity)} test units; Flexprice may"
+            " be lagging — re-run in a few minutes"
+        )
     model = str(price.get("billing_model")).lower()
     if price.get("tier_mode"):
         model += f" ({str(price['tier_mode']).lower()})"
+    billable, allowance = expected_billable(before, after)
     ctx.note(
         f"{label}: expected vs actual",
-        f"quantity: before {fmt(q0)}, sent {fmt(quantity)}, expected {fmt(expected_qty)},"
-        f" actual {fmt(q1)}\namount: before {fmt(a0)}, expected {fmt(expected_amount)},"
-        f" actual {fmt(a1)}\nprice: {ctx.redactor(json.dumps(price, default=str))[:800]}",
+        f"usage (raw): before {fmt(before.raw)}, sent {fmt(quantity)}, expected"
+        f" {fmt(expected_raw)}, actual {fmt(after.raw)}\nbillable: expected"
+        f" {fmt(billable) if billable is not None else '?'}, actual {fmt(after.billable)}"
+        f"{f' ({allowance})' if allowance else ''}\namount: before {fmt(before.amount)}, actual"
+        f" {fmt(after.amount)}\nprice: {ctx.redactor(json.dumps(price, default=str))[:800]}",
     )
-    problems = []
-    if q1 != expected_qty:
+    problems, warnings = [], []
+    if after.raw != expected_raw:
         problems.append(
-            f"{label}: quantity grew by {fmt(q1 - q0)}, expected exactly {fmt(quantity)}"
+            f"{label}: usage grew by {fmt(after.raw - before.raw)}, expected exactly"
+            f" {fmt(quantity)}"
         )
-    if a1 not in (exact, expected_amount):
+    if billable is None:
+        warnings.append(f"{label}: cannot tell the billable quantity: {allowance}")
+    elif after.billable != billable:
         problems.append(
-            f"{label}: amount is {fmt(a1)}, expected {fmt(expected_amount)} from the plan's"
-            f" {model} price — the invoice and the price disagree"
+            f"{label}: billable quantity is {fmt(after.billable)}, expected {fmt(billable)}"
+            f" ({allowance or 'no allowance'})"
         )
+    if line_item_commitment(setup.full, price_id):
+        warnings.append(
+            f"{label}: its line item has a commitment (a floor or true-up of its own); the"
+            " amount cannot be told from the price alone — check it on the invoice"
+        )
+    else:
+        factor = dec(setup.full.get("overage_factor")) or None
+        problems += amount_problems(price, after, currency, factor, label, model)
     tiers = len(price.get("tiers") or [])
     how = f"all {tiers} tiers crossed" if tiers else model
+    extra = f"; {allowance}" if allowance else ""
+    if after.overage:
+        extra += f"; commitment split into {len(after.overage)} (Overage) line(s), checked"
     ok = (
-        f"{label}: +{fmt(quantity)} units added exactly {fmt(a1 - a0)} {currency.upper()} to"
-        f" the preview ({how})"
+        f"{label}: +{fmt(quantity)} units added exactly {fmt(after.amount - before.amount)}"
+        f" {currency.upper()} to the preview ({how}{extra})"
     )
-    return outcome(problems, (), (), ok)
+    return outcome(problems, warnings, (), ok)

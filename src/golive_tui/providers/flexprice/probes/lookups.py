@@ -17,12 +17,12 @@ launch. Conventions they rely on:
 from __future__ import annotations
 
 from datetime import timedelta
-from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
+from decimal import Decimal
 from functools import partial
 from typing import Any
 from urllib.parse import quote
 
-from golive_tui.core.probes.common import dec, fmt, iso, parse_time, utc_now
+from golive_tui.core.probes.common import fmt, iso, parse_time, utc_now
 from golive_tui.core.probes.engine import Concluded, ProbeContext, failed, probe
 from golive_tui.core.probes.http import ApiError
 from golive_tui.core.probes.steps import (
@@ -31,7 +31,12 @@ from golive_tui.core.probes.steps import (
     settle,
     unconfigured_customer,
 )
-from golive_tui.core.probes.tiers import Tier, graduated
+from golive_tui.providers.flexprice.gofmt import go_v
+from golive_tui.providers.flexprice.probes.pricing import (  # noqa: F401 (re-exported)
+    _boundaries,
+    rated_amount,
+)
+from golive_tui.providers.flexprice.probes.samples import declared_samples
 
 HOSTS = {"us": "https://us.api.flexprice.io", "india": "https://api.cloud.flexprice.io"}
 USAGE = "customer-usage"  # serial group: probes that add usage to the test customer
@@ -39,7 +44,6 @@ USAGE = "customer-usage"  # serial group: probes that add usage to the test cust
 # test customer, so it writes and never overlaps another.
 flexprice_probe = partial(probe, "flexprice")
 usage_probe = partial(flexprice_probe, writes=True, serial_group=USAGE)
-_AGGREGATES_A_FIELD = {"SUM", "AVG", "MAX", "MIN", "LATEST", "SUM_WITH_MULTIPLIER", "WEIGHTED_SUM"}
 _FAILURE_WORDS = {
     "customer_lookup": "no customer has this external_customer_id — create the customer with"
     " external_id equal to what your events send",
@@ -150,7 +154,9 @@ def _same_terms(price: dict[str, Any], sub: dict[str, Any]) -> bool:
     )
 
 
-async def _prices(ctx: ProbeContext, sub: dict[str, Any]) -> dict[str, dict[str, Any]]:
+async def _prices(
+    ctx: ProbeContext, sub: dict[str, Any]
+) -> tuple[dict[str, dict[str, Any]], dict[str, Any]]:
     """The prices the subscription bills at now, by id.
 
     `GET /v1/subscriptions/{id}` embeds each line item's price (internal/ee/service/
@@ -171,7 +177,7 @@ async def _prices(ctx: ProbeContext, sub: dict[str, Any]) -> dict[str, dict[str,
             continue
         if _same_terms(price, full or sub):
             prices[str(price["id"])] = price
-    return prices
+    return prices, full
 
 
 class _Setup:
@@ -180,6 +186,7 @@ class _Setup:
         self.subscription: dict[str, Any] = {}
         self.meters: dict[str, dict[str, Any]] = {}
         self.prices: dict[str, dict[str, Any]] = {}
+        self.full: dict[str, Any] = {}  # GET /v1/subscriptions/{id}: commitment, line items
 
     def billed(self) -> list[tuple[dict[str, Any], dict[str, Any]]]:
         """(meter, price) for each usage price on the subscription."""
@@ -210,7 +217,7 @@ async def _setup(ctx: ProbeContext) -> _Setup:
         (s for s in subs if not wanted_plan or s.get("plan_id") == wanted_plan), subs[0]
     )
     setup.meters = await _meters(ctx)
-    setup.prices = await _prices(ctx, setup.subscription)
+    setup.prices, setup.full = await _prices(ctx, setup.subscription)
     return setup
 
 
@@ -218,44 +225,40 @@ async def _setup(ctx: ProbeContext) -> _Setup:
 
 
 def _app_events(ctx: ProbeContext) -> dict[str, dict[str, Any]]:
-    """What the user's app sends: event name → sample properties (may be empty)."""
-    samples = ctx.settings.get("sample_events")
+    """What the user's app sends: event name → declared sample properties (may be empty)."""
+    samples = declared_samples(ctx)
     names = ctx.settings.get("event_names") or []
     out: dict[str, dict[str, Any]] = {str(n): {} for n in names}
-    if isinstance(samples, dict):
-        for name, props in samples.items():
-            out[str(name)] = dict(props) if isinstance(props, dict) else {}
+    out.update(samples)
     return out
-
-
-def _missing_field(meter: dict[str, Any], props: dict[str, Any]) -> str | None:
-    agg = meter.get("aggregation") or {}
-    field = agg.get("field")
-    if str(agg.get("type", "")).upper() in _AGGREGATES_A_FIELD and field and field not in props:
-        return str(field)
-    return None
 
 
 def _event(
     ctx: ProbeContext, meter: dict[str, Any], n: int, quantity: Decimal, tag: str
 ) -> dict[str, Any]:
-    """A test event the meter will match, carrying `quantity` on its aggregation field."""
+    """A test event shaped like the app's declared sample, carrying `quantity`.
+
+    The declared properties are kept as the server will see them (`%v`): a test event
+    that fixed up the app's values would pass where the app's own events are dropped.
+    Only without a declared sample are filter keys filled with an allowed value.
+    """
     name = str(meter.get("event_name", "")).strip()
-    props: dict[str, Any] = {**_app_events(ctx).get(name, {}), "golive_run": ctx.run_id}
+    declared = _app_events(ctx).get(name, {})
+    props: dict[str, Any] = {k: go_v(v) for k, v in declared.items()}
+    props["golive_run"] = ctx.run_id
     for flt in meter.get("filters") or []:
         values = flt.get("values") or []
-        if flt.get("key") and values and str(props.get(flt["key"])) not in map(str, values):
+        if flt.get("key") and values and flt["key"] not in declared:
             props[str(flt["key"])] = str(values[0])
     field = (meter.get("aggregation") or {}).get("field")
     if field:
         props[str(field)] = fmt(quantity)
-    props = {k: str(v) for k, v in props.items()}  # the API's properties are strings
     return {
         "event_id": f"golive-{ctx.run_id}-{tag}-{n}",
         "event_name": name,
         "external_customer_id": _external_id(ctx),
         "timestamp": iso(utc_now() - timedelta(seconds=30)),
-        "properties": props,
+        "properties": props,  # the spec types property values as strings
     }
 
 
@@ -305,45 +308,3 @@ def _failure(body: dict[str, Any]) -> str | None:
     if not body.get("processed_events"):
         return "the event was processed but attributed to no subscription line item"
     return None
-
-
-# --- pricing ---------------------------------------------------------------------------
-
-
-def rated_amount(price: dict[str, Any], quantity: Decimal) -> Decimal:
-    """What `quantity` units cost under a Flexprice price (FLAT_FEE, PACKAGE, TIERED)."""
-    model = str(price.get("billing_model", "")).upper()
-    if model == "FLAT_FEE":
-        return quantity * dec(price.get("amount"))
-    if model == "PACKAGE":
-        tq = price.get("transform_quantity") or {}
-        size = dec(tq.get("divide_by")) or Decimal(1)
-        rounding = ROUND_FLOOR if str(tq.get("round", "up")).lower() == "down" else ROUND_CEILING
-        packages = (quantity / size).to_integral_value(rounding=rounding)
-        return packages * dec(price.get("amount"))
-    if model == "TIERED":
-        tiers = price.get("tiers") or []
-        if str(price.get("tier_mode", "VOLUME")).upper() == "VOLUME":
-            for tier in tiers:
-                up_to = tier.get("up_to")
-                if up_to is None or quantity <= dec(up_to):
-                    return quantity * dec(tier.get("unit_amount")) + dec(tier.get("flat_amount"))
-            return Decimal(0)
-        return graduated(quantity, _slabs(tiers))
-    raise ValueError(f"billing model {model or '?'} is not priced per unit")
-
-
-def _slabs(tiers: list[dict[str, Any]]) -> list[Tier]:
-    """Flexprice's inclusive `up_to` bounds as tier widths."""
-    out, below = [], Decimal(0)
-    for t in tiers:
-        up_to = t.get("up_to")
-        width = None if up_to is None else dec(up_to) - below
-        out.append(Tier(width, dec(t.get("unit_amount")), dec(t.get("flat_amount"))))
-        if up_to is not None:
-            below = dec(up_to)
-    return out
-
-
-def _boundaries(price: dict[str, Any]) -> list[Decimal]:
-    return [dec(t["up_to"]) for t in price.get("tiers") or [] if t.get("up_to") is not None]

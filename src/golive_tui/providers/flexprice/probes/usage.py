@@ -13,12 +13,12 @@ from golive_tui.providers.flexprice.probes.lookups import (
     _event,
     _failure,
     _lookup,
-    _missing_field,
     _send,
     _setup,
     flexprice_probe,
     usage_probe,
 )
+from golive_tui.providers.flexprice.probes.samples import sample_problem
 
 
 @usage_probe("ingest-lookup", "Test events are processed and attributed", deadline=30)
@@ -29,16 +29,13 @@ async def ingest_lookup(ctx: ProbeContext) -> Verdict:
         return failed("the subscription bills no metered usage; nothing to send a test event for")
     sent_by_app = _app_events(ctx)
     by_name = {str(m.get("event_name", "")).strip(): m for m, _ in billed}
-    # Client-side first: a SUM meter's field missing from what the app sends is
-    # silently counted as 0, so catch it before sending anything.
+    # Client-side first: the app's declared events outside a meter filter, or without a
+    # number in its field, are silently dropped or counted 0: catch that before sending.
     for name, props in sent_by_app.items():
         meter = by_name.get(name.strip())
-        missing = _missing_field(meter, props) if meter and props else None
-        if missing:
-            return failed(
-                f"your app's {name!r} events lack the meter's aggregation field {missing!r};"
-                " Flexprice would count them as 0 — add the property"
-            )
+        problem = sample_problem(name, [meter], props) if meter and props else None
+        if problem:
+            return failed(problem)
     # Send what the app sends (its event names, as typed), so a name no meter
     # matches shows up in the debugger exactly as it would in production.
     events = []

@@ -15,6 +15,7 @@ from typing import Any
 
 from golive_tui.core.sandbox.dates import iso
 from golive_tui.providers.flexprice.sandbox.catalog import Customer, Feature, Meter, Plan
+from golive_tui.providers.flexprice.sandbox.charges import Part, usage_parts
 from golive_tui.providers.flexprice.sandbox.pricing import Price
 from golive_tui.providers.flexprice.sandbox.records import Event, Invoice
 from golive_tui.providers.flexprice.sandbox.subscriptions import Subscription
@@ -47,6 +48,8 @@ class Account:
     invoices: dict[str, Invoice] = field(default_factory=dict)
     settings: dict[str, tuple[str, dict[str, Any], datetime]] = field(default_factory=dict)
     events: list[Event] = field(default_factory=list)
+    # (customer id, meter id) → usage_limit (None: unlimited), billing-period reset
+    entitlements: dict[tuple[str, str], int | None] = field(default_factory=dict)
 
     # --- lookups ---
 
@@ -64,12 +67,13 @@ class Account:
 
     # --- the events table (ClickHouse ReplacingMergeTree, ref §3d) ---
 
-    def stored_events(self, now: datetime) -> list[Event]:
+    def stored_events(self, now: datetime, *, billed: bool = False) -> list[Event]:
         """Rows a read sees now: processed rows, with exact repeats (same id and timestamp)
-        collapsed once `merge_delay` has passed since the latest repeat."""
+        collapsed once `merge_delay` has passed since the latest repeat. `billed`: only
+        rows the meter_usage consumer has counted (what invoices read)."""
         groups: dict[tuple[str, datetime], list[Event]] = {}
         for e in self.events:
-            if e.visible_at <= now:
+            if e.visible_at <= now and (not billed or e.billed_by(now)):
                 groups.setdefault((e.id, e.timestamp), []).append(e)
         merge = timedelta(seconds=self.merge_delay)
         out: list[Event] = []
@@ -218,6 +222,11 @@ class Account:
                     "processed_at": iso(event.visible_at),
                 }
             )
+        if not event.billed_by(now):
+            # meter_usage_event_debug.go: every step found, no meter_usage row yet
+            tracker["attributed_to_customer"] = {"status": "processing"}
+            tracker.setdefault("failure_point", None)
+            return {"event": event.to_api(self), "status": "processing", "debug_tracker": tracker}
         # ref §3c: the debug tracker is only there when the event is not (fully) processed
         return {"event": event.to_api(self), "status": "processed", "processed_events": processed}
 
@@ -242,11 +251,37 @@ class Account:
             return frozen
         customer = self.customers.get(sub.customer_id)
         plan = self.plans[sub.plan_id]
-        rows = self.stored_events(now)
+        rows = self.stored_events(now, billed=True)
+        usage = [
+            (li, self.prices[li.price_id])
+            for li in sub.line_items
+            if self.prices[li.price_id].type == "USAGE" and self.prices[li.price_id].meter_id
+        ]
+        raw = [
+            (
+                price,
+                self.usage(customer, self.meters[str(price.meter_id)], start, end, now, events=rows)
+                if customer is not None
+                else Decimal(0),
+            )
+            for _, price in usage
+        ]
+        limits = [
+            (key in self.entitlements, self.entitlements.get(key))
+            for key in ((sub.customer_id, str(p.meter_id)) for _, p in usage)
+        ]
+        billed = usage_parts(
+            raw,
+            commitment=sub.commitment_amount,
+            factor=sub.overage_factor,
+            limits=limits,
+            swap_tier_modes=self.swap_tier_modes,
+        )
+        parts_of = {li.id: parts for (li, _), parts in zip(usage, billed, strict=True)}
         lines: list[dict[str, Any]] = []
         for li in sub.line_items:
             price = self.prices[li.price_id]
-            line: dict[str, Any] = {
+            base: dict[str, Any] = {
                 "price_id": price.id,
                 "price_type": price.type,
                 "subscription_id": sub.id,
@@ -262,26 +297,27 @@ class Account:
                 "metadata": {},
                 "status": "published",
             }
-            if price.type == "USAGE" and price.meter_id:
-                meter = self.meters[price.meter_id]
-                qty = (
-                    self.usage(customer, meter, start, end, now, events=rows)
-                    if customer is not None
-                    else Decimal(0)
-                )
-                amount = price.cost(qty, swap_tier_modes=self.swap_tier_modes)
-                line.update(meter_id=meter.id, meter_display_name=meter.name)
+            if li.id in parts_of:
+                meter = self.meters[str(price.meter_id)]
+                base.update(meter_id=meter.id, meter_display_name=meter.name)
+                parts = parts_of[li.id]
             else:
                 qty = li.quantity
-                amount = price.amount * qty
-            amount = amount.quantize(CENT, rounding=ROUND_HALF_UP)  # currency precision
-            if hide_zero and amount == 0:
-                continue
-            line.update(quantity=decimal_text(qty), amount=decimal_text(amount))
-            if invoice is not None:
-                line["id"] = fid("inv_line", invoice.id, li.id)
-                line["invoice_id"] = invoice.id
-            lines.append(line)
+                amount = (price.amount * qty).quantize(CENT, rounding=ROUND_HALF_UP)
+                parts = [Part(qty, amount)]
+            for n, part in enumerate(parts):
+                if hide_zero and part.amount == 0:
+                    continue
+                line = {**base, "metadata": dict(part.metadata)}
+                if part.overage:
+                    line["display_name"] = f"{price.display_name} (Overage)"
+                line.update(quantity=decimal_text(part.quantity), amount=decimal_text(part.amount))
+                if part.adjusted is not None:
+                    line["adjusted_entitlement_quantity"] = decimal_text(part.adjusted)
+                if invoice is not None:
+                    line["id"] = fid("inv_line", invoice.id, li.id, *(["overage"] if n else []))
+                    line["invoice_id"] = invoice.id
+                lines.append(line)
         subtotal = sum((Decimal(x["amount"]) for x in lines), Decimal(0))
         status = invoice.status if invoice else "DRAFT"
         body: dict[str, Any] = {

@@ -21,10 +21,11 @@ import secrets
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from golive_tui.core.sandbox.asgi import HttpError, Request, Response
+from golive_tui.core.sandbox.stagger import Stagger
 from golive_tui.providers.flexprice.sandbox.account import Account
 from golive_tui.providers.flexprice.sandbox.demo import WEBHOOK_PATH, FlexpriceDemo
 from golive_tui.providers.flexprice.sandbox.demo import seed as seed_demo
@@ -58,6 +59,8 @@ FAULTS = (
     "webhook-no-rotation",  # … compares only the first svix-signature entry
     "webhook-rejects-replay",  # … answers a repeated svix-id 409 (docs: dedupe, answer 2xx)
     "webhook-ip-allowlist",  # … sits behind an IP filter that refuses golive's host (403)
+    "filter-mismatch",  # the app's tokens events name a model outside the meter's filter
+    "aggregation-not-numeric",  # the app's storage events send gb_hours as "12.5GB"
 )
 _CODES = {
     400: "validation_error",
@@ -76,7 +79,13 @@ _CODES = {
 # Healthy real-account shapes (`--variant`): every probe must still pass on each.
 VARIANTS: tuple[str, ...] = (
     "expired-prices",  # the plan also lists expired and EUR prices (plan.go AllowExpired)
+    "entitlements",  # allowances: 500k tokens free, calls inside theirs, storage unlimited
+    "commitment",  # a $3 commitment with 1.5x overage split into "(Overage)" lines
+    "volume-closed-tier",  # the tokens price is VOLUME with a closed last tier
+    "staggered",  # events become visible one by one over ~2.5 s, billed 1 s after that
 )
+# `staggered`: a request's events appear over `spread` s, invoices lag by `billing_lag` s.
+STAGGERED = Stagger(delay=0.2, spread=2.5, billing_lag=1.0)
 
 
 class FlexpriceSandbox(EventRoutes, CatalogRoutes, BillingRoutes, AccountRoutes, WebhookRoutes):
@@ -101,6 +110,10 @@ class FlexpriceSandbox(EventRoutes, CatalogRoutes, BillingRoutes, AccountRoutes,
     ) -> None:
         super().__init__(token, faults, slow_seconds=slow_seconds, clock=clock, variants=variants)
         self.processing_delay = processing_delay
+        self.stagger = (
+            STAGGERED if "staggered" in self.variants else Stagger(delay=processing_delay)
+        )
+        self._queue_end = datetime.min.replace(tzinfo=UTC)
         if webhook_secret is None:
             webhook_secret = "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode()
         svix_key(webhook_secret)  # fail early on a malformed secret
@@ -135,6 +148,12 @@ class FlexpriceSandbox(EventRoutes, CatalogRoutes, BillingRoutes, AccountRoutes,
             if "aggregation-field-missing" in self.faults:
                 # the app reports `gb`, the SUM meter aggregates `gb_hours`: counted as 0
                 samples[d.storage_event] = {"gb": "12.5", "bucket": "warehouse"}
+            if "filter-mismatch" in self.faults:
+                # checkMeterFilters: `%v` of `model` must be one of the filter's values
+                samples[d.tokens_event] = {**samples[d.tokens_event], "model": "quill-ultra"}
+            if "aggregation-not-numeric" in self.faults:
+                # convertToDecimal: decimal.NewFromString("12.5GB") fails, counted as 0
+                samples[d.storage_event] = {"gb_hours": "12.5GB", "bucket": "warehouse"}
             if "event-name-typo" in self.faults:
                 # meter matching is exact and case-sensitive: `LLM.tokens` matches nothing
                 head, _, tail = d.tokens_event.partition(".")

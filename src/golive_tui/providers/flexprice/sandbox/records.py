@@ -23,6 +23,11 @@ class Event:
     visible_at: datetime  # when the consumer has written it to the events table
     customer_id: str = ""
     source: str = ""
+    # when the meter_usage consumer has counted it (invoices, `processed`); None: visible_at
+    billed_at: datetime | None = None
+
+    def billed_by(self, now: datetime) -> bool:
+        return (self.billed_at or self.visible_at) <= now
 
     def to_api(self, account: Account) -> dict[str, Any]:
         return {

@@ -11,6 +11,7 @@ from typing import Any
 from golive_tui.core.sandbox.asgi import HttpError, Request
 from golive_tui.core.sandbox.dates import parse_time
 from golive_tui.core.sandbox.emulator import Emulator
+from golive_tui.core.sandbox.stagger import Stagger
 from golive_tui.providers.flexprice.sandbox.account import Account
 from golive_tui.providers.flexprice.sandbox.catalog import Customer
 from golive_tui.providers.flexprice.sandbox.subscriptions import Subscription
@@ -87,6 +88,8 @@ class FlexpriceRoutes(Emulator):
 
     account: Account
     processing_delay: float
+    stagger: Stagger  # when accepted events become visible and billed
+    _queue_end: datetime
     _lookups: Counter[str]
 
     def _body(self, request: Request, *, optional: bool = False) -> dict[str, Any]:

@@ -42,7 +42,9 @@ class EventRoutes(FlexpriceRoutes):
         missing = [go for name, go in fields if not e.get(name)]
         return e, missing
 
-    def _store(self, e: dict[str, Any], now: datetime) -> str:
+    def _store(
+        self, e: dict[str, Any], now: datetime, i: int = 0, n: int = 1, arrived: Any = None
+    ) -> str:
         event_id = e.get("event_id") or ulid("event", now)
         ts = parse_time(e["timestamp"]) if e.get("timestamp") is not None else None
         name = str(e["event_name"]).strip()
@@ -55,12 +57,33 @@ class EventRoutes(FlexpriceRoutes):
                     timestamp=ts or now,
                     properties=dict(e.get("properties") or {}),
                     ingested_at=now,
-                    visible_at=now + timedelta(seconds=self.processing_delay),
+                    **self._visibility(arrived or self._arrival(now), i, n),
                     customer_id=str(e.get("customer_id") or ""),
                     source=str(e.get("source") or ""),
                 )
             )
         return str(event_id)
+
+    def _arrival(self, now: datetime) -> datetime:
+        """When the consumer starts on a request that arrived `now`.
+
+        The consumers work through one queue (meter_usage_tracking.go, throttled): under
+        a spread, a request arriving while earlier events are pending waits behind them.
+        """
+        st = self.stagger
+        if st.spread and self._queue_end > now:
+            gap = st.spread / 4
+            return max(now, self._queue_end + timedelta(seconds=gap - st.delay))
+        return now
+
+    def _visibility(self, arrived: datetime, i: int, n: int) -> dict[str, datetime]:
+        """When event i of a request of n is searchable, then billed (core Stagger)."""
+        visible = self.stagger.visible_at(arrived, i, n)
+        self._queue_end = max(self._queue_end, visible)
+        return {
+            "visible_at": visible,
+            "billed_at": visible + timedelta(seconds=self.stagger.billing_lag),
+        }
 
     def ingest(self, request: Request) -> Response:
         e, missing = self._bind_event(self._body(request))
@@ -83,7 +106,8 @@ class EventRoutes(FlexpriceRoutes):
                 details={"Events": f"must hold 1 to {MAX_BULK} events, got {len(bound)}"},
             )
         now = self.now()
-        for e, missing in bound:  # one by one: a bad event k leaves 0..k-1 published
+        arrived = self._arrival(now)
+        for i, (e, missing) in enumerate(bound):  # a bad event k leaves 0..k-1 published
             if missing:
                 raise HttpError(
                     400,
@@ -94,7 +118,7 @@ class EventRoutes(FlexpriceRoutes):
                         for field in missing
                     },
                 )
-            self._store(e, now)
+            self._store(e, now, i, len(bound), arrived)
         return Response(202, {"message": "Events accepted for processing"})
 
     def lookup_event(self, request: Request) -> Response:

@@ -37,6 +37,8 @@ class Subscription:
     collection_method: str = "charge_automatically"
     payment_behavior: str = "default_active"
     lookup_key: str = ""
+    commitment_amount: Decimal | None = None  # subscription.go: with overage_factor > 1
+    overage_factor: Decimal | None = None
 
     def period(self, at: datetime) -> tuple[datetime, datetime]:
         """The monthly, calendar-aligned billing period holding `at`."""
@@ -115,6 +117,14 @@ class Subscription:
             "payment_behavior": self.payment_behavior,
             "lookup_key": self.lookup_key,
             "pause_status": "none",
+            **(
+                {
+                    "commitment_amount": decimal_text(self.commitment_amount),
+                    "overage_factor": decimal_text(self.overage_factor or Decimal(1)),
+                }
+                if self.commitment_amount is not None
+                else {}
+            ),
             "timezone": "UTC",
             "version": 1,
             "metadata": {},

@@ -5,7 +5,6 @@ as the server writes them, Go's `%v`, the error envelope and the audit fields.
 from __future__ import annotations
 
 import hashlib
-import math
 import secrets
 import time
 from datetime import datetime
@@ -13,6 +12,7 @@ from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
 from golive_tui.core.sandbox.dates import iso
+from golive_tui.providers.flexprice.gofmt import go_v  # noqa: F401 (re-exported)
 
 if TYPE_CHECKING:
     from golive_tui.providers.flexprice.sandbox.account import Account
@@ -69,31 +69,6 @@ def to_decimal(value: Any) -> Decimal | None:
             return None
         return d if d.is_finite() else None
     return None
-
-
-def go_v(value: Any) -> str:
-    """`fmt.Sprintf("%v", v)` for a JSON-decoded Go value (numbers are float64)."""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if value is None:
-        return "<nil>"
-    if isinstance(value, int | Decimal | float):
-        f = float(value)
-        if math.isfinite(f) and f == int(f) and abs(f) < 1e21:
-            return str(int(f))
-        text = repr(f)
-        if "e" in text:
-            mant, _, exp = text.partition("e")
-            sign = "-" if exp.startswith("-") else "+"
-            text = f"{mant.removesuffix('.0')}e{sign}{exp.lstrip('+-').zfill(2)}"
-        return text
-    if isinstance(value, list):
-        return "[" + " ".join(go_v(v) for v in value) + "]"
-    if isinstance(value, dict):
-        return "map[" + " ".join(f"{k}:{go_v(value[k])}" for k in sorted(value)) + "]"
-    return str(value)
 
 
 ENVIRONMENT_ID = fid("env", "sandbox")

@@ -22,6 +22,23 @@ def apply_variants(
 ) -> None:
     if "expired-prices" in variants:
         _expired_prices(account, demo, now)
+    if "entitlements" in variants:
+        # billing_meter_usage.go adjustMeterUsageEntitlement: billable = usage − allowance
+        account.entitlements[(demo.customer_id, demo.tokens_meter_id)] = 500_000
+        account.entitlements[(demo.customer_id, demo.api_calls_meter_id)] = 1_000  # not used up
+        account.entitlements[(demo.customer_id, demo.storage_meter_id)] = None  # unlimited
+    if "commitment" in variants and demo.subscription_id in account.subscriptions:
+        # subscription.go: $3 committed, usage beyond it at 1.5× on "(Overage)" lines
+        sub = account.subscriptions[demo.subscription_id]
+        sub.commitment_amount, sub.overage_factor = Decimal(3), Decimal("1.5")
+    if "volume-closed-tier" in variants:
+        # price.go VOLUME: past a closed last tier, every unit is priced at the last tier
+        tokens = account.prices[demo.tokens_price_id]
+        tokens.tier_mode = "VOLUME"
+        tokens.tiers = [
+            Tier(1_000_000, Decimal("0.000002")),
+            Tier(10_000_000, Decimal("0.0000015")),
+        ]
 
 
 def _expired_prices(account: Account, demo: FlexpriceDemo, now: datetime) -> None:
