@@ -1,8 +1,7 @@
-"""Metronome probes: the draft invoice and the pricing set-up."""
+"""Metronome probes: the draft invoice, priced the way the contract prices."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterable
 from datetime import timedelta
 from decimal import Decimal
@@ -11,23 +10,17 @@ from typing import Any, NamedTuple
 from golive_tui.core.probes.common import dec, fmt, parse_time, utc_now
 from golive_tui.core.probes.engine import ProbeContext, Verdict, failed, warned
 from golive_tui.core.probes.lines import Line, moved_line
-from golive_tui.core.probes.steps import customer_ref, outcome, required_customer
+from golive_tui.core.probes.steps import customer_ref, outcome
 from golive_tui.providers.metronome.probes import contracts as terms
 from golive_tui.providers.metronome.probes.lookups import (
     _aggregation,
-    _contracts,
-    _customer,
     _event,
     _event_type,
     _ingest,
-    _metrics,
     _name,
     _paged,
-    _products,
-    _rates,
     _Setup,
     _setup,
-    metronome_probe,
     rated_amount,
     tier_boundaries,
     usage_probe,
@@ -223,88 +216,3 @@ async def invoice_draft(ctx: ProbeContext) -> Verdict:
         f" {money(t1 - t0, ct)} to the draft at {source} ({how}{drew})"
     )
     return outcome(problems, (), (), ok)
-
-
-@metronome_probe("pricing-setup", "Products, rate card and tiers are consistent", deadline=25)
-async def pricing_setup(ctx: ProbeContext) -> Verdict:
-    products, metrics = await asyncio.gather(_products(ctx), _metrics(ctx))
-    live = {k: p for k, p in products.items() if not p.get("archived_at")}
-    by_type: dict[str, list[str]] = {}
-    for p in live.values():
-        by_type.setdefault(str(p.get("type")), []).append(_name(p))
-    details = [f"{t}: {', '.join(sorted(names))}" for t, names in sorted(by_type.items())]
-    problems, warnings = [], []
-    for p in live.values():
-        if p.get("type") != "USAGE":
-            continue
-        mid = (p.get("current") or {}).get("billable_metric_id")
-        m = metrics.get(str(mid)) if mid else None
-        if not mid:
-            problems.append(f"usage product {_name(p)!r} has no billable metric")
-        elif m is None:
-            problems.append(f"usage product {_name(p)!r} points at unknown metric {mid}")
-        elif m.get("archived_at"):
-            problems.append(
-                f"usage product {_name(p)!r} is metered by archived metric {m.get('name')!r}"
-            )
-    rate_card_id = str(ctx.settings.get("rate_card_id") or "")
-    if not rate_card_id and customer_ref(ctx):
-        customer = await required_customer(ctx, _customer)
-        contracts = await _contracts(ctx, customer["id"])
-        if contracts:
-            rate_card_id = str(contracts[0].get("rate_card_id") or "")
-    if not rate_card_id:
-        return warned(
-            "no rate card to check: set a test customer with a contract, or rate_card_id",
-            *problems,
-            *details,
-        )
-    ctx.doing("reading the rate card")
-    card = await ctx.api.request(
-        "POST",
-        "/v1/contract-pricing/rate-cards/get",
-        json_body={"id": rate_card_id},
-        expect="object",
-        keys=("data",),
-    )
-    card_data = card.body.get("data", {}) if isinstance(card.body, dict) else {}
-    currency = (card_data.get("fiat_credit_type") or {}).get("name", "unknown")
-    expected_currency = ctx.settings.get("currency")
-    if expected_currency and str(expected_currency).lower() not in currency.lower():
-        problems.append(
-            f"rate card {card_data.get('name')!r} is in {currency}, expected {expected_currency}"
-        )
-    rates = await _rates(ctx, rate_card_id)
-    priced = {str(r.get("product_id")) for r in rates}
-    for pid, p in live.items():
-        if p.get("type") in ("USAGE", "SUBSCRIPTION") and pid not in priced:
-            warnings.append(f"product {_name(p)!r} has no rate on this rate card")
-    for r in rates:
-        rate = r.get("rate") or {}
-        if str(rate.get("rate_type", "")).upper() != "TIERED":
-            continue
-        tiers = rate.get("tiers") or []
-        label = r.get("product_name") or r.get("product_id")
-        sizes = [t.get("size") for t in tiers]
-        if not tiers:
-            problems.append(f"{label}: tiered rate without tiers")
-        elif any(s is None for s in sizes[:-1]):
-            problems.append(f"{label}: only the last tier may be open-ended")
-        elif sizes[-1] is not None:
-            top = sum((dec(s) for s in sizes), Decimal(0))
-            problems.append(
-                f"{label}: tiers stop at {fmt(top)} units; usage beyond would be unpriced —"
-                " make the last tier open-ended"
-            )
-        elif any(dec(s) <= 0 for s in sizes[:-1]):
-            problems.append(f"{label}: a tier has a size of zero or less")
-        elif any(dec(t.get("price")) < 0 for t in tiers):
-            problems.append(f"{label}: a tier has a negative price")
-        else:
-            details.append(
-                f"{label}: {len(tiers)} tiers, boundaries"
-                f" {', '.join(fmt(b) for b in tier_boundaries(rate))}"
-            )
-    details.insert(0, f"rate card {card_data.get('name')!r}: {currency}, {len(rates)} rates")
-    ok = f"{len(live)} products, every usage product metered, {len(rates)} rates in {currency}"
-    return outcome(problems, warnings, details, ok)
