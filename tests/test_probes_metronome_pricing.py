@@ -94,3 +94,36 @@ async def test_every_probe_passes_on_the_demo_and_each_pricing_variant(make, var
             "metronome", rec.method, rec.path, dict(rec.query), rec.body
         )
         assert errors == [], f"{rec.method} {rec.path}: {errors}"
+
+
+NAMED = [
+    # (variant, probe, text its summary must hold)
+    ("overrides", "invoice-draft", "at the contract's override"),
+    ("commits", "invoice-draft", "at the contract's commit rate"),
+    ("credits", "invoice-draft", "drawn from commits or credits"),
+    ("pricing-groups", "invoice-draft", "(model=atlas-2-"),
+    ("several-contracts", "customer-contract", "Growth 2027 (starts on launch day)"),
+    ("several-contracts", "customer-contract", "usage goes to Nimbus Labs — Standard 2026"),
+    ("", "invoice-draft", "at the contract's list rate"),
+]
+
+
+@pytest.mark.parametrize(("variant", "probe", "needle"), NAMED)
+async def test_probes_name_the_price_and_contract_they_checked(
+    make, variant: str, probe: str, needle: str
+) -> None:
+    sb = make(*([variant] if variant else []))
+    result = (await sb.run([probe]))[probe]
+    assert result.status == "pass", result.summary
+    assert needle in result.summary, result.summary
+
+
+async def test_pricing_setup_shows_contract_prices_as_money(make) -> None:
+    sb = make("overrides")
+    result = (await sb.run(["pricing-setup"]))["pricing-setup"]
+    assert result.status == "pass", result.summary
+    text = "\n".join(result.details)
+    # 0.8 × 0.0003 cents per input token; the API request overwrite is 0.008 cents.
+    assert "Input tokens at the contract's override, tiered: $0.0000024 for 1000000" in text
+    assert "API requests at the contract's override, flat: $0.00008 per unit" in text
+    assert "USD (cents)" not in result.summary

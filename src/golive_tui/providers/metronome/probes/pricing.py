@@ -27,6 +27,7 @@ from golive_tui.providers.metronome.probes.lookups import (
 )
 from golive_tui.providers.metronome.probes.rates import (
     contract_rates,
+    currency_code,
     group_label,
     price_of,
     rate_text,
@@ -165,4 +166,4 @@ async def _check_card(
                 f" list {rate_text(rate, credit_type)}"
             )
     details.insert(0, f"rate card {card_name!r}: {currency}, {len(rates)} rates")
-    return f"{len(rates)} rates on {card_name!r} ({currency})"
+    return f"{len(rates)} rates on {card_name!r} in {currency_code(credit_type)}"

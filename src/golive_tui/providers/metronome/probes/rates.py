@@ -133,6 +133,13 @@ def commit_rate_ids(contracts: list[dict[str, Any]]) -> set[str]:
     return out
 
 
+def currency_code(credit_type: dict[str, Any] | None) -> str:
+    """ "USD (cents)" → "USD"; a custom pricing unit keeps its name."""
+    name = str((credit_type or {}).get("name") or "unknown")
+    code = name.partition(" ")[0]
+    return code if len(code) == 3 and code.isalpha() else name
+
+
 def money(amount: Decimal, credit_type: dict[str, Any] | None) -> str:
     """An invoice amount as people read it: "USD (cents)" counts cents → "$19.90"."""
     name = str((credit_type or {}).get("name") or "")
