@@ -58,6 +58,8 @@ ROUTES: dict[str, list[tuple[str, str]]] = {
         ("POST", "/v1/contract-pricing/rate-cards/get"),
         ("POST", "/v1/contract-pricing/rate-cards/getRates"),
         ("POST", "/v1/contract-pricing/rate-cards/list"),
+        ("POST", "/v1/contracts/getContractRateSchedule"),
+        ("POST", "/v1/customers/{customer_id}/previewEvents"),
         ("POST", "/v1/customer-alerts/list"),
         ("POST", "/v1/events/search"),
         ("POST", "/v1/ingest"),

@@ -215,6 +215,18 @@ def test_every_route_answers_as_the_spec_documents(sb: Sandbox) -> None:
             {"rate_card_id": d.rate_card_id, "at": iso(_now())},
         ),
         ("POST", "/v2/contracts/list", None, {"customer_id": cid, "covering_date": iso(_now())}),
+        (
+            "POST",
+            "/v1/contracts/getContractRateSchedule",
+            {"limit": "2"},
+            {"customer_id": cid, "contract_id": d.contract_id, "at": iso(_now())},
+        ),
+        (
+            "POST",
+            f"/v1/customers/{cid}/previewEvents",
+            None,
+            {"events": [{"event_type": "api.request", "properties": {"endpoint": "/x"}}]},
+        ),
         ("POST", "/v1/customer-alerts/list", None, {"customer_id": cid}),
         ("GET", "/v1/services", None, None),
         (

@@ -16,6 +16,7 @@ PROVIDER = Provider(
         "golive_tui.providers.metronome.probes.account",
         "golive_tui.providers.metronome.probes.usage",
         "golive_tui.providers.metronome.probes.invoices",
+        "golive_tui.providers.metronome.probes.pricing",
         "golive_tui.providers.metronome.probes.security",
     ),
     sandbox_ref="golive_tui.providers.metronome.sandbox.kit:KIT",
@@ -27,9 +28,11 @@ PROVIDER = Provider(
         "group-key-missing", "webhook-accepts-unsigned", "webhook-accepts-tampered",
         "webhook-rejects-replay", "webhook-ip-allowlist",
     ),
-    variants=(),  # the sandbox's healthy account variants (`--variant`)
+    # the sandbox's healthy account variants (`--variant`)
+    variants=("overrides", "commits", "credits", "several-contracts", "pricing-groups"),
     settings={
         "backdate_days": "days back for the backdated-event test, 1–34 (Metronome, default 14)",
+        "launch_date": "go-live date YYYY-MM-DD whose contract is checked (Metronome; today)",
         "rate_card_id": "the rate card the contract should use (Metronome)",
         "billing_frequency": "expected contract billing frequency, e.g. MONTHLY (Metronome)",
         "currency": "expected rate card currency, e.g. USD (Metronome)",

@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 
 from golive_tui.core.net import is_production_host
 from golive_tui.core.probes.common import insecure_url, parse_time, utc_now
-from golive_tui.core.probes.engine import ProbeContext, Verdict, failed, passed, warned
+from golive_tui.core.probes.engine import (
+    ProbeContext,
+    Verdict,
+    errored,
+    failed,
+    passed,
+    warned,
+)
 from golive_tui.core.probes.http import ApiError
 from golive_tui.core.probes.steps import customer_ref, outcome, required_customer
+from golive_tui.providers.metronome.probes import contracts as terms
 from golive_tui.providers.metronome.probes.lookups import (
     PRODUCTION_URL,
     _aggregation,
@@ -141,31 +149,68 @@ async def customer_contract(ctx: ProbeContext) -> Verdict:
             " rate card before sending production usage",
             *details,
         )
-    contract = contracts[0]
+    details += [terms.describe(k) for k in contracts]
+    now = utc_now()
+    launch = _launch_date(ctx, now)
+    if launch is None:
+        return errored(
+            f"launch_date {ctx.settings.get('launch_date')!r} is not a date; set it as YYYY-MM-DD"
+        )
+    contract = terms.at_launch(contracts, launch, now.tzinfo)
+    if contract is None:
+        return failed(
+            f"none of the customer's {len(contracts)} contracts covers the launch date"
+            f" {launch.isoformat()}; usage then will not be invoiced — extend or add a contract",
+            *details,
+        )
+    cname = terms.label(contract)
     schedule = contract.get("usage_statement_schedule") or {}
     freq = str(schedule.get("frequency", "unknown")).upper()
-    details.append(
-        f"contract {contract.get('name') or contract['id']}: rate card"
-        f" {contract.get('rate_card_id') or 'none'}, billed {freq}, from"
-        f" {contract.get('starting_at')} until {contract.get('ending_before') or 'open-ended'}"
-    )
     expected_card = ctx.settings.get("rate_card_id")
     if expected_card and contract.get("rate_card_id") != expected_card:
         return failed(
-            f"the contract uses rate card {contract.get('rate_card_id')}, not the expected"
+            f"contract {cname} uses rate card {contract.get('rate_card_id')}, not the expected"
             f" {expected_card}",
             *details,
         )
     if not contract.get("rate_card_id"):
-        return failed("the active contract has no rate card; usage cannot be priced", *details)
+        return failed(f"contract {cname} has no rate card; usage cannot be priced", *details)
     expected_freq = ctx.settings.get("billing_frequency")
     if expected_freq and str(expected_freq).upper() != freq:
-        return failed(f"the contract bills {freq}, expected {expected_freq}", *details)
+        return failed(f"contract {cname} bills {freq}, expected {expected_freq}", *details)
+    others = len(contracts) - 1
+    also = f"; {others} other live contract{'s' if others != 1 else ''} listed" if others else ""
+    starts = contract.get("starting_at")
+    today = terms.for_test_usage(contracts, now)
+    if today is None:
+        return warned(
+            f"contract {cname} covers launch day {launch.isoformat()} but only from {starts};"
+            f" usage sent before then is not invoiced{also}",
+            *details,
+        )
+    if today is not contract:
+        also += f"; until {starts} usage goes to {terms.label(today)}"
     end = contract.get("ending_before")
     ends = parse_time(end) if end else None
-    if ends and ends - utc_now() < timedelta(days=30):
-        return warned(f"the contract ends on {end}, within 30 days", *details)
-    return passed(f"{name!r} has an active contract billed {freq}", *details)
+    if ends and ends - now < timedelta(days=30):
+        return warned(f"contract {cname} ends on {end}, within 30 days", *details)
+    started = parse_time(starts) if starts else None
+    when = " (starts on launch day)" if started and started.date() == launch else ""
+    return passed(
+        f"{name!r} is on contract {cname}{when} at launch ({launch.isoformat()}), billed {freq}"
+        + also,
+        *details,
+    )
+
+
+def _launch_date(ctx: ProbeContext, now: datetime) -> date | None:
+    raw = ctx.settings.get("launch_date")
+    if not raw:
+        return now.date()
+    try:
+        return date.fromisoformat(str(raw)[:10])
+    except ValueError:
+        return None
 
 
 _ALERT_KINDS = {

@@ -1,45 +1,52 @@
-"""Metronome probes: the draft invoice and the pricing set-up."""
+"""Metronome probes: the draft invoice, priced the way the contract prices."""
 
 from __future__ import annotations
 
-import asyncio
-import json
 from collections.abc import Iterable
 from datetime import timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from golive_tui.core.probes.common import dec, fmt, parse_time, utc_now
 from golive_tui.core.probes.engine import ProbeContext, Verdict, failed, warned
-from golive_tui.core.probes.lines import Line, line_totals, moved_line
-from golive_tui.core.probes.steps import customer_ref, outcome, required_customer
+from golive_tui.core.probes.lines import Line, moved_line
+from golive_tui.core.probes.steps import customer_ref, outcome
+from golive_tui.providers.metronome.probes import contracts as terms
 from golive_tui.providers.metronome.probes.lookups import (
     _aggregation,
-    _contracts,
-    _customer,
     _event,
     _event_type,
     _ingest,
-    _metrics,
     _name,
     _paged,
-    _products,
-    _rates,
     _Setup,
     _setup,
-    metronome_probe,
     rated_amount,
     tier_boundaries,
     usage_probe,
+)
+from golive_tui.providers.metronome.probes.rates import (
+    commit_rate_ids,
+    drawdown,
+    drawn_commits,
+    group_label,
+    money,
+    price_of,
+    rate_text,
+    source_of,
+    usage_line,
 )
 
 
 def _draft_for(
     invoices: Iterable[dict[str, Any]], contract_id: str | None
 ) -> dict[str, Any] | None:
+    """The contract's DRAFT usage invoice covering now (not a scheduled true-up)."""
     now = utc_now()
     for inv in invoices:
         if str(inv.get("status", "")).upper() != "DRAFT":
+            continue
+        if str(inv.get("type", "USAGE")).upper() != "USAGE":
             continue
         if contract_id and inv.get("contract_id") and inv["contract_id"] != contract_id:
             continue
@@ -59,36 +66,54 @@ async def _draft(ctx: ProbeContext, setup: _Setup) -> dict[str, Any] | None:
         ctx,
         "GET",
         f"/v1/customers/{customer_id}/invoices",
-        params={"status": "DRAFT", "sort": "date_desc"},
+        params={"status": "DRAFT", "type": "USAGE", "sort": "date_desc"},
         max_pages=3,
     )
     contract_id = setup.contract.get("id") if setup.contract else None
     return _draft_for(invoices, contract_id)
 
 
-def _line(invoice: dict[str, Any], product_id: str) -> Line:
-    return line_totals(invoice, match="product_id", value=product_id, amount_field="total")
+class _Priced(NamedTuple):
+    row: dict[str, Any]  # the contract rate schedule entry (probes/rates.py)
+    product: dict[str, Any]
+    metric: dict[str, Any]
+    groups: dict[str, str]  # pricing group values the test usage carries, or {}
 
 
-def _choose_priced(setup: _Setup) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]] | None:
-    """Prefer a tiered usage rate (tiers are where maths goes wrong), summed by a key."""
+def _choose_priced(setup: _Setup) -> _Priced | None:
+    """Prefer a tiered usage rate (tiers are where maths goes wrong), summed by a key.
+
+    Only rates of the contract the test usage lands on count; a product priced per
+    pricing group gets the values of a group that has a rate, so the usage is priced.
+    """
+    contract_id = str((setup.contract or {}).get("id"))
     candidates = []
-    for rate, product, metric in setup.usage_products():
-        rtype = str((rate.get("rate") or {}).get("rate_type", "")).upper()
+    for row in setup.schedules.get(contract_id, []):
+        product = setup.products.get(str(row.get("product_id")))
+        if not product or product.get("type") != "USAGE" or not row.get("entitled", True):
+            continue
+        current = product.get("current") or {}
+        metric = setup.metrics.get(str(current.get("billable_metric_id")))
+        if metric is None:
+            continue
+        keys = [str(k) for k in current.get("pricing_group_key") or []]
+        groups = {str(k): str(v) for k, v in (row.get("pricing_group_values") or {}).items()}
+        if set(keys) != set(groups):
+            continue  # a rate for other group values, or a group key without values
+        rtype = str(price_of(row).get("rate_type", "")).upper()
         agg = _aggregation(metric)
         if rtype not in ("FLAT", "TIERED") or agg not in ("sum", "count"):
             continue
         if metric.get("archived_at") or not _event_type(metric):
             continue
-        if (product.get("current") or {}).get("quantity_conversion"):
+        if current.get("quantity_conversion") or current.get("quantity_rounding"):
             continue  # golive compares raw quantities
         score = (rtype == "TIERED", agg == "sum")
-        candidates.append((score, rate, product, metric))
+        candidates.append((score, _Priced(row, product, metric, groups)))
     if not candidates:
         return None
     candidates.sort(key=lambda c: c[0], reverse=True)
-    _, rate, product, metric = candidates[0]
-    return rate, product, metric
+    return candidates[0][1]
 
 
 @usage_probe("invoice-draft", "Draft invoice shows the right quantity and total", deadline=40)
@@ -97,19 +122,20 @@ async def invoice_draft(ctx: ProbeContext) -> Verdict:
     choice = _choose_priced(setup)
     if choice is None:
         return warned(
-            "no FLAT or TIERED usage rate metered by a sum or count metric on the rate card;"
-            " verify this invoice by hand"
+            "no FLAT or TIERED usage rate metered by a sum or count metric in the contract's"
+            " rate schedule (with pricing group values where the product has a pricing group"
+            " key); verify this invoice by hand"
         )
-    rate_sched, product, metric = choice
-    rate = rate_sched.get("rate") or {}
+    row, product, metric, groups = choice
+    rate = price_of(row)
     before_inv = await _draft(ctx, setup)
     if before_inv is None:
         return failed(
-            "no DRAFT invoice covers today for the customer's contract; usage is not being"
-            " invoiced — check the contract's dates and billing schedule"
+            f"no DRAFT invoice covers today for contract {terms.label(setup.contract or {})};"
+            " usage is not being invoiced — check the contract's dates and billing schedule"
         )
-    q0, t0 = _line(before_inv, product["id"])
-    inv_total0 = dec(before_inv.get("total"))
+    q0, t0 = usage_line(before_inv, product["id"], groups)
+    inv_total0, draw0 = dec(before_inv.get("total")), drawdown(before_inv)
     # Send enough usage to cross every tier boundary from where the invoice stands.
     bounds = [b for b in tier_boundaries(rate) if b > q0]
     target = (bounds[-1] + 10) if bounds else q0 + 10
@@ -131,25 +157,36 @@ async def invoice_draft(ctx: ProbeContext) -> Verdict:
             )
         events = [_event(ctx, metric, ref, i + 1, 1, t, "invoice") for i in range(int(quantity))]
         dup_qty = Decimal(1)
+    for e in events:  # in a pricing group that has a rate, so the usage is priced
+        e["properties"].update(groups)
     events.append(dict(events[0]))  # a duplicate must not be billed
     await _ingest(ctx, events)
     expected_qty = q0 + quantity
-    expected_line = rated_amount(rate, expected_qty) - rated_amount(rate, q0) + t0
 
     async def read() -> tuple[dict[str, Any] | None, Line]:
         inv = await _draft(ctx, setup)
-        return inv, (q0, t0) if inv is None else _line(inv, product["id"])
+        return inv, (q0, t0) if inv is None else usage_line(inv, product["id"], groups)
 
     after_inv, (q1, t1) = await moved_line(
         ctx, read, (q0, t0), invoice_noun="the draft invoice", sent=quantity, first_wait=0.1
     )
-    name = _name(product)
+    # A draw on a COMMIT_RATE commit or credit is priced at the commit rate.
+    drawn = drawn_commits(before_inv, product["id"], groups)
+    drawn |= drawn_commits(after_inv, product["id"], groups)
+    at_commit_rate = bool(drawn & commit_rate_ids(setup.contracts))
+    rate = price_of(row, commit_rate=at_commit_rate)
+    source = source_of(row, commit_rate=at_commit_rate)
+    expected_line = rated_amount(rate, expected_qty) - rated_amount(rate, q0) + t0
+    name = _name(product) + (f" ({group_label(groups)})" if groups else "")
+    ct = before_inv.get("credit_type")
     ctx.note(
         f"{name}: expected vs actual",
+        f"contract: {terms.label(setup.contract or {})}\n"
         f"quantity: before {fmt(q0)}, sent {fmt(quantity)} (+1 duplicate),"
         f" expected {fmt(expected_qty)}, actual {fmt(q1)}\n"
-        f"line total: before {fmt(t0)}, expected {fmt(expected_line)}, actual {fmt(t1)}\n"
-        f"rate: {json.dumps(rate, default=str)}",
+        f"line total: before {money(t0, ct)}, expected {money(expected_line, ct)},"
+        f" actual {money(t1, ct)}\n"
+        f"rate ({source}): {rate_text(rate, ct)}",
     )
     problems = []
     if q1 != expected_qty:
@@ -160,106 +197,22 @@ async def invoice_draft(ctx: ProbeContext) -> Verdict:
         )
     if t1 != expected_line:
         problems.append(
-            f"{name}: line total is {fmt(t1)}, expected {fmt(expected_line)} from the rate card"
-            f" ({str(rate.get('rate_type', '')).lower()} rate) — the tiers or price on the"
-            " contract differ from the rate card"
+            f"{name}: line total is {money(t1, ct)}, expected {money(expected_line, ct)} from"
+            f" {source} ({str(rate.get('rate_type', '')).lower()}) — the invoice does not"
+            " price usage the way the contract says"
         )
-    inv_total1 = dec(after_inv.get("total"))
-    if not problems and inv_total1 - inv_total0 != t1 - t0:
+    inv_total1, draw1 = dec(after_inv.get("total")), drawdown(after_inv)
+    if not problems and inv_total1 - inv_total0 != (t1 - t0) + (draw1 - draw0):
         problems.append(
-            f"invoice total grew by {fmt(inv_total1 - inv_total0)} while the {name} line grew"
-            f" by {fmt(t1 - t0)}; another charge moved at the same time"
+            f"invoice total grew by {money(inv_total1 - inv_total0, ct)} while the {name} line"
+            f" grew by {money(t1 - t0, ct)} and commits or credits took"
+            f" {money(draw0 - draw1, ct)} more; another charge moved at the same time"
         )
     tiers = len(rate.get("tiers") or [])
     how = f"all {tiers} tiers crossed" if tiers else "flat rate"
-    currency = (before_inv.get("credit_type") or {}).get("name", "")
+    drew = f", {money(draw0 - draw1, ct)} drawn from commits or credits" if draw1 != draw0 else ""
     ok = (
-        f"{name}: +{fmt(quantity)} units (duplicate ignored) added exactly {fmt(t1 - t0)}"
-        f" {currency} to the draft ({how})"
+        f"{name}: +{fmt(quantity)} units (duplicate ignored) added exactly"
+        f" {money(t1 - t0, ct)} to the draft at {source} ({how}{drew})"
     )
     return outcome(problems, (), (), ok)
-
-
-@metronome_probe("pricing-setup", "Products, rate card and tiers are consistent", deadline=25)
-async def pricing_setup(ctx: ProbeContext) -> Verdict:
-    products, metrics = await asyncio.gather(_products(ctx), _metrics(ctx))
-    live = {k: p for k, p in products.items() if not p.get("archived_at")}
-    by_type: dict[str, list[str]] = {}
-    for p in live.values():
-        by_type.setdefault(str(p.get("type")), []).append(_name(p))
-    details = [f"{t}: {', '.join(sorted(names))}" for t, names in sorted(by_type.items())]
-    problems, warnings = [], []
-    for p in live.values():
-        if p.get("type") != "USAGE":
-            continue
-        mid = (p.get("current") or {}).get("billable_metric_id")
-        m = metrics.get(str(mid)) if mid else None
-        if not mid:
-            problems.append(f"usage product {_name(p)!r} has no billable metric")
-        elif m is None:
-            problems.append(f"usage product {_name(p)!r} points at unknown metric {mid}")
-        elif m.get("archived_at"):
-            problems.append(
-                f"usage product {_name(p)!r} is metered by archived metric {m.get('name')!r}"
-            )
-    rate_card_id = str(ctx.settings.get("rate_card_id") or "")
-    if not rate_card_id and customer_ref(ctx):
-        customer = await required_customer(ctx, _customer)
-        contracts = await _contracts(ctx, customer["id"])
-        if contracts:
-            rate_card_id = str(contracts[0].get("rate_card_id") or "")
-    if not rate_card_id:
-        return warned(
-            "no rate card to check: set a test customer with a contract, or rate_card_id",
-            *problems,
-            *details,
-        )
-    ctx.doing("reading the rate card")
-    card = await ctx.api.request(
-        "POST",
-        "/v1/contract-pricing/rate-cards/get",
-        json_body={"id": rate_card_id},
-        expect="object",
-        keys=("data",),
-    )
-    card_data = card.body.get("data", {}) if isinstance(card.body, dict) else {}
-    currency = (card_data.get("fiat_credit_type") or {}).get("name", "unknown")
-    expected_currency = ctx.settings.get("currency")
-    if expected_currency and str(expected_currency).lower() not in currency.lower():
-        problems.append(
-            f"rate card {card_data.get('name')!r} is in {currency}, expected {expected_currency}"
-        )
-    rates = await _rates(ctx, rate_card_id)
-    priced = {str(r.get("product_id")) for r in rates}
-    for pid, p in live.items():
-        if p.get("type") in ("USAGE", "SUBSCRIPTION") and pid not in priced:
-            warnings.append(f"product {_name(p)!r} has no rate on this rate card")
-    for r in rates:
-        rate = r.get("rate") or {}
-        if str(rate.get("rate_type", "")).upper() != "TIERED":
-            continue
-        tiers = rate.get("tiers") or []
-        label = r.get("product_name") or r.get("product_id")
-        sizes = [t.get("size") for t in tiers]
-        if not tiers:
-            problems.append(f"{label}: tiered rate without tiers")
-        elif any(s is None for s in sizes[:-1]):
-            problems.append(f"{label}: only the last tier may be open-ended")
-        elif sizes[-1] is not None:
-            top = sum((dec(s) for s in sizes), Decimal(0))
-            problems.append(
-                f"{label}: tiers stop at {fmt(top)} units; usage beyond would be unpriced —"
-                " make the last tier open-ended"
-            )
-        elif any(dec(s) <= 0 for s in sizes[:-1]):
-            problems.append(f"{label}: a tier has a size of zero or less")
-        elif any(dec(t.get("price")) < 0 for t in tiers):
-            problems.append(f"{label}: a tier has a negative price")
-        else:
-            details.append(
-                f"{label}: {len(tiers)} tiers, boundaries"
-                f" {', '.join(fmt(b) for b in tier_boundaries(rate))}"
-            )
-    details.insert(0, f"rate card {card_data.get('name')!r}: {currency}, {len(rates)} rates")
-    ok = f"{len(live)} products, every usage product metered, {len(rates)} rates in {currency}"
-    return outcome(problems, warnings, details, ok)

@@ -19,7 +19,7 @@ from functools import partial
 from typing import Any
 
 from golive_tui.core.probes.common import dec, fmt, iso, utc_now
-from golive_tui.core.probes.engine import Concluded, ProbeContext, failed, probe
+from golive_tui.core.probes.engine import Concluded, ProbeContext, failed, probe, warned
 from golive_tui.core.probes.http import ApiError
 from golive_tui.core.probes.steps import (
     customer_ref,
@@ -28,6 +28,8 @@ from golive_tui.core.probes.steps import (
     unconfigured_customer,
 )
 from golive_tui.core.probes.tiers import Tier, boundaries, graduated
+from golive_tui.providers.metronome.probes import contracts as terms
+from golive_tui.providers.metronome.probes.rates import contract_rates
 
 PRODUCTION_URL = "https://api.metronome.com"
 USAGE = "customer-usage"  # serial group: probes that add usage to the test customer
@@ -106,16 +108,18 @@ async def _customer(ctx: ProbeContext) -> tuple[dict[str, Any] | None, str]:
 
 
 async def _contracts(ctx: ProbeContext, customer_id: str) -> list[dict[str, Any]]:
+    """Every live contract (probes/contracts.py): `covering_date=now` would miss one
+    that starts later today, on launch day."""
     ctx.doing("listing the customer's contracts")
     resp = await ctx.api.request(
         "POST",
         "/v2/contracts/list",
-        json_body={"customer_id": customer_id, "covering_date": iso(utc_now())},
+        json_body={"customer_id": customer_id},
         expect="object",
         keys=("data",),
     )
     data = resp.body.get("data", []) if isinstance(resp.body, dict) else []
-    return [c for c in data if isinstance(c, dict) and not c.get("archived_at")]
+    return terms.live([c for c in data if isinstance(c, dict)], utc_now())
 
 
 async def _rates(ctx: ProbeContext, rate_card_id: str) -> list[dict[str, Any]]:
@@ -150,11 +154,17 @@ def _name(obj: dict[str, Any]) -> str:
 
 
 class _Setup:
-    """The customer, its contract, rates, products and metrics, looked up once."""
+    """The customer, its contracts, rates, products and metrics, looked up once.
+
+    `contract` is the one test usage lands on; `rates` are the contract rate schedule
+    rows of every live contract (`schedules` by contract id).
+    """
 
     def __init__(self) -> None:
         self.customer: dict[str, Any] = {}
         self.contract: dict[str, Any] | None = None
+        self.contracts: list[dict[str, Any]] = []
+        self.schedules: dict[str, list[dict[str, Any]]] = {}
         self.rates: list[dict[str, Any]] = []
         self.products: dict[str, dict[str, Any]] = {}
         self.metrics: dict[str, dict[str, Any]] = {}
@@ -186,12 +196,32 @@ async def _setup(ctx: ProbeContext) -> _Setup:
                 " usage will not be invoiced — provision a contract on the rate card"
             )
         )
-    setup.contract = contracts[0]
-    rate_card_id = setup.contract.get("rate_card_id")
+    setup.contracts = contracts
+    setup.contract = terms.for_test_usage(contracts, utc_now())
+    if setup.contract is None:
+        first = contracts[0]
+        raise Concluded(
+            warned(
+                f"contract {terms.label(first)} starts at {first.get('starting_at')}, later"
+                " today; usage sent before then is not invoiced — re-run once it has started"
+            )
+        )
     products, metrics = await asyncio.gather(_products(ctx), _metrics(ctx))
     setup.products, setup.metrics = products, metrics
-    if rate_card_id:
-        setup.rates = await _rates(ctx, str(rate_card_id))
+    schedules = await asyncio.gather(
+        *(contract_rates(ctx, customer["id"], str(k["id"])) for k in contracts)
+    )
+    seen = set()
+    for k, rows in zip(contracts, schedules, strict=True):
+        setup.schedules[str(k["id"])] = rows
+        for row in rows:
+            key = (
+                row.get("product_id"),
+                str(sorted((row.get("pricing_group_values") or {}).items())),
+            )
+            if key not in seen:
+                seen.add(key)
+                setup.rates.append(row)
     return setup
 
 

@@ -9,14 +9,9 @@ from decimal import Decimal
 from typing import Any
 
 from golive_tui.providers.metronome.sandbox.catalog import Metric, Product, RateCard
+from golive_tui.providers.metronome.sandbox.invoicing import trueup_invoice, usage_invoice
 from golive_tui.providers.metronome.sandbox.records import Alert, Contract, Customer, Event
-from golive_tui.providers.metronome.sandbox.values import (
-    GRACE_PERIOD,
-    USD_CENTS,
-    add_months,
-    iso,
-    sid,
-)
+from golive_tui.providers.metronome.sandbox.values import add_months
 
 
 @dataclass
@@ -90,67 +85,15 @@ class Account:
         return out
 
     def invoice(
-        self, contract: Contract, start: datetime, end: datetime, now: datetime
+        self,
+        contract: Contract,
+        start: datetime,
+        end: datetime,
+        now: datetime,
+        balances: dict[str, Decimal] | None = None,
     ) -> dict[str, Any]:
-        final = now >= end + GRACE_PERIOD
-        cutoff = end + GRACE_PERIOD if final else None
-        card = self.rate_cards.get(contract.rate_card_id)
-        lines: list[dict[str, Any]] = []
-        for rate in card.rates if card else []:
-            if not rate.active(start):
-                continue
-            product = self.products.get(rate.product_id)
-            if product is None:
-                continue
-            line: dict[str, Any] = {
-                "name": product.name,
-                "product_id": product.id,
-                "credit_type": dict(USD_CENTS),
-                "starting_at": iso(start),
-                "ending_before": iso(end),
-                "list_price": rate.rate_api(),
-                "is_prorated": False,
-                "custom_fields": {},
-            }
-            if product.type == "USAGE":
-                metric = self.metrics.get(product.billable_metric_id or "")
-                if metric is None:
-                    continue
-                events = self.billed_events(
-                    contract.customer_id, metric, start, end, now, processed_before=cutoff
-                )
-                qty = metric.aggregate(events) or Decimal(0)
-                total = rate.amount(qty, first_tier_only=self.first_tier_only)
-                line.update(type="usage", product_type="UsageProductListItem")
-            elif product.type == "SUBSCRIPTION":
-                qty = rate.quantity or Decimal(1)
-                total = rate.amount(qty)
-                line.update(type="subscription", product_type="SubscriptionProductListItem")
-            else:
-                continue
-            line["quantity"] = qty
-            line["total"] = total
-            if rate.price is not None:
-                line["unit_price"] = rate.price
-            lines.append(line)
-        out: dict[str, Any] = {
-            "id": sid("invoice", contract.id, iso(start)),
-            "customer_id": contract.customer_id,
-            "credit_type": dict(USD_CENTS),
-            "line_items": lines,
-            "status": "FINALIZED" if final else "DRAFT",
-            "total": sum((li["total"] for li in lines), Decimal(0)),
-            "type": "USAGE",
-            "start_timestamp": iso(start),
-            "end_timestamp": iso(end),
-            "contract_id": contract.id,
-            "created_at": iso(start),
-            "net_payment_terms_days": 30,
-            "custom_fields": {},
-        }
-        if final:
-            out["issued_at"] = iso(end + GRACE_PERIOD)
-        return out
+        """The contract's usage invoice for one period (sandbox/invoicing.py)."""
+        return usage_invoice(self, contract, start, end, now, {} if balances is None else balances)
 
     def invoices(self, customer_id: str, now: datetime) -> list[dict[str, Any]]:
         """Every usage invoice of the customer, oldest period first."""
@@ -158,8 +101,12 @@ class Account:
         for contract in self.contracts_of(customer_id):
             if contract.archived_at is not None:
                 continue
+            balances: dict[str, Decimal] = {}  # commits and credits carry over periods
             for start, end in self.periods(contract, now):
-                out.append(self.invoice(contract, start, end, now))
+                out.append(self.invoice(contract, start, end, now, balances))
+            for commit in contract.commits:
+                if commit.type == "POSTPAID" and commit.access_start <= now:
+                    out.append(trueup_invoice(contract, commit, now, balances))
         out.sort(key=lambda inv: str(inv["start_timestamp"]))
         return out
 

@@ -29,7 +29,9 @@ from golive_tui.providers.metronome.sandbox.demo import seed as seed_demo
 from golive_tui.providers.metronome.sandbox.routes_billing import BillingRoutes
 from golive_tui.providers.metronome.sandbox.routes_catalog import CatalogRoutes
 from golive_tui.providers.metronome.sandbox.routes_events import EventRoutes
+from golive_tui.providers.metronome.sandbox.routes_pricing import PricingRoutes
 from golive_tui.providers.metronome.sandbox.routes_usage import UsageRoutes
+from golive_tui.providers.metronome.sandbox.variants import apply_variants
 from golive_tui.providers.metronome.sandbox.webhook import (
     ReceivedWebhook,
     WebhookRoutes,
@@ -64,11 +66,20 @@ FAULTS = (
     "webhook-ip-allowlist",  # … sits behind an IP filter that refuses golive's host (403)
 )
 
-# Healthy real-account shapes (`--variant`): every probe must still pass on each.
-VARIANTS: tuple[str, ...] = ()
+# Healthy real-account shapes (`--variant`, sandbox/variants.py): every probe must
+# still pass on each.
+VARIANTS: tuple[str, ...] = (
+    "overrides",  # the contract overrides list rates (multipliers, tiered and flat overwrites)
+    "commits",  # a prepaid commit at the commit rate and a postpaid commit with its true-up
+    "credits",  # a launch credit that runs out during the month
+    "several-contracts",  # a concurrent EU pilot contract; the main one is renewed today
+    "pricing-groups",  # input tokens priced per model (pricing_group_key), no rate for others
+)
 
 
-class MetronomeSandbox(EventRoutes, CatalogRoutes, BillingRoutes, UsageRoutes, WebhookRoutes):
+class MetronomeSandbox(
+    EventRoutes, CatalogRoutes, PricingRoutes, BillingRoutes, UsageRoutes, WebhookRoutes
+):
     """`MetronomeSandbox(token)`: an ASGI app emulating Metronome's API."""
 
     provider = "metronome"
@@ -98,6 +109,8 @@ class MetronomeSandbox(EventRoutes, CatalogRoutes, BillingRoutes, UsageRoutes, W
         self.demo: MetronomeDemo | None = (
             seed_demo(self.account, self.clock(), self.faults) if seed else None
         )
+        if self.demo is not None:
+            apply_variants(self.account, self.demo, self.clock(), self.variants)
         self._routes()
 
     # --- configuration for golive ---
@@ -176,6 +189,8 @@ class MetronomeSandbox(EventRoutes, CatalogRoutes, BillingRoutes, UsageRoutes, W
         r.add("POST", "/v1/contract-pricing/rate-cards/get", self.get_rate_card)
         r.add("POST", "/v1/contract-pricing/rate-cards/getRates", self.get_rates)
         r.add("POST", "/v2/contracts/list", self.list_contracts)
+        r.add("POST", "/v1/contracts/getContractRateSchedule", self.contract_rate_schedule)
+        r.add("POST", "/v1/customers/{customer_id}/previewEvents", self.preview_events)
         r.add("POST", "/v1/customer-alerts/list", self.list_alerts)
         r.add("GET", "/v1/services", self.services)
         r.add("POST", "/v1/usage", self.usage)

@@ -6,7 +6,7 @@ Money and quantities are `Decimal` throughout.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -106,6 +106,8 @@ class Product:
     billable_metric_id: str | None = None
     tags: list[str] = field(default_factory=list)
     archived_at: datetime | None = None
+    # Dimensional pricing (#S/PricingGroupKey): one rate per value combination.
+    pricing_group_key: list[str] = field(default_factory=list)
 
     def to_api(self) -> dict[str, Any]:
         state: dict[str, Any] = {
@@ -118,6 +120,8 @@ class Product:
         }
         if self.billable_metric_id:
             state["billable_metric_id"] = self.billable_metric_id
+        if self.pricing_group_key:
+            state["pricing_group_key"] = list(self.pricing_group_key)
         return {
             "id": self.id,
             "type": self.type,
@@ -145,6 +149,19 @@ class Rate:
     quantity: Decimal | None = None
     ending_before: datetime | None = None
     billing_frequency: str | None = None
+    # `#S/RateSchedule.pricing_group_values`: the group values this rate prices.
+    pricing_group_values: dict[str, str] | None = None
+    # `#S/CommitRate`: used instead when usage draws on a COMMIT_RATE commit or credit.
+    commit_rate: Rate | None = None
+
+    def scaled(self, multiplier: Decimal) -> Rate:
+        """This rate with every price times `multiplier` (a MULTIPLIER override)."""
+        return replace(
+            self,
+            price=None if self.price is None else self.price * multiplier,
+            tiers=[Tier(t.price * multiplier, t.size) for t in self.tiers],
+            commit_rate=None,
+        )
 
     def active(self, at: datetime) -> bool:
         return self.starting_at <= at and (self.ending_before is None or at < self.ending_before)
@@ -162,6 +179,8 @@ class Rate:
             out["quantity"] = self.quantity
         if self.rate_type == "SUBSCRIPTION":
             out["is_prorated"] = False
+        if self.pricing_group_values:
+            out["pricing_group_values"] = dict(self.pricing_group_values)
         return out
 
     def amount(self, quantity: Decimal, *, first_tier_only: bool = False) -> Decimal:

@@ -6,9 +6,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from golive_tui.providers.metronome.sandbox.values import CREATED_BY, USD_CENTS, iso
+
+if TYPE_CHECKING:  # contracts.py imports the catalogue, which imports this module
+    from golive_tui.providers.metronome.sandbox.contracts import Commit, Override, UsageFilter
 
 
 @dataclass
@@ -46,6 +49,10 @@ class Contract:
     ending_before: datetime | None = None
     archived_at: datetime | None = None
     uniqueness_key: str | None = None
+    overrides: list[Override] = field(default_factory=list)
+    commits: list[Commit] = field(default_factory=list)  # PREPAID and POSTPAID
+    credits: list[Commit] = field(default_factory=list)  # type CREDIT
+    usage_filter: list[UsageFilter] = field(default_factory=list)
 
     def covers(self, at: datetime) -> bool:
         return self.starting_at <= at and (self.ending_before is None or at < self.ending_before)
@@ -57,16 +64,16 @@ class Contract:
             "name": self.name,
             "rate_card_id": self.rate_card_id,
             "starting_at": iso(self.starting_at),
-            "commits": [],
-            "credits": [],
-            "overrides": [],
+            "commits": [c.to_api(self.id) for c in self.commits],
+            "credits": [c.to_api(self.id) for c in self.credits],
+            "overrides": [o.to_api() for o in self.overrides],
             "scheduled_charges": [],
             "transitions": [],
             "usage_statement_schedule": {
                 "frequency": "MONTHLY",
                 "billing_anchor_date": iso(self.starting_at),
             },
-            "usage_filter": [],
+            "usage_filter": [f.to_api() for f in self.usage_filter],
             "created_at": iso(self.created_at),
             "created_by": CREATED_BY,
             "custom_fields": {},
