@@ -347,6 +347,46 @@ def test_search_is_a_bare_array_with_camelcase_key_and_waits_for_processing(
     assert wrong.status_code == 400 and "transactionIds" in wrong.json()["message"]
 
 
+class _Clock:
+    """A sandbox clock the test moves by hand (the sandbox reads it for every request)."""
+
+    def __init__(self) -> None:
+        self.at = _now()
+
+    def __call__(self) -> datetime:
+        return self.at
+
+    def advance(self, seconds: float) -> None:
+        self.at += timedelta(seconds=seconds)
+
+
+def test_staggered_events_appear_one_by_one_then_processed_then_billed(
+    make_sandbox: Callable[..., Sandbox],
+) -> None:
+    clock = _Clock()
+    sb = make_sandbox(variants=["staggered"], clock=clock)
+    d = sb.demo
+    q0 = _line(_draft(sb), d.input_tokens_product_id)["quantity"]
+    tids = [f"stag-{i}" for i in range(4)]
+    events = [
+        _event(t, "nimbus-test", when=clock.at - timedelta(minutes=1), model="m", input_tokens="5")
+        for t in tids
+    ]
+    assert sb.ingest(events).status_code == 200
+    assert sb.search(*tids) == []  # accepted, nothing searchable yet
+    clock.advance(1.2)  # event i searchable at 0.1 + i s, processed 1 s later
+    seen = sb.search(*tids)
+    assert [r["transaction_id"] for r in seen] == tids[:2]
+    assert "processed_at" in seen[0] and "processed_at" not in seen[1]  # optional in the spec
+    assert seen[1]["matched_customer"]["id"] == d.customer_id  # matched before processed
+    assert _line(_draft(sb), d.input_tokens_product_id)["quantity"] == q0 + 5
+    clock.advance(3.0)
+    seen = sb.search(*tids)
+    assert len(seen) == 4 and all(r["processed_at"] for r in seen)
+    assert _line(_draft(sb), d.input_tokens_product_id)["quantity"] == q0 + 20
+    assert _spec_problems(sb.app) == []
+
+
 def test_matching_by_id_and_alias_and_metric_filters(sb: Sandbox) -> None:
     d = sb.demo
     sb.ingest(

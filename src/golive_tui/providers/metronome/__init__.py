@@ -26,7 +26,7 @@ PROVIDER = Provider(
         "5xx-burst", "permanent-500", "slow", "429-storm", "webhook-accepts-forged",
         "group-key-missing",
     ),
-    variants=(),  # the sandbox's healthy account variants (`--variant`)
+    variants=("staggered",),  # the sandbox's healthy account variants (`--variant`)
     settings={
         "backdate_days": "days back for the backdated-event test, 1–34 (Metronome, default 14)",
         "rate_card_id": "the rate card the contract should use (Metronome)",

@@ -22,11 +22,15 @@ from golive_tui.providers.metronome.probes.lookups import (
     _ingest,
     _metrics,
     _paged,
-    _search_settled,
     _Setup,
     _setup,
     metronome_probe,
     usage_probe,
+)
+from golive_tui.providers.metronome.probes.settling import (
+    events_seen,
+    processed_count,
+    wait_for_events,
 )
 
 
@@ -69,14 +73,19 @@ async def ingest_dedup(ctx: ProbeContext) -> Verdict:
     duplicate = dict(events[0])  # … and one repeat of a transaction_id
     events.append(duplicate)
     await _ingest(ctx, events)
-    ids = list(dict.fromkeys(e["transaction_id"] for e in events))
-    found, settled = await _search_settled(ctx, ids)
-    if not settled:
-        missing = [tid for tid in ids if tid not in found]
+    # Every id once, the repeated one twice: the original and its duplicate record.
+    expected = {e["transaction_id"]: 1 for e in events[:-1]}
+    expected[duplicate["transaction_id"]] = 2
+    waited = await wait_for_events(ctx, expected)
+    found = waited.seen
+    if not waited.settled:
         return warned(
-            f"{len(missing) or 'some'} of {len(ids)} test events not processed yet after"
-            f" {ctx.spec.deadline:.0f} s; Metronome may be lagging — re-run in a few minutes",
-            *(f"not found yet: {tid}" for tid in missing),
+            waited.why_not(events_seen(waited, expected)),
+            *(
+                f"not processed yet: {tid}"
+                for tid, n in expected.items()
+                if processed_count(found, {tid: n}) < n
+            ),
         )
     problems = []
     dup_records = found.get(duplicate["transaction_id"], [])
@@ -141,10 +150,13 @@ async def backdated(ctx: ProbeContext) -> Verdict:
                 " the backfill window your queue relies on does not hold"
             )
         raise
-    found, settled = await _search_settled(ctx, [event["transaction_id"]])
-    if not settled:
+    expected = {event["transaction_id"]: 1}
+    waited = await wait_for_events(ctx, expected)
+    found = waited.seen
+    if not waited.settled:
         return warned(
-            f"the {days}-day-old test event was accepted but not searchable yet; re-run later"
+            f"the {days}-day-old test event was accepted; "
+            + waited.why_not(events_seen(waited, expected))
         )
     rec = found[event["transaction_id"]][0]
     stamp = str(rec.get("timestamp", ""))

@@ -1,0 +1,35 @@
+"""Metronome's usage probes (ingest-dedup, backdated, invoice-draft) against a sandbox
+whose events settle as real ones do: one by one, searchable before processed, billed
+later still, behind a rate-limited search. Over real HTTP on loopback."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from tests.test_probes_metronome import Sandbox, _explain
+
+USAGE_PROBES = ["backdated", "ingest-dedup", "invoice-draft"]
+
+
+@pytest.fixture
+def make() -> Iterator[Any]:
+    started: list[Sandbox] = []
+
+    def start(*faults: str, variants: tuple[str, ...] = (), **app_kw: Any) -> Sandbox:
+        sb = Sandbox(faults, variants, **app_kw)
+        started.append(sb)
+        return sb
+
+    yield start
+    for sb in started:
+        sb.server.stop()
+
+
+async def test_unprocessed_events_past_the_deadline_warn_not_settled(make) -> None:
+    # Staggered: the last event is processed ~4 s after the send; 2 s is too short.
+    sb = make(variants=("staggered",))
+    result = (await sb.run(["ingest-dedup"], deadline=2.0))["ingest-dedup"]
+    assert result.status == "warn", _explain({"ingest-dedup": result})
+    assert "not settled after" in result.summary
