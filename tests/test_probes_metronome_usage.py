@@ -33,3 +33,26 @@ async def test_unprocessed_events_past_the_deadline_warn_not_settled(make) -> No
     result = (await sb.run(["ingest-dedup"], deadline=2.0))["ingest-dedup"]
     assert result.status == "warn", _explain({"ingest-dedup": result})
     assert "not settled after" in result.summary
+
+
+async def test_every_probe_passes_when_events_settle_one_by_one(make) -> None:
+    # The old invoice-draft stopped at the first change of the line and failed here.
+    sb = make(variants=("staggered",))
+    results = await sb.run()
+    assert all(r.status == "pass" for r in results.values()), _explain(results)
+
+
+async def test_a_counted_repeat_is_caught_even_when_it_settles_last(make) -> None:
+    # The repeat is the request's last event: the wait expects its two records, not
+    # just one record per id.
+    sb = make("dedup-off", variants=("staggered",))
+    result = (await sb.run(["ingest-dedup"]))["ingest-dedup"]
+    assert result.status == "fail", result.summary
+    assert "counted 2 times" in result.summary
+
+
+async def test_a_partial_invoice_view_at_the_deadline_warns_with_what_it_saw(make) -> None:
+    sb = make(variants=("staggered",))
+    result = (await sb.run(["invoice-draft"], deadline=2.5))["invoice-draft"]
+    assert result.status == "warn", result.summary
+    assert "not settled after" in result.summary and " of the " in result.summary

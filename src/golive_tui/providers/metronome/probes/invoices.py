@@ -11,7 +11,7 @@ from typing import Any
 
 from golive_tui.core.probes.common import dec, fmt, parse_time, utc_now
 from golive_tui.core.probes.engine import ProbeContext, Verdict, failed, warned
-from golive_tui.core.probes.lines import Line, line_totals, moved_line
+from golive_tui.core.probes.lines import Line, line_totals
 from golive_tui.core.probes.steps import customer_ref, outcome, required_customer
 from golive_tui.providers.metronome.probes.lookups import (
     _aggregation,
@@ -32,6 +32,7 @@ from golive_tui.providers.metronome.probes.lookups import (
     tier_boundaries,
     usage_probe,
 )
+from golive_tui.providers.metronome.probes.settling import wait_until
 
 
 def _draft_for(
@@ -134,16 +135,29 @@ async def invoice_draft(ctx: ProbeContext) -> Verdict:
     events.append(dict(events[0]))  # a duplicate must not be billed
     await _ingest(ctx, events)
     expected_qty = q0 + quantity
-    expected_line = rated_amount(rate, expected_qty) - rated_amount(rate, q0) + t0
+
+    def expected_line_at(total_qty: Decimal) -> Decimal:
+        return rated_amount(rate, total_qty) - rated_amount(rate, q0) + t0
+
+    expected_line = expected_line_at(expected_qty)
 
     async def read() -> tuple[dict[str, Any] | None, Line]:
         inv = await _draft(ctx, setup)
         return inv, (q0, t0) if inv is None else _line(inv, product["id"])
 
-    after_inv, (q1, t1) = await moved_line(
-        ctx, read, (q0, t0), invoice_noun="the draft invoice", sent=quantity, first_wait=0.1
-    )
     name = _name(product)
+    # The whole expected quantity, not the first change: events settle one by one.
+    ctx.doing("waiting for the draft invoice to include the test usage")
+    waited = await wait_until(
+        ctx, read, lambda seen: seen[0] is not None and seen[1][0] >= expected_qty, (None, (q0, t0))
+    )
+    after_inv, (q1, t1) = waited.seen
+    if not waited.settled or after_inv is None:
+        return warned(
+            waited.why_not(
+                f"{name} quantity {fmt(q1 - q0)} of the {fmt(quantity)} units sent on the draft"
+            )
+        )
     ctx.note(
         f"{name}: expected vs actual",
         f"quantity: before {fmt(q0)}, sent {fmt(quantity)} (+1 duplicate),"
