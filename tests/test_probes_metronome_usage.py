@@ -56,3 +56,15 @@ async def test_a_partial_invoice_view_at_the_deadline_warns_with_what_it_saw(mak
     result = (await sb.run(["invoice-draft"], deadline=2.5))["invoice-draft"]
     assert result.status == "warn", result.summary
     assert "not settled after" in result.summary and " of the " in result.summary
+
+
+async def test_a_rate_limited_search_warns_never_fails_and_sends_every_id_at_once(make) -> None:
+    # One search per 50 s after a burst of 4: the probe is held off past its deadline.
+    sb = make(variants=("staggered",), search_rate_limit=0.02)
+    result = (await sb.run(["ingest-dedup"], deadline=4.0))["ingest-dedup"]
+    assert result.status == "warn", result.summary
+    assert "not settled after" in result.summary and "429" in result.summary
+    searches = sb.app.recorded(path="/v1/events/search")
+    assert any(r.status == 429 for r in searches)
+    sent = {e["transaction_id"] for r in sb.app.recorded(path="/v1/ingest") for e in r.body}
+    assert all(set(r.body["transactionIds"]) == sent for r in searches)  # all ids, one request

@@ -89,7 +89,11 @@ class Sandbox:
         return self.call("POST", "/v1/ingest", body=events, valid=valid)
 
     def search(self, *tids: str) -> list[dict[str, Any]]:
-        resp = self.call("POST", "/v1/events/search", body={"transactionIds": list(tids)})
+        while True:
+            resp = self.call("POST", "/v1/events/search", body={"transactionIds": list(tids)})
+            if resp.status_code != 429:  # the search is rate-limited: wait as told
+                break
+            time.sleep(float(resp.headers["retry-after"]))
         assert resp.status_code == 200, resp.text
         out = self.json(resp)
         assert isinstance(out, list)
@@ -101,7 +105,7 @@ class Sandbox:
             found = self.search(*tids)
             if {r["transaction_id"] for r in found} >= set(tids) or time.monotonic() > deadline:
                 return found
-            time.sleep(0.02)
+            time.sleep(0.1)
 
     def probes(self, *ids: str) -> dict[str, ProbeResult]:
         target = Target(
@@ -482,6 +486,17 @@ def test_past_the_rate_limit_answers_429_with_metronome_headers(
     assert limited and statuses[0].status_code == 200
     assert limited[0].headers["x-metronome-rate-limit-type"] == "client"
     assert int(limited[0].headers["retry-after"]) >= 1
+
+
+def test_event_search_has_its_own_tight_rate_limit(make_sandbox: Callable[..., Sandbox]) -> None:
+    sb = make_sandbox()  # the general limit is 1000/s here; search is limited on its own
+    body = {"transactionIds": ["a", "b"]}
+    statuses = [sb.http.post("/v1/events/search", json=body) for _ in range(8)]
+    limited = [r for r in statuses if r.status_code == 429]
+    assert statuses[0].status_code == 200 and len(limited) >= 3
+    assert limited[0].headers["x-metronome-rate-limit-type"] == "client"
+    assert int(limited[0].headers["retry-after"]) >= 1
+    assert sb.http.get("/v1/services").status_code == 200  # other endpoints are not held
 
 
 # --- invoices ------------------------------------------------------------------------------

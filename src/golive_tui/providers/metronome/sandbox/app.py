@@ -69,6 +69,13 @@ VARIANTS: tuple[str, ...] = (
 )
 STAGGERED = Stagger(delay=0.1, spread=3.0, billing_lag=1.0)
 
+# `/v1/events/search` is "heavily rate limited" (spec searchEvents-v1; the SDK's
+# resources/v1/usage.py says the same) but no figure is published. The sandbox picks
+# a tight one: 2 searches a second per token, bursts of 4. A probe that searches one id
+# per request, or polls without backing off, meets 429s here as it would there.
+SEARCH_RATE = 2.0
+SEARCH_BURST = 4
+
 
 class MetronomeSandbox(EventRoutes, CatalogRoutes, BillingRoutes, UsageRoutes, WebhookRoutes):
     """`MetronomeSandbox(token)`: an ASGI app emulating Metronome's API."""
@@ -84,6 +91,7 @@ class MetronomeSandbox(EventRoutes, CatalogRoutes, BillingRoutes, UsageRoutes, W
         faults: Iterable[str] = (),
         variants: Iterable[str] = (),
         rate_limit: float = 50.0,
+        search_rate_limit: float = SEARCH_RATE,
         processing_delay: float = 0.05,
         slow_seconds: float = 3.0,
         webhook_secret: str | None = None,
@@ -92,6 +100,7 @@ class MetronomeSandbox(EventRoutes, CatalogRoutes, BillingRoutes, UsageRoutes, W
     ) -> None:
         super().__init__(token, faults, slow_seconds=slow_seconds, clock=clock, variants=variants)
         self.rate_limit = rate_limit
+        self.search_rate_limit = search_rate_limit
         self.processing_delay = processing_delay
         # When each accepted event becomes searchable, then processed (billed).
         self.stagger = (
@@ -128,6 +137,8 @@ class MetronomeSandbox(EventRoutes, CatalogRoutes, BillingRoutes, UsageRoutes, W
 
     def before_dispatch(self, request: Request, hits: int) -> None:
         self._throttle(request)
+        if request.path == "/v1/events/search":
+            self._throttle(request, "search", self.search_rate_limit, SEARCH_BURST)
         if "permanent-500" in self.faults:
             raise HttpError(500, "Internal server error")
         if "429-storm" in self.faults and hits <= 3:
