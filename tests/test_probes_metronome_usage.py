@@ -4,11 +4,15 @@ later still, behind a rate-limited search. Over real HTTP on loopback."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import importlib
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from tests.test_probes_metronome import Sandbox, _explain
+
+from golive_tui.core.probes.common import parse_time
 
 USAGE_PROBES = ["backdated", "ingest-dedup", "invoice-draft"]
 
@@ -68,3 +72,57 @@ async def test_a_rate_limited_search_warns_never_fails_and_sends_every_id_at_onc
     assert any(r.status == 429 for r in searches)
     sent = {e["transaction_id"] for r in sb.app.recorded(path="/v1/ingest") for e in r.body}
     assert all(set(r.body["transactionIds"]) == sent for r in searches)  # all ids, one request
+
+
+@pytest.fixture
+def mid_month(monkeypatch: pytest.MonkeyPatch) -> Callable[[], datetime]:
+    """A clock at 14:00 on the 12th of this month that runs on from there, shared by the
+    sandbox and the probes: last month's invoice is then FINALIZED on any real date."""
+    real0 = datetime.now(UTC)
+    at0 = real0.replace(day=12, hour=14, minute=0, second=0, microsecond=0)
+
+    def clock() -> datetime:
+        return (at0 + (datetime.now(UTC) - real0)).replace(microsecond=0)
+
+    for name in ("account", "invoices", "lookups", "usage"):
+        module = importlib.import_module(f"golive_tui.providers.metronome.probes.{name}")
+        monkeypatch.setattr(module, "utc_now", clock)
+    return clock
+
+
+def _sent_stamp(sb: Sandbox) -> datetime:
+    [event] = [e for r in sb.app.recorded(path="/v1/ingest") for e in r.body]
+    stamp = parse_time(event["timestamp"])
+    assert stamp is not None
+    return stamp
+
+
+async def test_a_configured_window_into_a_finalized_period_warns_and_tests_the_open_one(
+    make, mid_month
+) -> None:
+    sb = make(clock=mid_month)
+    result = (await sb.run(["backdated"], settings={"backdate_days": 20}))["backdated"]
+    assert result.status == "warn", result.summary
+    assert "(FINALIZED) will not be billed" in result.summary
+    assert "backdate_days=20" in result.summary
+    month_start = mid_month().replace(day=1, hour=0, minute=0, second=0)
+    assert month_start < _sent_stamp(sb) < mid_month()  # dated in the open (draft) period
+    assert any("found" in d for d in result.details)
+
+
+async def test_the_default_window_crossing_a_finalized_period_passes_in_the_open_one(
+    make, mid_month
+) -> None:
+    sb = make(clock=mid_month)  # 14 days back from the 12th is last month: FINALIZED
+    result = (await sb.run(["backdated"]))["backdated"]
+    assert result.status == "pass", result.summary
+    assert "open period" in result.summary and "FINALIZED" in result.summary
+    assert _sent_stamp(sb) >= mid_month().replace(day=1, hour=0, minute=0, second=0)
+
+
+async def test_a_window_inside_the_open_period_is_sent_as_configured(make, mid_month) -> None:
+    sb = make(clock=mid_month)
+    result = (await sb.run(["backdated"], settings={"backdate_days": 5}))["backdated"]
+    assert result.status == "pass", result.summary
+    assert "DRAFT" in " ".join(result.details)
+    assert abs((mid_month() - _sent_stamp(sb)).days - 5) <= 1
