@@ -29,9 +29,13 @@ WEBHOOK_SECRET = "whsec-test-" + "x" * 16
 
 
 class Sandbox:
-    def __init__(self, faults: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self, faults: tuple[str, ...] = (), variants: tuple[str, ...] = (), **app_kw: Any
+    ) -> None:
         self.token = "mt_sandbox_" + secrets.token_hex(12)
-        self.app = MetronomeSandbox(self.token, faults=faults, webhook_secret=WEBHOOK_SECRET)
+        self.app = MetronomeSandbox(
+            self.token, faults=faults, variants=variants, webhook_secret=WEBHOOK_SECRET, **app_kw
+        )
         self.server = SandboxServer(self.app).start()
         self.url = self.server.base_url
 

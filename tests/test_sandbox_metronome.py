@@ -89,7 +89,11 @@ class Sandbox:
         return self.call("POST", "/v1/ingest", body=events, valid=valid)
 
     def search(self, *tids: str) -> list[dict[str, Any]]:
-        resp = self.call("POST", "/v1/events/search", body={"transactionIds": list(tids)})
+        while True:
+            resp = self.call("POST", "/v1/events/search", body={"transactionIds": list(tids)})
+            if resp.status_code != 429:  # the search is rate-limited: wait as told
+                break
+            time.sleep(float(resp.headers["retry-after"]))
         assert resp.status_code == 200, resp.text
         out = self.json(resp)
         assert isinstance(out, list)
@@ -101,7 +105,7 @@ class Sandbox:
             found = self.search(*tids)
             if {r["transaction_id"] for r in found} >= set(tids) or time.monotonic() > deadline:
                 return found
-            time.sleep(0.02)
+            time.sleep(0.1)
 
     def probes(self, *ids: str) -> dict[str, ProbeResult]:
         target = Target(
@@ -359,6 +363,46 @@ def test_search_is_a_bare_array_with_camelcase_key_and_waits_for_processing(
     assert wrong.status_code == 400 and "transactionIds" in wrong.json()["message"]
 
 
+class _Clock:
+    """A sandbox clock the test moves by hand (the sandbox reads it for every request)."""
+
+    def __init__(self) -> None:
+        self.at = _now()
+
+    def __call__(self) -> datetime:
+        return self.at
+
+    def advance(self, seconds: float) -> None:
+        self.at += timedelta(seconds=seconds)
+
+
+def test_staggered_events_appear_one_by_one_then_processed_then_billed(
+    make_sandbox: Callable[..., Sandbox],
+) -> None:
+    clock = _Clock()
+    sb = make_sandbox(variants=["staggered"], clock=clock)
+    d = sb.demo
+    q0 = _line(_draft(sb), d.input_tokens_product_id)["quantity"]
+    tids = [f"stag-{i}" for i in range(4)]
+    events = [
+        _event(t, "nimbus-test", when=clock.at - timedelta(minutes=1), model="m", input_tokens="5")
+        for t in tids
+    ]
+    assert sb.ingest(events).status_code == 200
+    assert sb.search(*tids) == []  # accepted, nothing searchable yet
+    clock.advance(1.2)  # event i searchable at 0.1 + i s, processed 1 s later
+    seen = sb.search(*tids)
+    assert [r["transaction_id"] for r in seen] == tids[:2]
+    assert "processed_at" in seen[0] and "processed_at" not in seen[1]  # optional in the spec
+    assert seen[1]["matched_customer"]["id"] == d.customer_id  # matched before processed
+    assert _line(_draft(sb), d.input_tokens_product_id)["quantity"] == q0 + 5
+    clock.advance(3.0)
+    seen = sb.search(*tids)
+    assert len(seen) == 4 and all(r["processed_at"] for r in seen)
+    assert _line(_draft(sb), d.input_tokens_product_id)["quantity"] == q0 + 20
+    assert _spec_problems(sb.app) == []
+
+
 def test_matching_by_id_and_alias_and_metric_filters(sb: Sandbox) -> None:
     d = sb.demo
     sb.ingest(
@@ -454,6 +498,17 @@ def test_past_the_rate_limit_answers_429_with_metronome_headers(
     assert limited and statuses[0].status_code == 200
     assert limited[0].headers["x-metronome-rate-limit-type"] == "client"
     assert int(limited[0].headers["retry-after"]) >= 1
+
+
+def test_event_search_has_its_own_tight_rate_limit(make_sandbox: Callable[..., Sandbox]) -> None:
+    sb = make_sandbox()  # the general limit is 1000/s here; search is limited on its own
+    body = {"transactionIds": ["a", "b"]}
+    statuses = [sb.http.post("/v1/events/search", json=body) for _ in range(8)]
+    limited = [r for r in statuses if r.status_code == 429]
+    assert statuses[0].status_code == 200 and len(limited) >= 3
+    assert limited[0].headers["x-metronome-rate-limit-type"] == "client"
+    assert int(limited[0].headers["retry-after"]) >= 1
+    assert sb.http.get("/v1/services").status_code == 200  # other endpoints are not held
 
 
 # --- invoices ------------------------------------------------------------------------------

@@ -29,7 +29,9 @@ PROVIDER = Provider(
         "webhook-rejects-replay", "webhook-ip-allowlist",
     ),
     # the sandbox's healthy account variants (`--variant`)
-    variants=("overrides", "commits", "credits", "several-contracts", "pricing-groups"),
+    variants=(
+        "overrides", "commits", "credits", "several-contracts", "pricing-groups", "staggered",
+    ),
     settings={
         "backdate_days": "days back for the backdated-event test, 1–34 (Metronome, default 14)",
         "launch_date": "go-live date YYYY-MM-DD whose contract is checked (Metronome; today)",

@@ -9,7 +9,7 @@ from typing import Any, NamedTuple
 
 from golive_tui.core.probes.common import dec, fmt, parse_time, utc_now
 from golive_tui.core.probes.engine import ProbeContext, Verdict, failed, warned
-from golive_tui.core.probes.lines import Line, moved_line
+from golive_tui.core.probes.lines import Line
 from golive_tui.core.probes.steps import customer_ref, outcome
 from golive_tui.providers.metronome.probes import contracts as terms
 from golive_tui.providers.metronome.probes.lookups import (
@@ -36,6 +36,7 @@ from golive_tui.providers.metronome.probes.rates import (
     source_of,
     usage_line,
 )
+from golive_tui.providers.metronome.probes.settling import wait_until
 
 
 def _draft_for(
@@ -167,9 +168,19 @@ async def invoice_draft(ctx: ProbeContext) -> Verdict:
         inv = await _draft(ctx, setup)
         return inv, (q0, t0) if inv is None else usage_line(inv, product["id"], groups)
 
-    after_inv, (q1, t1) = await moved_line(
-        ctx, read, (q0, t0), invoice_noun="the draft invoice", sent=quantity, first_wait=0.1
+    name = _name(product) + (f" ({group_label(groups)})" if groups else "")
+    # The whole expected quantity, not the first change: events settle one by one.
+    ctx.doing("waiting for the draft invoice to include the test usage")
+    waited = await wait_until(
+        ctx, read, lambda seen: seen[0] is not None and seen[1][0] >= expected_qty, (None, (q0, t0))
     )
+    after_inv, (q1, t1) = waited.seen
+    if not waited.settled or after_inv is None:
+        return warned(
+            waited.why_not(
+                f"{name} quantity {fmt(q1 - q0)} of the {fmt(quantity)} units sent on the draft"
+            )
+        )
     # A draw on a COMMIT_RATE commit or credit is priced at the commit rate.
     drawn = drawn_commits(before_inv, product["id"], groups)
     drawn |= drawn_commits(after_inv, product["id"], groups)
@@ -177,7 +188,6 @@ async def invoice_draft(ctx: ProbeContext) -> Verdict:
     rate = price_of(row, commit_rate=at_commit_rate)
     source = source_of(row, commit_rate=at_commit_rate)
     expected_line = rated_amount(rate, expected_qty) - rated_amount(rate, q0) + t0
-    name = _name(product) + (f" ({group_label(groups)})" if groups else "")
     ct = before_inv.get("credit_type")
     ctx.note(
         f"{name}: expected vs actual",

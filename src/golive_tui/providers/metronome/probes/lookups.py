@@ -24,7 +24,6 @@ from golive_tui.core.probes.http import ApiError
 from golive_tui.core.probes.steps import (
     customer_ref,
     required_customer,
-    settle,
     unconfigured_customer,
 )
 from golive_tui.core.probes.tiers import Tier, boundaries, graduated
@@ -301,33 +300,6 @@ async def _ingest(ctx: ProbeContext, events: list[dict[str, Any]]) -> None:
         await ctx.api.request("POST", "/v1/ingest", json_body=events[start : start + 100])
     for tid in dict.fromkeys(e["transaction_id"] for e in events):
         ctx.created_object("usage-event", tid)
-
-
-async def _search_settled(
-    ctx: ProbeContext, transaction_ids: list[str]
-) -> tuple[dict[str, list[dict[str, Any]]], bool]:
-    """Poll /v1/events/search until every id is found and processed, or time runs out."""
-    ctx.doing("waiting for the test events to be processed (/v1/events/search)")
-
-    async def search() -> dict[str, list[dict[str, Any]]]:
-        resp = await ctx.api.request(
-            "POST",
-            "/v1/events/search",
-            json_body={"transactionIds": transaction_ids},
-            expect="array",
-        )
-        found: dict[str, list[dict[str, Any]]] = {}
-        for rec in resp.body if isinstance(resp.body, list) else []:
-            found.setdefault(str(rec.get("transaction_id")), []).append(rec)
-        return found
-
-    def processed(found: dict[str, list[dict[str, Any]]]) -> bool:
-        return all(
-            tid in found and all(r.get("processed_at") for r in found[tid])
-            for tid in transaction_ids
-        )
-
-    return await settle(ctx, search, processed)
 
 
 # --- tier maths -----------------------------------------------------------------------

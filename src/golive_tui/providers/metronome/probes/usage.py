@@ -22,11 +22,16 @@ from golive_tui.providers.metronome.probes.lookups import (
     _ingest,
     _metrics,
     _paged,
-    _search_settled,
     _Setup,
     _setup,
     metronome_probe,
     usage_probe,
+)
+from golive_tui.providers.metronome.probes.periods import Backdate, plan_backdate, usage_periods
+from golive_tui.providers.metronome.probes.settling import (
+    events_seen,
+    processed_count,
+    wait_for_events,
 )
 
 
@@ -69,14 +74,19 @@ async def ingest_dedup(ctx: ProbeContext) -> Verdict:
     duplicate = dict(events[0])  # … and one repeat of a transaction_id
     events.append(duplicate)
     await _ingest(ctx, events)
-    ids = list(dict.fromkeys(e["transaction_id"] for e in events))
-    found, settled = await _search_settled(ctx, ids)
-    if not settled:
-        missing = [tid for tid in ids if tid not in found]
+    # Every id once, the repeated one twice: the original and its duplicate record.
+    expected = {e["transaction_id"]: 1 for e in events[:-1]}
+    expected[duplicate["transaction_id"]] = 2
+    waited = await wait_for_events(ctx, expected)
+    found = waited.seen
+    if not waited.settled:
         return warned(
-            f"{len(missing) or 'some'} of {len(ids)} test events not processed yet after"
-            f" {ctx.spec.deadline:.0f} s; Metronome may be lagging — re-run in a few minutes",
-            *(f"not found yet: {tid}" for tid in missing),
+            waited.why_not(events_seen(waited, expected)),
+            *(
+                f"not processed yet: {tid}"
+                for tid, n in expected.items()
+                if processed_count(found, {tid: n}) < n
+            ),
         )
     problems = []
     dup_records = found.get(duplicate["transaction_id"], [])
@@ -130,30 +140,69 @@ async def backdated(ctx: ProbeContext) -> Verdict:
     metrics = _target_metrics(setup, limit=1)
     if not metrics:
         return failed("no usage product with an active metric to send a backdated event for")
-    when = utc_now() - timedelta(days=days)
-    event = _event(ctx, metrics[0], customer_ref(ctx), 1, 1, when, "backdated")
+    now = utc_now()
+    wanted = now - timedelta(days=days)
+    plan = plan_backdate(await usage_periods(ctx, setup, wanted), wanted, now)
+    event = _event(ctx, metrics[0], customer_ref(ctx), 1, 1, plan.when, "backdated")
+    stamp = event["timestamp"]
     try:
         await _ingest(ctx, [event])
     except ApiError as exc:
         if exc.status == 400:
             return failed(
-                f"Metronome refused an event dated {days} days back (400: {exc.message});"
+                f"Metronome refused an event dated {stamp} (400: {exc.message});"
                 " the backfill window your queue relies on does not hold"
             )
         raise
-    found, settled = await _search_settled(ctx, [event["transaction_id"]])
-    if not settled:
+    expected = {event["transaction_id"]: 1}
+    waited = await wait_for_events(ctx, expected)
+    found = waited.seen
+    if not waited.settled:
         return warned(
-            f"the {days}-day-old test event was accepted but not searchable yet; re-run later"
+            f"the backdated test event ({stamp}) was accepted; "
+            + waited.why_not(events_seen(waited, expected))
         )
     rec = found[event["transaction_id"]][0]
-    stamp = str(rec.get("timestamp", ""))
-    if not stamp.startswith(event["timestamp"][:10]):
+    got = str(rec.get("timestamp", ""))
+    if not got.startswith(stamp[:10]):
         return failed(
-            f"the backdated event came back dated {stamp}, not {event['timestamp']}; timestamps"
+            f"the backdated event came back dated {got}, not {stamp}; timestamps"
             " are being rewritten on the way in"
         )
-    return passed(f"an event dated {days} days back ({event['timestamp']}) was accepted and found")
+    return _backdate_verdict(plan, days, stamp, "backdate_days" in ctx.settings)
+
+
+def _backdate_verdict(plan: Backdate, days: int, stamp: str, configured: bool) -> Verdict:
+    found = f"an event dated {stamp} was accepted and found"
+    where = plan.lands_in
+    details = []
+    if where is not None:
+        details.append(f"it is billed on the {where.label} invoice ({where.status})")
+    if plan.crossed is None:
+        if where is not None and where.status == "DRAFT" and plan.when < where.end <= utc_now():
+            details.append(
+                f"the {where.label} period has ended: its invoice is in the grace period and"
+                " about to be finalized; events later than that will not be billed"
+            )
+        return passed(f"{found} ({days} days back)", *details)
+    closed = f"{plan.crossed.label} ({plan.crossed.status})"
+    if plan.when == plan.wanted:  # no open period after it to test in instead
+        return warned(
+            f"events backdated into {closed} will not be billed: {days} days back lands there"
+            " and no open period follows it",
+            found,
+            *details,
+        )
+    moved = f"{days} days back lands in {closed}, so golive dated its test event in the open period"
+    if configured:
+        return warned(
+            f"events backdated into {closed} will not be billed: your backdate_days={days}"
+            f" window reaches before {plan.crossed.end:%Y-%m-%d}, where the invoice is final"
+            " — only backfill into the open period",
+            f"{moved}: {found}",
+            *details,
+        )
+    return passed(f"{found} ({moved})", *details)
 
 
 @metronome_probe(

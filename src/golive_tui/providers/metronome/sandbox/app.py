@@ -23,6 +23,7 @@ from datetime import datetime
 from typing import Any
 
 from golive_tui.core.sandbox.asgi import HttpError, Request, Response
+from golive_tui.core.sandbox.stagger import Stagger
 from golive_tui.providers.metronome.sandbox.account import Account
 from golive_tui.providers.metronome.sandbox.demo import WEBHOOK_PATH, MetronomeDemo
 from golive_tui.providers.metronome.sandbox.demo import seed as seed_demo
@@ -74,7 +75,18 @@ VARIANTS: tuple[str, ...] = (
     "credits",  # a launch credit that runs out during the month
     "several-contracts",  # a concurrent EU pilot contract; the main one is renewed today
     "pricing-groups",  # input tokens priced per model (pricing_group_key), no rate for others
+    # Realistic visibility: one ingest request's events become searchable one by one
+    # over 3 s (without `processed_at` at first), and invoices count each 1 s later.
+    "staggered",
 )
+STAGGERED = Stagger(delay=0.1, spread=3.0, billing_lag=1.0)
+
+# `/v1/events/search` is "heavily rate limited" (spec searchEvents-v1; the SDK's
+# resources/v1/usage.py says the same) but no figure is published. The sandbox picks
+# a tight one: 2 searches a second per token, bursts of 4. A probe that searches one id
+# per request, or polls without backing off, meets 429s here as it would there.
+SEARCH_RATE = 2.0
+SEARCH_BURST = 4
 
 
 class MetronomeSandbox(
@@ -93,6 +105,7 @@ class MetronomeSandbox(
         faults: Iterable[str] = (),
         variants: Iterable[str] = (),
         rate_limit: float = 50.0,
+        search_rate_limit: float = SEARCH_RATE,
         processing_delay: float = 0.05,
         slow_seconds: float = 3.0,
         webhook_secret: str | None = None,
@@ -101,7 +114,12 @@ class MetronomeSandbox(
     ) -> None:
         super().__init__(token, faults, slow_seconds=slow_seconds, clock=clock, variants=variants)
         self.rate_limit = rate_limit
+        self.search_rate_limit = search_rate_limit
         self.processing_delay = processing_delay
+        # When each accepted event becomes searchable, then processed (billed).
+        self.stagger = (
+            STAGGERED if "staggered" in self.variants else Stagger(delay=processing_delay)
+        )
         self.webhook_secret = webhook_secret or secrets.token_hex(24)
         self.account = Account(first_tier_only="wrong-tier-math" in self.faults)
         self.webhooks: list[ReceivedWebhook] = []
@@ -135,6 +153,8 @@ class MetronomeSandbox(
 
     def before_dispatch(self, request: Request, hits: int) -> None:
         self._throttle(request)
+        if request.path == "/v1/events/search":
+            self._throttle(request, "search", self.search_rate_limit, SEARCH_BURST)
         if "permanent-500" in self.faults:
             raise HttpError(500, "Internal server error")
         if "429-storm" in self.faults and hits <= 3:
@@ -150,21 +170,25 @@ class MetronomeSandbox(
         ):
             raise HttpError(401, "Unauthorized")
 
-    def _throttle(self, request: Request) -> None:
-        """A token bucket per API token: `rate_limit` per second, bursts of as many."""
-        if not self.rate_limit or math.isinf(self.rate_limit):
+    def _throttle(
+        self, request: Request, bucket: str = "", rate: float | None = None, burst: float = 0
+    ) -> None:
+        """A token bucket per API token: `rate` per second (default `rate_limit`), bursts
+        of `burst` (default as many as `rate`)."""
+        rate = self.rate_limit if rate is None else rate
+        if not rate or math.isinf(rate):
             return
-        key = request.headers.get("authorization", "")
-        capacity = max(1.0, self.rate_limit)
+        key = bucket + "|" + request.headers.get("authorization", "")
+        capacity = max(1.0, burst or rate)
         now = time.monotonic()
         with self._lock:
             tokens, last = self._buckets.get(key, (capacity, now))
-            tokens = min(capacity, tokens + (now - last) * self.rate_limit)
+            tokens = min(capacity, tokens + (now - last) * rate)
             if tokens >= 1:
                 self._buckets[key] = (tokens - 1, now)
                 return
             self._buckets[key] = (tokens, now)
-        wait = (1 - tokens) / self.rate_limit
+        wait = (1 - tokens) / rate
         err = HttpError(429, "Too many requests: rate limit exceeded for this client")
         err.headers.update(
             {"X-Metronome-Rate-Limit-Type": "client", "Retry-After": str(max(1, math.ceil(wait)))}

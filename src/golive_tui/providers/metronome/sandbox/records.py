@@ -124,5 +124,11 @@ class Event:
     timestamp: datetime
     properties: dict[str, Any]
     accepted_at: datetime
-    processed_at: datetime
+    processed_at: datetime  # from then on invoices count it and search shows `processed_at`
     is_duplicate: bool = False
+    # Searchable from (None: when processed). Real pipelines match an event before it
+    # is processed; the spec makes `processed_at` optional for that window.
+    searchable_at: datetime | None = None
+
+    def searchable(self, now: datetime) -> bool:
+        return (self.searchable_at or self.processed_at) <= now

@@ -9,6 +9,7 @@ from typing import Any
 
 from golive_tui.core.sandbox.asgi import HttpError, Request
 from golive_tui.core.sandbox.emulator import Emulator
+from golive_tui.core.sandbox.stagger import Stagger
 from golive_tui.providers.metronome.sandbox.account import Account
 from golive_tui.providers.metronome.sandbox.catalog import Metric
 from golive_tui.providers.metronome.sandbox.values import is_uuid, parse_time
@@ -22,6 +23,7 @@ class MetronomeRoutes(Emulator):
 
     account: Account
     processing_delay: float
+    stagger: Stagger
 
     def _page(self, request: Request, items: list[Any], *, limit: bool = True) -> dict[str, Any]:
         size = MAX_PAGE if limit else ALERTS_PAGE

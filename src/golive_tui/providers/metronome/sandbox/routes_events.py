@@ -1,9 +1,14 @@
 """The Metronome sandbox's event routes: ingest (validation, 34-day dedup,
-processing delay) and the event search that shows how each event was matched."""
+processing delay) and the event search that shows how each event was matched.
+
+Visibility follows `self.stagger`: event i of a request is searchable at
+`visible_at`, and processed (on invoices, with `processed_at` in search) at
+`billed_at`; until then search shows it without `processed_at`, as the spec allows
+(searchEvents-v1; the SDK's v1/usage_search_response.py: `processed_at: Optional`)."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from golive_tui.core.sandbox.asgi import HttpError, Request, Response
@@ -56,7 +61,6 @@ class EventRoutes(MetronomeRoutes):
             if props is not None and not isinstance(props, dict):
                 raise HttpError(400, f"{where}.properties: must be a JSON object")
             parsed.append((e, ts))
-        processed = now + timedelta(seconds=self.processing_delay)
         for n, (e, ts) in enumerate(parsed):
             tid = e["transaction_id"]
             first = self.account.first_seen.get(tid)
@@ -74,8 +78,9 @@ class EventRoutes(MetronomeRoutes):
                     timestamp=ts,
                     properties=dict(e.get("properties") or {}),
                     accepted_at=now,
-                    processed_at=processed,
+                    processed_at=self.stagger.billed_at(now, n, len(parsed)),
                     is_duplicate=duplicate,
+                    searchable_at=self.stagger.visible_at(now, n, len(parsed)),
                 )
             )
         return Response(200, None)
@@ -94,7 +99,7 @@ class EventRoutes(MetronomeRoutes):
             e
             for e in self.account.events
             if e.transaction_id in wanted
-            and e.processed_at <= now
+            and e.searchable(now)
             and e.timestamp >= now - BACKDATE_LIMIT
         ]
         found.sort(key=lambda e: order[e.transaction_id])
@@ -108,8 +113,9 @@ class EventRoutes(MetronomeRoutes):
                 "timestamp": iso(e.timestamp),
                 "properties": e.properties,
                 "is_duplicate": e.is_duplicate,
-                "processed_at": iso(e.processed_at),
             }
+            if e.processed_at <= now:
+                rec["processed_at"] = iso(e.processed_at)
             customer = self.account.customer_for(e.customer_id)
             if customer is not None:
                 rec["matched_customer"] = {"id": customer.id, "name": customer.name}

@@ -1,0 +1,128 @@
+"""Metronome probes: waiting for sent usage to settle, without trusting a partial view.
+
+Metronome makes the events of one ingest request searchable one by one, shows
+`processed_at` only once an event is processed (optional in the spec and the SDK's
+v1/usage_search_response.py), and updates the draft invoice later still. So a probe
+polls until it sees the whole expected effect (every event processed, the line's
+full quantity), never the first change; at the deadline it warns "not settled after
+N s: saw 2 of 3", never fails on what it saw so far.
+
+`/v1/events/search` is "heavily rate limited" (spec searchEvents-v1): a probe sends
+all its transaction ids in one search, polls with back-off, and a 429 only means
+"no new view this time" (the HTTP layer already waited out Retry-After).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from golive_tui.core.probes.engine import ProbeContext
+from golive_tui.core.probes.http import ApiError, DeadlineExceeded
+from golive_tui.core.probes.steps import settle
+
+T = TypeVar("T")
+Found = dict[str, list[dict[str, Any]]]  # transaction_id → its search records
+
+# Search polls: rare enough for a heavily limited endpoint, soon enough for ~3 s pipelines.
+SEARCH_FIRST_WAIT = 0.25
+SEARCH_MAX_WAIT = 1.0
+
+
+@dataclass
+class Waited:
+    """How a wait ended: the last view, whether it reached the expectation, and why not."""
+
+    seen: Any
+    settled: bool
+    seconds: float
+    rate_limited: bool = False
+
+    def why_not(self, saw: str) -> str:
+        """ "not settled after 6 s: saw 2 of 3 …" with the likely cause."""
+        cause = (
+            "Metronome kept rate-limiting the reads (429)"
+            if self.rate_limited
+            else "Metronome may be lagging"
+        )
+        return (
+            f"not settled after {self.seconds:.0f} s: saw {saw}; {cause} — re-run in a few minutes"
+        )
+
+
+async def wait_until(
+    ctx: ProbeContext,
+    read: Callable[[], Awaitable[T]],
+    reached: Callable[[T], bool],
+    empty: T,
+    *,
+    first_wait: float = 0.1,
+    max_wait: float = 2.0,
+) -> Waited:
+    """Poll `read` until `reached(seen)` or the deadline; a 429 or the deadline mid-read
+    keeps the last view (`empty` before any) instead of ending the probe."""
+    started = time.monotonic()
+    last: list[T] = [empty]
+    limited = [False]
+
+    async def guarded() -> T:
+        try:
+            last[0] = await read()
+        except ApiError as exc:
+            if exc.status != 429:
+                raise
+            limited[0] = True
+        except DeadlineExceeded:
+            pass
+        return last[0]
+
+    seen, done = await settle(ctx, guarded, reached, first_wait=first_wait, max_wait=max_wait)
+    return Waited(seen, done, time.monotonic() - started, limited[0] and not done)
+
+
+async def search(ctx: ProbeContext, transaction_ids: list[str]) -> Found:
+    """Every record of these ids, in one `/v1/events/search` request."""
+    resp = await ctx.api.request(
+        "POST", "/v1/events/search", json_body={"transactionIds": transaction_ids}, expect="array"
+    )
+    found: Found = {}
+    for rec in resp.body if isinstance(resp.body, list) else []:
+        if isinstance(rec, dict):
+            found.setdefault(str(rec.get("transaction_id")), []).append(rec)
+    return found
+
+
+def processed_count(found: Found, expected: Mapping[str, int]) -> int:
+    """How many of the expected records are there and processed (`processed_at` set)."""
+    return sum(
+        min(n, sum(1 for r in found.get(tid, []) if r.get("processed_at")))
+        for tid, n in expected.items()
+    )
+
+
+async def wait_for_events(ctx: ProbeContext, expected: Mapping[str, int]) -> Waited:
+    """Search until every id has its `expected` number of records (a resent id has two:
+    the original and the duplicate), all processed; `seen` is the `Found` view."""
+    ctx.doing("waiting for the test events to be processed (/v1/events/search)")
+    ids = list(expected)
+    want = sum(expected.values())
+
+    async def read() -> Found:
+        return await search(ctx, ids)
+
+    return await wait_until(
+        ctx,
+        read,
+        lambda found: processed_count(found, expected) >= want,
+        {},
+        first_wait=SEARCH_FIRST_WAIT,
+        max_wait=SEARCH_MAX_WAIT,
+    )
+
+
+def events_seen(waited: Waited, expected: Mapping[str, int]) -> str:
+    """ "2 of 3 test events processed" for a wait on `wait_for_events`."""
+    found: Found = waited.seen
+    return f"{processed_count(found, expected)} of {sum(expected.values())} test events processed"
