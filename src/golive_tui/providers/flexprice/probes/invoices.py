@@ -11,7 +11,6 @@ from golive_tui.core.probes.engine import ProbeContext, Verdict, failed, passed,
 from golive_tui.core.probes.lines import Line, line_totals
 from golive_tui.core.probes.steps import outcome, settle
 from golive_tui.providers.flexprice.probes.lookups import (
-    _boundaries,
     _event,
     _external_id,
     _send,
@@ -25,6 +24,7 @@ from golive_tui.providers.flexprice.probes.preview import (
     line_item_commitment,
     price_lines,
 )
+from golive_tui.providers.flexprice.probes.pricing import _boundaries
 from golive_tui.providers.flexprice.probes.samples import declared_samples, sample_problem
 
 
@@ -153,7 +153,7 @@ async def invoice_preview(ctx: ProbeContext) -> Verdict:
         await _send(ctx, e)
     expected_raw = before.raw + quantity
     currency = str(before_inv.get("currency") or setup.subscription.get("currency") or "")
-    label = meter.get("_feature") or meter.get("name") or meter.get("event_name")
+    label = str(meter.get("_feature") or meter.get("name") or meter.get("event_name") or "?")
 
     async def read() -> PriceLines:
         return price_lines(await _preview(ctx, sub_id), price_id)

@@ -50,7 +50,8 @@ def price_lines(invoice: dict[str, Any], price_id: str) -> PriceLines:
         if li.get("adjusted_entitlement_quantity") is not None:
             out.entitled = True
             out.adjusted += dec(li.get("adjusted_entitlement_quantity"))
-        meta = li.get("metadata") if isinstance(li.get("metadata"), dict) else {}
+        raw_meta = li.get("metadata")
+        meta: dict[str, Any] = raw_meta if isinstance(raw_meta, dict) else {}
         if str(meta.get("is_overage", "")).lower() == "true":
             factor = dec(meta.get("overage_factor")) or None
             out.overage.append((qty, amount, factor))

@@ -88,7 +88,9 @@ def usage_parts(
             for part in parts:
                 if part.overage:
                     continue
-                billable = Decimal(0) if limit is UNLIMITED else max(part.quantity - limit, 0)
+                billable = (
+                    Decimal(0) if limit is UNLIMITED else max(part.quantity - limit, Decimal(0))
+                )
                 part.adjusted = part.quantity - billable
                 part.quantity = billable
                 part.amount = cost(price, billable)

@@ -12,7 +12,7 @@ from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
 from golive_tui.core.sandbox.dates import iso
-from golive_tui.providers.flexprice.gofmt import go_v  # noqa: F401 (re-exported)
+from golive_tui.providers.flexprice.gofmt import go_v as go_v  # re-exported
 
 if TYPE_CHECKING:
     from golive_tui.providers.flexprice.sandbox.account import Account

@@ -171,8 +171,9 @@ async def invoice_draft(ctx: ProbeContext) -> Verdict:
     name = _name(product) + (f" ({group_label(groups)})" if groups else "")
     # The whole expected quantity, not the first change: events settle one by one.
     ctx.doing("waiting for the draft invoice to include the test usage")
+    nothing: tuple[dict[str, Any] | None, Line] = (None, (q0, t0))
     waited = await wait_until(
-        ctx, read, lambda seen: seen[0] is not None and seen[1][0] >= expected_qty, (None, (q0, t0))
+        ctx, read, lambda seen: seen[0] is not None and seen[1][0] >= expected_qty, nothing
     )
     after_inv, (q1, t1) = waited.seen
     if not waited.settled or after_inv is None:

@@ -116,7 +116,7 @@ async def wait_for_events(ctx: ProbeContext, expected: Mapping[str, int]) -> Wai
         ctx,
         read,
         lambda found: processed_count(found, expected) >= want,
-        {},
+        Found(),
         first_wait=SEARCH_FIRST_WAIT,
         max_wait=SEARCH_MAX_WAIT,
     )
