@@ -7,21 +7,22 @@ warns (the receiver still verifies, it just keeps no replay window).
 
 Decisions, with their sources:
 - A re-sent genuine delivery (same id, same signature, inside the 5-minute window)
-  must be *accepted* with 2xx, not rejected: Metronome says it may send a
+  must be *accepted* with 2xx, not rejected: one provider's docs say it may send a
   notification more than once (retries, several URLs) and to "use the
-  notification's id field to deduplicate" (docs.metronome.com, Webhooks →
-  "Handling duplicate notifications"); Svix offers "at least once" delivery and
+  notification's id field to deduplicate" (its Webhooks page, "Handling duplicate
+  notifications"; cited in the provider's own webhook module); Svix offers
+  "at least once" delivery and
   keeps `svix-id` across retries, so consumers skip ids already processed
   (docs.svix.com/idempotency, "Receiving idempotency (deduplication)"). Any
-  non-2xx is retried: Metronome for two days, Svix on its schedule until it
+  non-2xx is retried: for two days by one provider, by Svix on its schedule until it
   disables the endpoint. Replays *outside* the window are what the timestamp
   check stops (the stale case).
 - A genuine delivery refused with another 4xx (400, 404, 422 …) while the
   forgeries got 401/403 reads as "signature fine, event type unknown" (golive's
   test type is one no receiver handles). That is a warning, not a pass: both
   platforms retry every non-2xx and add event types over time, so the advice is
-  to answer 2xx to types you do not handle (Svix retries docs; the Flexprice
-  reference §9 corrects the checklist's "4xx stops retries").
+  to answer 2xx to types you do not handle (Svix retries docs; the provider
+  reference notes correct a checklist's "4xx stops retries").
 """
 
 from __future__ import annotations
