@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import secrets
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -185,3 +186,16 @@ async def test_when_only_a_write_can_tell_production_is_asked_with_count_custome
     else:
         assert result.status == "skipped" and "you declined" in result.summary
         assert sb.sent("/v1/ingest") == []
+
+
+async def test_customer_contract_checks_the_contract_of_a_later_launch_date(make) -> None:
+    sb = make("several-contracts")
+    tomorrow = (datetime.now(UTC) + timedelta(days=1)).date().isoformat()
+    result = (await sb.run(["customer-contract"], settings={"launch_date": tomorrow}))[
+        "customer-contract"
+    ]
+    assert result.status == "pass", result.summary
+    assert f"Growth 2027 at launch ({tomorrow})" in result.summary
+    bad = await sb.run(["customer-contract"], settings={"launch_date": "next week"})
+    assert bad["customer-contract"].status == "error"
+    assert "YYYY-MM-DD" in bad["customer-contract"].summary

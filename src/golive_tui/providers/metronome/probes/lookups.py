@@ -107,9 +107,11 @@ async def _customer(ctx: ProbeContext) -> tuple[dict[str, Any] | None, str]:
     )
 
 
-async def _contracts(ctx: ProbeContext, customer_id: str) -> list[dict[str, Any]]:
-    """Every live contract (probes/contracts.py): `covering_date=now` would miss one
-    that starts later today, on launch day."""
+async def _contracts(
+    ctx: ProbeContext, customer_id: str, until: datetime | None = None
+) -> list[dict[str, Any]]:
+    """Every live contract starting before `until` (default: end of today; see
+    probes/contracts.py): `covering_date=now` would miss one starting later today."""
     ctx.doing("listing the customer's contracts")
     resp = await ctx.api.request(
         "POST",
@@ -119,7 +121,7 @@ async def _contracts(ctx: ProbeContext, customer_id: str) -> list[dict[str, Any]
         keys=("data",),
     )
     data = resp.body.get("data", []) if isinstance(resp.body, dict) else []
-    return terms.live([c for c in data if isinstance(c, dict)], utc_now())
+    return terms.live([c for c in data if isinstance(c, dict)], utc_now(), until)
 
 
 async def _rates(ctx: ProbeContext, rate_card_id: str) -> list[dict[str, Any]]:
