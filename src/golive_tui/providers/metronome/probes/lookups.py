@@ -210,11 +210,12 @@ async def _setup(ctx: ProbeContext) -> _Setup:
         )
     products, metrics = await asyncio.gather(_products(ctx), _metrics(ctx))
     setup.products, setup.metrics = products, metrics
+    priced = [k for k in contracts if k.get("rate_card_id")]  # no card: nothing to price
     schedules = await asyncio.gather(
-        *(contract_rates(ctx, customer["id"], str(k["id"])) for k in contracts)
+        *(contract_rates(ctx, customer["id"], str(k["id"])) for k in priced)
     )
     seen = set()
-    for k, rows in zip(contracts, schedules, strict=True):
+    for k, rows in zip(priced, schedules, strict=True):
         setup.schedules[str(k["id"])] = rows
         for row in rows:
             key = (
