@@ -25,7 +25,6 @@ from golive_tui.providers.metronome.probes.lookups import (
     tier_boundaries,
     usage_probe,
 )
-from golive_tui.providers.metronome.probes.preview import dry_run, production
 from golive_tui.providers.metronome.probes.rates import (
     commit_rate_ids,
     drawdown,
@@ -118,29 +117,7 @@ def _choose_priced(setup: _Setup) -> _Priced | None:
     return candidates[0][1]
 
 
-# On production it prices test usage with previewEvents and writes nothing; where it
-# does write it asks first, with the events and what they cost (describes_writes).
-def _cost(
-    setup: _Setup,
-    row: dict[str, Any],
-    product_id: str,
-    groups: dict[str, str],
-    invoice: dict[str, Any],
-    q0: Decimal,
-    q1: Decimal,
-) -> Decimal:
-    """What the test usage adds to the line, at the rate the draft prices it at now."""
-    drawn = drawn_commits(invoice, product_id, groups) & commit_rate_ids(setup.contracts)
-    rate = price_of(row, commit_rate=bool(drawn))
-    return rated_amount(rate, q1) - rated_amount(rate, q0)
-
-
-@usage_probe(
-    "invoice-draft",
-    "Draft invoice shows the right quantity and total",
-    deadline=40,
-    describes_writes=True,
-)
+@usage_probe("invoice-draft", "Draft invoice shows the right quantity and total", deadline=40)
 async def invoice_draft(ctx: ProbeContext) -> Verdict:
     setup = await _setup(ctx)
     choice = _choose_priced(setup)
@@ -158,10 +135,6 @@ async def invoice_draft(ctx: ProbeContext) -> Verdict:
             f"no DRAFT invoice covers today for contract {terms.label(setup.contract or {})};"
             " usage is not being invoiced — check the contract's dates and billing schedule"
         )
-    if production(ctx):
-        dry = await dry_run(ctx, setup, row, product, metric, groups)
-        if dry is not None:
-            return dry
     q0, t0 = usage_line(before_inv, product["id"], groups)
     inv_total0, draw0 = dec(before_inv.get("total")), drawdown(before_inv)
     # Send enough usage to cross every tier boundary from where the invoice stands.
@@ -188,14 +161,8 @@ async def invoice_draft(ctx: ProbeContext) -> Verdict:
     for e in events:  # in a pricing group that has a rate, so the usage is priced
         e["properties"].update(groups)
     events.append(dict(events[0]))  # a duplicate must not be billed
-    expected_qty = q0 + quantity
-    ct = before_inv.get("credit_type")
-    cost = _cost(setup, row, product["id"], groups, before_inv, q0, expected_qty)
-    await ctx.approve_write(
-        f"{len(events)} events for customer {ref}, {money(cost, ct)}"
-        f" ({fmt(quantity)} units of {_name(product)}; one is a duplicate, not billed)"
-    )
     await _ingest(ctx, events)
+    expected_qty = q0 + quantity
 
     async def read() -> tuple[dict[str, Any] | None, Line]:
         inv = await _draft(ctx, setup)
@@ -222,6 +189,7 @@ async def invoice_draft(ctx: ProbeContext) -> Verdict:
     rate = price_of(row, commit_rate=at_commit_rate)
     source = source_of(row, commit_rate=at_commit_rate)
     expected_line = rated_amount(rate, expected_qty) - rated_amount(rate, q0) + t0
+    ct = before_inv.get("credit_type")
     ctx.note(
         f"{name}: expected vs actual",
         f"contract: {terms.label(setup.contract or {})}\n"
