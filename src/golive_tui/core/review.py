@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import cached_property
 
 from golive_tui.core.checklist import Checklist, Item, Severity
 from golive_tui.core.state_document import State
@@ -140,6 +141,7 @@ def override_needed(
 @dataclass(frozen=True)
 class Verdict:
     decision: str  # GO, GO WITH OVERRIDES or NO-GO
+    facts: str  # the same before sign-offs: what a sign-off approves
     blocking: tuple[ItemReview, ...]  # items that stop the launch
     overrides: tuple[ItemReview, ...]
     missing_roles: tuple[str, ...]  # required roles without a current sign-off
@@ -170,8 +172,12 @@ class Review:
     items: tuple[ItemReview, ...]
     verdict: Verdict
 
+    @cached_property
+    def _by_id(self) -> dict[str, ItemReview]:
+        return {r.item.id: r for r in self.items}
+
     def of(self, item_id: str) -> ItemReview:
-        return next(r for r in self.items if r.item.id == item_id)
+        return self._by_id[item_id]
 
 
 def review(checklist: Checklist, state: State | None) -> Review:
@@ -191,7 +197,7 @@ def review(checklist: Checklist, state: State | None) -> Review:
     signed = {s.role for s in current}
     missing = tuple(role for role in checklist.signoff_roles if role not in signed)
     decision = NO_GO if missing else facts
-    verdict = Verdict(decision, blocking, overrides, missing, current, outdated)
+    verdict = Verdict(decision, facts, blocking, overrides, missing, current, outdated)
     return Review(items, verdict)
 
 
@@ -199,5 +205,4 @@ def facts_basis(checklist: Checklist, state: State) -> tuple[str, list[str]]:
     """The verdict before sign-offs, and the overridden item ids: what a sign-off
     approves. It stays current while both are unchanged."""
     v = review(checklist, state).verdict
-    facts = NO_GO if v.blocking else GO_WITH_OVERRIDES if v.overrides else GO
-    return facts, sorted(o.item.id for o in v.overrides)
+    return v.facts, sorted(o.item.id for o in v.overrides)
