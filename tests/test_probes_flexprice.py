@@ -172,6 +172,10 @@ FAULT_CASES = [
     ("no-subscription", "invoice-preview", "fail", "no active subscription"),
     ("duplicates-counted", "duplicates", "fail", "different timestamp"),
     ("wrong-tier-math", "invoice-preview", "fail", "expected"),
+    ("filter-mismatch", "event-names", "fail", "outside meter LLM tokens's filter"),
+    ("filter-mismatch", "ingest-lookup", "fail", "will not be counted"),
+    ("aggregation-not-numeric", "event-names", "fail", "not a number"),
+    ("aggregation-not-numeric", "ingest-lookup", "fail", "counts it as 0"),
 ]
 
 

@@ -21,7 +21,7 @@ from golive_tui.core.probes.steps import settle
 from golive_tui.providers.flexprice.probes.invoices import _candidates, _preview
 from golive_tui.providers.flexprice.probes.lookups import _event, _external_id, _setup, usage_probe
 from golive_tui.providers.flexprice.probes.preview import price_lines
-from golive_tui.providers.flexprice.probes.sending import contribute, line_key, retry_key
+from golive_tui.providers.flexprice.probes.sending import HOLD_S, contribute, line_key, retry_key
 
 PAGE = 500
 MAX_PAGES = 4
@@ -117,10 +117,10 @@ async def duplicates(ctx: ProbeContext) -> Verdict:
     async def grown() -> Decimal:
         return price_lines(await _preview(ctx, sub_id), price_id).raw - raw0
 
-    seen, reached = await settle(ctx, grown, lambda g: g >= expected, first_wait=0.2, max_wait=1)
-    if reached and seen == expected and ctx.remaining() > 1.5:
+    seen, reached = await settle(ctx, grown, lambda g: g >= expected, first_wait=0.2, max_wait=0.5)
+    if reached and seen == expected and ctx.remaining() > 2 * HOLD_S:
         # Reached, but the retried copy may still be on its way: look once more.
-        await ctx.poll(1.0)
+        await ctx.poll(HOLD_S)
         seen = await grown()
     name = event["event_name"]
     if seen > expected:

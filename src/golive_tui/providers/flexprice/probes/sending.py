@@ -22,6 +22,9 @@ from golive_tui.providers.flexprice.probes.pricing import rated_amount
 from golive_tui.providers.flexprice.probes.samples import filter_miss, is_number
 
 MAX_BULK = 1000  # BulkIngestEventRequest: 1 to 1000 events
+# Reaching the expected total may come before a late copy (a doubled retry) is billed:
+# look once more after this long, when the deadline allows.
+HOLD_S = 0.75
 
 
 def line_key(price_id: str) -> str:

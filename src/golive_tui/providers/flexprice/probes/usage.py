@@ -60,7 +60,7 @@ async def ingest_lookup(ctx: ProbeContext) -> Verdict:
         return final
 
     # Settled when every event is processed or failed, not at the first one.
-    await settle(ctx, read, lambda seen: len(seen) == len(events), first_wait=0.2)
+    await settle(ctx, read, lambda seen: len(seen) == len(events), first_wait=0.2, max_wait=1.0)
     problems, details = [], []
     for event in events:
         body = final.get(event["event_id"])
