@@ -7,7 +7,10 @@ default simulated processing delays included, as `golive demo` does), then runs 
 probe of the provider's built-in checklist N times concurrently (the default, as
 `golive check` does) and N times sequentially (concurrency 1), each run on a fresh
 sandbox. Prints the median and best wall time of each and the ratio, and the target
-line (≤ 2 s, concurrent). Not a test: timings depend on the machine.
+line (≤ 2 s, concurrent). For Flexprice, also a full check against `--variant
+staggered`, whose events settle in S = delay + spread + billing lag seconds: with the
+usage batch the probes wait once, together, so it should take about S + 1 s.
+Not a test: timings depend on the machine.
 """
 
 from __future__ import annotations
@@ -47,10 +50,12 @@ def one_run(
         return time.perf_counter() - t0, report
 
 
-def measure(provider: str, concurrency: int, runs: int) -> list[float]:
+def measure(
+    provider: str, concurrency: int, runs: int, variants: tuple[str, ...] = ()
+) -> list[float]:
     times = []
     for _ in range(runs):
-        wall, report = one_run(provider, concurrency)
+        wall, report = one_run(provider, concurrency, variants)
         not_pass = [f"{r.probe}={r.status}" for r in report.results if r.status != "pass"]
         if not_pass:
             print(f"  note: concurrency {concurrency}: not all passed: {sorted(set(not_pass))}")
@@ -75,6 +80,24 @@ def bench(provider: str, runs: int) -> None:
     print(f"{name} sequential / concurrent: {s_med / c_med:.1f}x")
     verdict = "OK" if c_med <= TARGET_S else "OVER"
     print(f"{name} target: concurrent median ≤ {TARGET_S:.0f} s: {verdict} ({c_med:.2f} s)")
+    if provider == "flexprice":
+        staggered(runs)
+
+
+def staggered(runs: int) -> None:
+    """A full Flexprice check on `--variant staggered`: the usage batch waits once."""
+    from golive_tui.providers.flexprice.sandbox.app import STAGGERED
+
+    settle = STAGGERED.settles_in
+    times = measure("flexprice", 6, runs, ("staggered",))
+    med = statistics.median(times)
+    target = settle + 1.0
+    verdict = "OK" if med <= target + 0.5 else "OVER"
+    print(
+        f"full Flexprice check, --variant staggered (S = {settle:.1f} s): median {med:.2f} s,"
+        f" best {min(times):.2f} s ({runs} runs); expected about S + 1 s = {target:.1f} s:"
+        f" {verdict}"
+    )
 
 
 def main() -> None:

@@ -126,7 +126,7 @@ def test_healthy_sandbox_every_probe_passes_and_is_saved(sandbox: Sandbox, tmp_p
             assert latest is not None, item
             assert (latest.probe, latest.run_id, latest.status) == (probe, data["run_id"], "pass")
     # The probes really reached the sandbox, with the key in Flexprice's header.
-    assert any(r.path == "/v1/events" and r.method == "POST" for r in sandbox.sb.log)
+    assert any(r.path == "/v1/events/bulk" and r.method == "POST" for r in sandbox.sb.log)
     assert all(r.headers.get("x-api-key") == sandbox.token for r in sandbox.sb.log
                if r.path.startswith("/v1/"))  # fmt: skip
 
@@ -197,7 +197,8 @@ def test_a_production_loopback_target_is_self_hosted_and_fails_on_the_sandbox_ke
     assert by_probe["auth"]["status"] == "fail"
     # a loopback host is a self-hosted Flexprice: the key's environment type decides
     assert "sandbox environment" in by_probe["auth"]["summary"], by_probe["auth"]
-    assert not any(r.method == "POST" and r.path == "/v1/events" for r in sandbox.sb.log)
+    ingest = ("/v1/events", "/v1/events/bulk")
+    assert not any(r.method == "POST" and r.path in ingest for r in sandbox.sb.log)
 
 
 def _args(**kw: object) -> argparse.Namespace:

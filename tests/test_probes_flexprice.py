@@ -178,6 +178,10 @@ FAULT_CASES = [
     ("webhook-no-rotation", "webhook-signature", "fail", "several signatures"),
     ("webhook-rejects-replay", "webhook-signature", "fail", "sent again (HTTP 409)"),
     ("webhook-ip-allowlist", "webhook-signature", "warn", "allowlist Svix's IPs"),
+    ("filter-mismatch", "event-names", "fail", "outside meter LLM tokens's filter"),
+    ("filter-mismatch", "ingest-lookup", "fail", "will not be counted"),
+    ("aggregation-not-numeric", "event-names", "fail", "not a number"),
+    ("aggregation-not-numeric", "ingest-lookup", "fail", "counts it as 0"),
 ]
 
 
@@ -264,7 +268,7 @@ async def test_writing_probes_are_skipped_on_production_without_consent(
 ) -> None:
     results = await sandbox.run(["ingest-lookup", "grace-period"], environment="production")
     assert results["ingest-lookup"].status == "skipped"
-    assert not any(rec.path == "/v1/events" for rec in sandbox.app.log)
+    assert not any(rec.path in ("/v1/events", "/v1/events/bulk") for rec in sandbox.app.log)
 
 
 async def test_no_event_names_configured_is_a_warning_not_a_pass(sandbox: Sandbox) -> None:

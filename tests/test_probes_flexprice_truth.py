@@ -252,3 +252,103 @@ def test_staggered_events_of_one_request_become_visible_one_by_one_then_billed(m
     assert {v for _, v, _ in seen} >= {1, 2, 3}, seen  # one by one, not all at once
     assert any(v == 3 and b < 3 for _, v, b in seen), seen  # billing lags visibility
     assert seen[-1][2] == 3 and 2.0 < seen[-1][0] < 5.0, seen
+
+
+# --- 4. wait once: the usage batch ------------------------------------------------------
+
+BATCH = ["ingest-lookup", "duplicates", "invoice-preview"]
+
+
+def _ingests(sb: Sandbox) -> list[str]:
+    return [
+        rec.path
+        for rec in sb.app.log
+        if rec.method == "POST" and rec.path in ("/v1/events", "/v1/events/bulk")
+    ]
+
+
+@pytest.mark.parametrize("variant", [(), ("staggered",)])
+async def test_the_usage_probes_send_once_and_each_expects_everyones_usage(
+    make, variant: tuple[str, ...]
+) -> None:
+    sb = make(variants=variant)
+    results = await sb.run(BATCH)
+    assert all(r.status == "pass" for r in results.values()), _explain(results)
+    assert _ingests(sb) == ["/v1/events/bulk"]  # one send for all three probes
+    # invoice-preview expected the other members' tokens too (lookup 3 + retry 1)
+    assert "+8750014 units" in results["invoice-preview"].summary, results["invoice-preview"]
+
+
+@pytest.mark.parametrize("variant", [(), ("staggered",)])
+async def test_a_retry_counted_twice_fails_duplicates_and_preview_names_it(
+    make, variant: tuple[str, ...]
+) -> None:
+    # The history is clean; only the live identical retry is billed twice. Under
+    # `staggered` the first +1 comes before the copy: stopping there would pass.
+    sb = make(variants=variant)
+    sb.app.account.collapse_duplicates = False
+    results = await sb.run(BATCH)
+    dup = results["duplicates"]
+    assert dup.status == "fail" and "counted twice" in dup.summary, dup.summary
+    preview = results["invoice-preview"]
+    assert preview.status == "fail", preview.summary
+    assert "the duplicates probe's identical retry was counted twice" in preview.summary
+    assert "tier" not in preview.summary
+
+
+async def test_the_duplicate_fault_still_fails_duplicates(make) -> None:
+    sb = make("duplicates-counted")
+    results = await sb.run(BATCH)
+    assert results["duplicates"].status == "fail"
+    assert "different timestamp" in results["duplicates"].summary
+
+
+def test_history_groups_by_id_name_and_timestamp_as_the_events_table_orders() -> None:
+    from golive_tui.providers.flexprice.probes.duplicates import history_problems
+
+    ts1, ts2 = "2026-12-01T10:00:00Z", "2026-12-01T10:05:00Z"
+    reused = [
+        {"id": "a", "event_name": "api.call", "timestamp": ts1},
+        {"id": "a", "event_name": "llm.tokens", "timestamp": ts2},  # harmless
+    ]
+    assert history_problems(reused) == ([], 1)
+    clash = [
+        {"id": "b", "event_name": "api.call", "timestamp": ts1},
+        {"id": "b", "event_name": "llm.tokens", "timestamp": ts1},  # one row survives
+    ]
+    problems, _ = history_problems(clash)
+    assert len(problems) == 1 and "keeps only one" in problems[0]
+    restamped = [
+        {"id": "c", "event_name": "api.call", "timestamp": ts1},
+        {"id": "c", "event_name": "api.call", "timestamp": ts2},
+    ]
+    assert "different timestamp" in history_problems(restamped)[0][0]
+
+
+async def test_the_batch_asks_once_in_production_saying_what_it_sends_and_costs(make) -> None:
+    from golive_tui.core.probes import engine
+    from golive_tui.core.probes.engine import Runner
+    from golive_tui.core.redact import Secret
+    from golive_tui.providers.flexprice.dialect import FLEXPRICE
+
+    sb = make()
+    sb.app.account.environment_type = "production"
+    asked: list[str | None] = []
+
+    async def confirm(spec: Any, text: str | None) -> bool:
+        asked.append(text)
+        return True
+
+    specs, _ = engine.select("flexprice", BATCH)
+    runner = Runner(
+        target=sb.target(environment="production"),
+        token=Secret(sb.token),
+        dialect=FLEXPRICE,
+        confirm_write=confirm,
+    )
+    results = {r.probe: r for r in await runner.run(specs)}
+    assert all(r.status == "pass" for r in results.values()), _explain(results)
+    assert len(asked) == 1, asked
+    text = asked[0] or ""
+    assert "6 usage events for 3 probe(s)" in text and "for customer quill-test" in text, text
+    assert "about $" in text, text

@@ -480,7 +480,9 @@ def _calls_this_period(sb: Sandbox) -> Decimal:
     return Decimal(_line(sb.preview(), sb.demo.api_calls_price_id)["quantity"])
 
 
-def test_exact_repeats_count_twice_until_merged(make_sandbox: Callable[..., Sandbox]) -> None:
+def test_exact_repeats_show_twice_until_merged_but_bill_once_with_final(
+    make_sandbox: Callable[..., Sandbox],
+) -> None:
     sb = make_sandbox(merge_delay=0.6)
     d = sb.demo
     stamp = iso(_now())
@@ -490,7 +492,9 @@ def test_exact_repeats_count_twice_until_merged(make_sandbox: Callable[..., Sand
     sb.lookup("dup-1")
     query = {"event_id": "dup-1", "external_customer_id": "quill-test"}
     assert sb.ok("POST", "/v1/events/query", body=query)["total_count"] == 2
-    assert _calls_this_period(sb) == QUILL_THIS_CALLS + 2  # before the merge: billed twice
+    # billing reads meter_usage FINAL (billing.go, UseFinal): billed once even before
+    # the merge, while the plain events query still shows both rows
+    assert _calls_this_period(sb) == QUILL_THIS_CALLS + 1
     time.sleep(0.65)
     assert sb.ok("POST", "/v1/events/query", body=query)["total_count"] == 1
     assert _calls_this_period(sb) == QUILL_THIS_CALLS + 1

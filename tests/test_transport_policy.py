@@ -90,7 +90,12 @@ def test_production_host_without_environment_is_production_and_writes_nothing(
     assert code in (3, 4)
     assert data["target"]["environment"] == "production"
     writes = _writing(data)
-    assert writes and all(r["status"] == "skipped" for r in writes)
+    # Usage-batch members ask right before the one send (core/probes/batch.py), so they
+    # may end earlier on a read (here: no test customer); none may pass, none writes.
+    batch = {s.id for s in engine.specs_for("flexprice").values() if s.batch}
+    assert writes and all(
+        r["status"] == "skipped" or (r["probe"] in batch and r["status"] != "pass") for r in writes
+    ), [(r["probe"], r["status"], r["summary"]) for r in writes]
     assert all("PRODUCTION" in r["summary"] for r in writes)
     assert not [s for s in proxy.seen if s.url.path == "/v1/ingest"]
     assert proxy.seen, "the read-only probes ran through the proxy"
@@ -111,7 +116,12 @@ def test_metronome_sandbox_flag_on_the_production_host_still_gates_writes(
     ])  # fmt: skip
     data = _json_out(capsys)
     writes = _writing(data)
-    assert writes and all(r["status"] == "skipped" for r in writes)
+    # Usage-batch members ask right before the one send (core/probes/batch.py), so they
+    # may end earlier on a read (here: no test customer); none may pass, none writes.
+    batch = {s.id for s in engine.specs_for("flexprice").values() if s.batch}
+    assert writes and all(
+        r["status"] == "skipped" or (r["probe"] in batch and r["status"] != "pass") for r in writes
+    ), [(r["probe"], r["status"], r["summary"]) for r in writes]
     assert "cannot confirm" in writes[0]["summary"]
     assert not [s for s in proxy.seen if s.url.path == "/v1/ingest"]
 
@@ -161,8 +171,14 @@ def test_flexprice_production_key_on_sandbox_target_warns_and_gates_writes(
     assert by_probe["auth"]["status"] == "warn", by_probe["auth"]
     assert "belongs to a production environment" in by_probe["auth"]["summary"]
     writes = _writing(data)
-    assert writes and all(r["status"] == "skipped" for r in writes)
-    assert not [s for s in proxy.seen if s.method == "POST" and s.url.path == "/v1/events"]
+    # Usage-batch members ask right before the one send (core/probes/batch.py), so they
+    # may end earlier on a read (here: no test customer); none may pass, none writes.
+    batch = {s.id for s in engine.specs_for("flexprice").values() if s.batch}
+    assert writes and all(
+        r["status"] == "skipped" or (r["probe"] in batch and r["status"] != "pass") for r in writes
+    ), [(r["probe"], r["status"], r["summary"]) for r in writes]
+    ingest = ("/v1/events", "/v1/events/bulk")
+    assert not [s for s in proxy.seen if s.method == "POST" and s.url.path in ingest]
 
 
 def test_demo_and_doctor_send_the_token_only_to_loopback(

@@ -21,6 +21,7 @@ PROVIDER = Provider(
         "golive_tui.providers.flexprice.probes.account",
         "golive_tui.providers.flexprice.probes.usage",
         "golive_tui.providers.flexprice.probes.invoices",
+        "golive_tui.providers.flexprice.probes.duplicates",
         "golive_tui.providers.flexprice.probes.security",
     ),
     sandbox_ref="golive_tui.providers.flexprice.sandbox.kit:KIT",

@@ -28,7 +28,6 @@ from golive_tui.core.probes.http import ApiError
 from golive_tui.core.probes.steps import (
     customer_ref,
     required_customer,
-    settle,
     unconfigured_customer,
 )
 from golive_tui.providers.flexprice.gofmt import go_v
@@ -39,11 +38,10 @@ from golive_tui.providers.flexprice.probes.pricing import (  # noqa: F401 (re-ex
 from golive_tui.providers.flexprice.probes.samples import declared_samples
 
 HOSTS = {"us": "https://us.api.flexprice.io", "india": "https://api.cloud.flexprice.io"}
-USAGE = "customer-usage"  # serial group: probes that add usage to the test customer
 # This provider's probes register under its name; a usage probe adds usage to the
-# test customer, so it writes and never overlaps another.
+# test customer, so it writes, and sends through the run's usage batch (sending.py).
 flexprice_probe = partial(probe, "flexprice")
-usage_probe = partial(flexprice_probe, writes=True, serial_group=USAGE)
+usage_probe = partial(flexprice_probe, writes=True, batch="usage")
 _FAILURE_WORDS = {
     "customer_lookup": "no customer has this external_customer_id — create the customer with"
     " external_id equal to what your events send",
@@ -262,36 +260,19 @@ def _event(
     }
 
 
-async def _send(ctx: ProbeContext, event: dict[str, Any]) -> None:
-    # Re-sending an identical event (same event_id AND timestamp) is what Flexprice
-    # collapses, so a retry after a 5xx cannot double-count a test event for long.
-    resp = await ctx.api.request(
-        "POST", "/v1/events", json_body=event, ok=(202,), expect="object", keys=("event_id",)
-    )
-    if not isinstance(resp.body, dict) or not resp.body.get("event_id"):
-        raise ApiError(f"POST /v1/events answered 202 without an event_id: {resp.body!r}")
-    ctx.created_object("usage-event", str(event["event_id"]))
-
-
-async def _lookup(ctx: ProbeContext, event_id: str) -> dict[str, Any] | None:
-    """Poll the event debugger until the event is processed or failed; None at deadline."""
-    ctx.doing(f"waiting for event {event_id} in the event debugger (/v1/events/lookup)")
-
-    async def look() -> dict[str, Any] | None:
-        try:
-            resp = await ctx.api.request(
-                "GET", "/v1/events/lookup", params={"id": event_id}, ok=(200,), expect="object"
-            )
-        except ApiError as exc:
-            # 404 (and, by a quirk of the server, 500) until the event is stored.
-            if exc.status not in (404, 500):
-                raise
-            return None
-        body = resp.body if isinstance(resp.body, dict) else {}
-        return body if body.get("status") in ("processed", "failed") else None
-
-    body, _ = await settle(ctx, look, lambda seen: seen is not None)
-    return body
+async def _lookup_once(ctx: ProbeContext, event_id: str) -> dict[str, Any] | None:
+    """The event debugger's answer once the event is processed or failed, else None."""
+    try:
+        resp = await ctx.api.request(
+            "GET", "/v1/events/lookup", params={"id": event_id}, ok=(200,), expect="object"
+        )
+    except ApiError as exc:
+        # 404 (and, by a quirk of the server, 500) until the event is stored.
+        if exc.status not in (404, 500):
+            raise
+        return None
+    body = resp.body if isinstance(resp.body, dict) else {}
+    return body if body.get("status") in ("processed", "failed") else None
 
 
 def _failure(body: dict[str, Any]) -> str | None:

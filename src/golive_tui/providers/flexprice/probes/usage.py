@@ -4,21 +4,23 @@ from __future__ import annotations
 
 import json
 from decimal import Decimal
+from typing import Any
 
 from golive_tui.core.probes.common import dec, fmt
 from golive_tui.core.probes.engine import ProbeContext, Verdict, errored, failed, passed, warned
 from golive_tui.core.probes.http import ApiError
+from golive_tui.core.probes.steps import settle
 from golive_tui.providers.flexprice.probes.lookups import (
     _app_events,
     _event,
     _failure,
-    _lookup,
-    _send,
+    _lookup_once,
     _setup,
     flexprice_probe,
     usage_probe,
 )
 from golive_tui.providers.flexprice.probes.samples import sample_problem
+from golive_tui.providers.flexprice.probes.sending import contribute
 
 
 @usage_probe("ingest-lookup", "Test events are processed and attributed", deadline=30)
@@ -44,15 +46,25 @@ async def ingest_lookup(ctx: ProbeContext) -> Verdict:
         event = _event(ctx, meter, i + 1, Decimal(3), "lookup")
         event["event_name"] = name
         events.append(event)
-    ctx.doing("sending test events to POST /v1/events")
-    for event in events:
-        await _send(ctx, event)
+    await contribute(ctx, setup, events)
     ctx.note("sample test event", json.dumps(events[0], indent=2))
-    problems, details, pending = [], [], []
+    ctx.doing("waiting for the test events in the event debugger (/v1/events/lookup)")
+    final: dict[str, dict[str, Any]] = {}
+
+    async def read() -> dict[str, dict[str, Any]]:
+        for e in events:
+            if e["event_id"] not in final:
+                body = await _lookup_once(ctx, e["event_id"])
+                if body is not None:
+                    final[e["event_id"]] = body
+        return final
+
+    # Settled when every event is processed or failed, not at the first one.
+    await settle(ctx, read, lambda seen: len(seen) == len(events), first_wait=0.2, max_wait=1.0)
+    problems, details = [], []
     for event in events:
-        body = await _lookup(ctx, event["event_id"])
+        body = final.get(event["event_id"])
         if body is None:
-            pending.append(event["event_id"])
             continue
         why = _failure(body)
         if why:
@@ -64,10 +76,10 @@ async def ingest_lookup(ctx: ProbeContext) -> Verdict:
             details.append(f"{event['event_name']!r}: processed, quantity {fmt(qty)} attributed")
     if problems:
         return failed(problems[0], *problems[1:], *details)
-    if pending:
+    if len(final) < len(events):
         return warned(
-            f"{len(pending)} of {len(events)} test events not processed yet after"
-            f" {ctx.spec.deadline:.0f} s; Flexprice may be lagging — re-run in a few minutes",
+            f"not settled after {ctx.spec.deadline:.0f} s: saw {len(final)} of {len(events)}"
+            " test events processed; Flexprice may be lagging — re-run in a few minutes",
             *details,
         )
     return passed(

@@ -79,7 +79,9 @@ class Account:
         out: list[Event] = []
         for rows in groups.values():
             latest = max(rows, key=lambda r: r.ingested_at)
-            if self.collapse_duplicates and now >= latest.ingested_at + merge:
+            # Billing reads meter_usage with FINAL (billing.go, UseFinal): repeats
+            # collapse at once there; plain reads wait for the background merge.
+            if self.collapse_duplicates and (billed or now >= latest.ingested_at + merge):
                 out.append(latest)
             else:
                 out.extend(rows)
