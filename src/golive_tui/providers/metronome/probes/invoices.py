@@ -9,6 +9,7 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
+from golive_tui.core.money import format_minor
 from golive_tui.core.probes.common import dec, fmt, parse_time, utc_now
 from golive_tui.core.probes.engine import ProbeContext, Verdict, failed, warned
 from golive_tui.core.probes.lines import Line, line_totals
@@ -19,7 +20,6 @@ from golive_tui.providers.metronome.probes.lookups import (
     _customer,
     _event,
     _event_type,
-    _ingest,
     _metrics,
     _name,
     _paged,
@@ -32,7 +32,13 @@ from golive_tui.providers.metronome.probes.lookups import (
     tier_boundaries,
     usage_probe,
 )
-from golive_tui.providers.metronome.probes.settling import wait_until
+from golive_tui.providers.metronome.probes.settling import (
+    dup_key,
+    events_for,
+    line_key,
+    send_usage,
+    wait_until,
+)
 
 
 def _draft_for(
@@ -133,65 +139,95 @@ async def invoice_draft(ctx: ProbeContext) -> Verdict:
         events = [_event(ctx, metric, ref, i + 1, 1, t, "invoice") for i in range(int(quantity))]
         dup_qty = Decimal(1)
     events.append(dict(events[0]))  # a duplicate must not be billed
-    await _ingest(ctx, events)
-    expected_qty = q0 + quantity
+    pid = str(product["id"])
+    name = _name(product)
+    currency = (before_inv.get("credit_type") or {}).get("name", "")
 
     def expected_line_at(total_qty: Decimal) -> Decimal:
         return rated_amount(rate, total_qty) - rated_amount(rate, q0) + t0
 
+    price = _money(expected_line_at(q0 + quantity) - t0, currency)
+    share = await send_usage(
+        ctx,
+        events,
+        {line_key(pid): quantity, dup_key(pid): dup_qty},
+        f"{events_for(len(events), ref)}: {fmt(quantity)} units of {name}, about {price}"
+        " (one event sent twice, must not be billed)",
+    )
+    # Everyone's usage on this line: other members' test events land on it too.
+    sent = share.expected_total(line_key(pid))
+    dups = share.expected_total(dup_key(pid))
+    expected_qty = q0 + sent
     expected_line = expected_line_at(expected_qty)
 
     async def read() -> tuple[dict[str, Any] | None, Line]:
         inv = await _draft(ctx, setup)
-        return inv, (q0, t0) if inv is None else _line(inv, product["id"])
+        return inv, (q0, t0) if inv is None else _line(inv, pid)
 
-    name = _name(product)
     # The whole expected quantity, not the first change: events settle one by one.
     ctx.doing("waiting for the draft invoice to include the test usage")
     waited = await wait_until(
-        ctx, read, lambda seen: seen[0] is not None and seen[1][0] >= expected_qty, (None, (q0, t0))
+        ctx,
+        read,
+        lambda seen: seen[0] is not None and seen[1][0] >= expected_qty,
+        (None, (q0, t0)),
+        max_wait=1.0,  # at most ~1 s late once the draft has it all
     )
     after_inv, (q1, t1) = waited.seen
     if not waited.settled or after_inv is None:
         return warned(
-            waited.why_not(
-                f"{name} quantity {fmt(q1 - q0)} of the {fmt(quantity)} units sent on the draft"
-            )
+            waited.why_not(f"{name} quantity {fmt(q1 - q0)} of the {fmt(sent)} units sent")
         )
+    others = sent - quantity
     ctx.note(
         f"{name}: expected vs actual",
-        f"quantity: before {fmt(q0)}, sent {fmt(quantity)} (+1 duplicate),"
+        f"quantity: before {fmt(q0)}, sent {fmt(quantity)} (+ {fmt(others)} by the other usage"
+        f" probes, + duplicates of {fmt(dups)} that must not count),"
         f" expected {fmt(expected_qty)}, actual {fmt(q1)}\n"
         f"line total: before {fmt(t0)}, expected {fmt(expected_line)}, actual {fmt(t1)}\n"
         f"rate: {json.dumps(rate, default=str)}",
     )
     problems = []
     if q1 != expected_qty:
-        dup_billed = q1 - q0 == quantity + dup_qty
-        extra = " — the duplicate event was billed" if dup_billed else ""
-        problems.append(
-            f"{name}: quantity grew by {fmt(q1 - q0)}, expected exactly {fmt(quantity)}{extra}"
+        dup_billed = dups and q1 - q0 == sent + dups
+        extra = (
+            f" — the duplicate events (resent transaction_ids, {fmt(dups)} units) were billed"
+            if dup_billed
+            else ""
         )
-    if t1 != expected_line:
         problems.append(
-            f"{name}: line total is {fmt(t1)}, expected {fmt(expected_line)} from the rate card"
-            f" ({str(rate.get('rate_type', '')).lower()} rate) — the tiers or price on the"
-            " contract differ from the rate card"
+            f"{name}: quantity grew by {fmt(q1 - q0)}, expected exactly {fmt(sent)}{extra}"
+        )
+    # Priced right for what was billed? Then a wrong quantity is the only problem.
+    if t1 != expected_line and (q1 == expected_qty or t1 != expected_line_at(q1)):
+        problems.append(
+            f"{name}: line total is {fmt(t1)}, expected {fmt(expected_line_at(q1))} from the"
+            f" rate card ({str(rate.get('rate_type', '')).lower()} rate) — the tiers or price"
+            " on the contract differ from the rate card"
         )
     inv_total1 = dec(after_inv.get("total"))
-    if not problems and inv_total1 - inv_total0 != t1 - t0:
+    moved_elsewhere = any(
+        v for k, v in share.totals.items() if k.startswith(line_key("")) and k != line_key(pid)
+    )
+    if not problems and not moved_elsewhere and inv_total1 - inv_total0 != t1 - t0:
         problems.append(
             f"invoice total grew by {fmt(inv_total1 - inv_total0)} while the {name} line grew"
             f" by {fmt(t1 - t0)}; another charge moved at the same time"
         )
     tiers = len(rate.get("tiers") or [])
     how = f"all {tiers} tiers crossed" if tiers else "flat rate"
-    currency = (before_inv.get("credit_type") or {}).get("name", "")
     ok = (
-        f"{name}: +{fmt(quantity)} units (duplicate ignored) added exactly {fmt(t1 - t0)}"
-        f" {currency} to the draft ({how})"
+        f"{name}: +{fmt(sent)} units (duplicates ignored) added exactly"
+        f" {_money(t1 - t0, currency)} to the draft ({how})"
     )
     return outcome(problems, (), (), ok)
+
+
+def _money(amount: Decimal, credit_type: str) -> str:
+    """USD cents (Metronome's USD credit type) as dollars; other credit types as counted."""
+    if credit_type.upper().startswith("USD"):
+        return format_minor(amount, "USD")
+    return f"{fmt(amount)} {credit_type}".strip()
 
 
 @metronome_probe("pricing-setup", "Products, rate card and tiers are consistent", deadline=25)
