@@ -1,6 +1,7 @@
 """How long a full `golive check` takes against the local sandboxes (Metronome, Flexprice).
 
 Run: .venv/bin/python benchmarks/check_speed.py [--runs N] [--provider metronome|flexprice]
+     [--variant NAME]
 
 For each provider (both by default): starts its sandbox on a free loopback port (its
 default simulated processing delays included, as `golive demo` does), then runs every
@@ -8,6 +9,10 @@ probe of the provider's built-in checklist N times concurrently (the default, as
 `golive check` does) and N times sequentially (concurrency 1), each run on a fresh
 sandbox. Prints the median and best wall time of each and the ratio, and the target
 line (≤ 2 s, concurrent). Not a test: timings depend on the machine.
+
+`--variant staggered` (Metronome) measures the concurrent check against the sandbox
+whose events settle one by one (S = delay + spread + billing lag, ≈ 4.1 s): the usage
+probes send once and wait together, so it should take about S + 1 s.
 """
 
 from __future__ import annotations
@@ -47,10 +52,12 @@ def one_run(
         return time.perf_counter() - t0, report
 
 
-def measure(provider: str, concurrency: int, runs: int) -> list[float]:
+def measure(
+    provider: str, concurrency: int, runs: int, variants: tuple[str, ...] = ()
+) -> list[float]:
     times = []
     for _ in range(runs):
-        wall, report = one_run(provider, concurrency)
+        wall, report = one_run(provider, concurrency, variants)
         not_pass = [f"{r.probe}={r.status}" for r in report.results if r.status != "pass"]
         if not_pass:
             print(f"  note: concurrency {concurrency}: not all passed: {sorted(set(not_pass))}")
@@ -77,15 +84,46 @@ def bench(provider: str, runs: int) -> None:
     print(f"{name} target: concurrent median ≤ {TARGET_S:.0f} s: {verdict} ({c_med:.2f} s)")
 
 
+def bench_variant(provider: str, variant: str, runs: int) -> None:
+    """The concurrent check against one sandbox variant, against its settle time."""
+    name = NAMES.get(provider, provider)
+    one_run(provider, 6)  # warm-up
+    times = measure(provider, 6, runs, (variant,))
+    med = statistics.median(times)
+    settle = _settle_seconds(provider, variant)
+    line = f"full {name} check, --variant {variant}: median {med:.2f} s, best {min(times):.2f} s"
+    print(f"{line} ({runs} runs)")
+    if settle is not None:
+        verdict = "OK" if med <= settle + 1.5 else "OVER"
+        print(
+            f"{name} {variant} target: about S + 1 s = {settle + 1:.1f} s"
+            f" (S = {settle:.1f} s settle): {verdict} ({med:.2f} s, S + {med - settle:.2f} s)"
+        )
+
+
+def _settle_seconds(provider: str, variant: str) -> float | None:
+    if provider == "metronome" and variant == "staggered":
+        from golive_tui.providers.metronome.sandbox.app import STAGGERED
+
+        return STAGGERED.settles_in
+    return None
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument(
         "--provider", choices=PROVIDERS, action="append", help="default: every provider"
     )
+    parser.add_argument(
+        "--variant", help="a healthy sandbox variant to time instead, e.g. staggered (Metronome)"
+    )
     args = parser.parse_args()
     for provider in args.provider or PROVIDERS:
-        bench(provider, args.runs)
+        if args.variant:
+            bench_variant(provider, args.variant, args.runs)
+        else:
+            bench(provider, args.runs)
 
 
 if __name__ == "__main__":
