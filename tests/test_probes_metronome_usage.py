@@ -153,3 +153,31 @@ async def test_a_billed_duplicate_fails_both_probes_naming_the_duplicate(make) -
     assert "tiers" not in " ".join([draft.summary, *draft.details])  # priced right for it
     assert results["backdated"].status == "pass", results["backdated"].summary
     assert len(sb.app.recorded(path="/v1/ingest")) == 1
+
+
+async def test_production_asks_once_saying_what_the_batch_sends_and_its_price(make) -> None:
+    from golive_tui.core.probes import engine
+    from golive_tui.core.probes.engine import Runner
+    from golive_tui.core.redact import Secret
+    from golive_tui.providers.metronome.dialect import METRONOME
+
+    sb = make()
+    asked: list[str | None] = []
+
+    async def refuse(spec: Any, text: str | None) -> bool:
+        asked.append(text)
+        return False
+
+    specs, _ = engine.select("metronome", USAGE_PROBES)
+    runner = Runner(
+        target=sb.target(environment="production", base_url=sb.url),
+        token=Secret(sb.token),
+        dialect=METRONOME,
+        confirm_write=refuse,
+    )
+    results = await runner.run(specs)
+    assert [r.status for r in results] == ["skipped"] * 3, [r.summary for r in results]
+    [text] = asked  # one question for all three probes
+    assert text is not None and "11 usage events for 3 probe(s)" in text
+    assert "for customer nimbus-test" in text and "about $19.90" in text
+    assert not sb.app.recorded(path="/v1/ingest")  # nothing was written
