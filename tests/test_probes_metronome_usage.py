@@ -126,3 +126,58 @@ async def test_a_window_inside_the_open_period_is_sent_as_configured(make, mid_m
     assert result.status == "pass", result.summary
     assert "DRAFT" in " ".join(result.details)
     assert abs((mid_month() - _sent_stamp(sb)).days - 5) <= 1
+
+
+@pytest.mark.parametrize("variants", [(), ("staggered",)])
+async def test_the_usage_probes_send_once_and_expect_each_others_usage(make, variants) -> None:
+    sb = make(variants=variants)
+    results = await sb.run()
+    assert all(r.status == "pass" for r in results.values()), _explain(results)
+    ingests = sb.app.recorded(path="/v1/ingest")
+    assert len(ingests) == 1, [len(r.body) for r in ingests]  # one request for all three
+    tags = {e["transaction_id"].split("-")[2] for e in ingests[0].body}
+    assert tags == {"dedup", "backdated", "invoice"}
+    # invoice-draft's line grew by its own units plus the others' test usage.
+    assert "duplicates ignored" in results["invoice-draft"].summary
+    if variants:  # the waits overlap: one settle period (~4 s), not three
+        waits = [results[p].duration_ms for p in USAGE_PROBES]
+        assert max(waits) < 8000, waits
+
+
+async def test_a_billed_duplicate_fails_both_probes_naming_the_duplicate(make) -> None:
+    sb = make("dedup-off")
+    results = await sb.run(USAGE_PROBES)
+    dedup, draft = results["ingest-dedup"], results["invoice-draft"]
+    assert dedup.status == "fail" and "counted 2 times" in dedup.summary, dedup.summary
+    assert draft.status == "fail" and "duplicate events" in draft.summary, draft.summary
+    assert "tiers" not in " ".join([draft.summary, *draft.details])  # priced right for it
+    assert results["backdated"].status == "pass", results["backdated"].summary
+    assert len(sb.app.recorded(path="/v1/ingest")) == 1
+
+
+async def test_production_asks_once_saying_what_the_batch_sends_and_its_price(make) -> None:
+    from golive_tui.core.probes import engine
+    from golive_tui.core.probes.engine import Runner
+    from golive_tui.core.redact import Secret
+    from golive_tui.providers.metronome.dialect import METRONOME
+
+    sb = make()
+    asked: list[str | None] = []
+
+    async def refuse(spec: Any, text: str | None) -> bool:
+        asked.append(text)
+        return False
+
+    specs, _ = engine.select("metronome", USAGE_PROBES)
+    runner = Runner(
+        target=sb.target(environment="production", base_url=sb.url),
+        token=Secret(sb.token),
+        dialect=METRONOME,
+        confirm_write=refuse,
+    )
+    results = await runner.run(specs)
+    assert [r.status for r in results] == ["skipped"] * 3, [r.summary for r in results]
+    [text] = asked  # one question for all three probes
+    assert text is not None and "11 usage events for 3 probe(s)" in text
+    assert "for customer nimbus-test" in text and "about $19.90" in text
+    assert not sb.app.recorded(path="/v1/ingest")  # nothing was written

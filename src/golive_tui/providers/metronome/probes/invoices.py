@@ -16,7 +16,6 @@ from golive_tui.providers.metronome.probes.lookups import (
     _aggregation,
     _event,
     _event_type,
-    _ingest,
     _name,
     _paged,
     _Setup,
@@ -36,7 +35,13 @@ from golive_tui.providers.metronome.probes.rates import (
     source_of,
     usage_line,
 )
-from golive_tui.providers.metronome.probes.settling import wait_until
+from golive_tui.providers.metronome.probes.settling import (
+    dup_key,
+    events_for,
+    line_key,
+    send_usage,
+    wait_until,
+)
 
 
 def _draft_for(
@@ -161,26 +166,45 @@ async def invoice_draft(ctx: ProbeContext) -> Verdict:
     for e in events:  # in a pricing group that has a rate, so the usage is priced
         e["properties"].update(groups)
     events.append(dict(events[0]))  # a duplicate must not be billed
-    await _ingest(ctx, events)
-    expected_qty = q0 + quantity
+    name = _name(product) + (f" ({group_label(groups)})" if groups else "")
+    ct = before_inv.get("credit_type")
+    # Other members' ungrouped usage never lands on a pricing group's line: key it apart.
+    key = str(product["id"]) + (f"|{group_label(groups)}" if groups else "")
+
+    def expected_line_at(total_qty: Decimal, at: dict[str, Any]) -> Decimal:
+        return rated_amount(at, total_qty) - rated_amount(at, q0) + t0
+
+    price = money(expected_line_at(q0 + quantity, rate) - t0, ct)
+    share = await send_usage(
+        ctx,
+        events,
+        {line_key(key): quantity, dup_key(key): dup_qty},
+        f"{events_for(len(events), ref)}: {fmt(quantity)} units of {name}, about {price}"
+        " (one event sent twice, must not be billed)",
+    )
+    # Everyone's usage on this line: other members' test events land on it too.
+    sent = share.expected_total(line_key(key))
+    dups = share.expected_total(dup_key(key))
+    expected_qty = q0 + sent
 
     async def read() -> tuple[dict[str, Any] | None, Line]:
         inv = await _draft(ctx, setup)
         return inv, (q0, t0) if inv is None else usage_line(inv, product["id"], groups)
 
-    name = _name(product) + (f" ({group_label(groups)})" if groups else "")
     # The whole expected quantity, not the first change: events settle one by one.
     ctx.doing("waiting for the draft invoice to include the test usage")
     nothing: tuple[dict[str, Any] | None, Line] = (None, (q0, t0))
     waited = await wait_until(
-        ctx, read, lambda seen: seen[0] is not None and seen[1][0] >= expected_qty, nothing
+        ctx,
+        read,
+        lambda seen: seen[0] is not None and seen[1][0] >= expected_qty,
+        nothing,
+        max_wait=1.0,  # at most ~1 s late once the draft has it all
     )
     after_inv, (q1, t1) = waited.seen
     if not waited.settled or after_inv is None:
         return warned(
-            waited.why_not(
-                f"{name} quantity {fmt(q1 - q0)} of the {fmt(quantity)} units sent on the draft"
-            )
+            waited.why_not(f"{name} quantity {fmt(q1 - q0)} of the {fmt(sent)} units sent")
         )
     # A draw on a COMMIT_RATE commit or credit is priced at the commit rate.
     drawn = drawn_commits(before_inv, product["id"], groups)
@@ -188,12 +212,12 @@ async def invoice_draft(ctx: ProbeContext) -> Verdict:
     at_commit_rate = bool(drawn & commit_rate_ids(setup.contracts))
     rate = price_of(row, commit_rate=at_commit_rate)
     source = source_of(row, commit_rate=at_commit_rate)
-    expected_line = rated_amount(rate, expected_qty) - rated_amount(rate, q0) + t0
-    ct = before_inv.get("credit_type")
+    expected_line = expected_line_at(expected_qty, rate)
     ctx.note(
         f"{name}: expected vs actual",
         f"contract: {terms.label(setup.contract or {})}\n"
-        f"quantity: before {fmt(q0)}, sent {fmt(quantity)} (+1 duplicate),"
+        f"quantity: before {fmt(q0)}, sent {fmt(quantity)} (+ {fmt(sent - quantity)} by the"
+        f" other usage probes, + duplicates of {fmt(dups)} that must not count),"
         f" expected {fmt(expected_qty)}, actual {fmt(q1)}\n"
         f"line total: before {money(t0, ct)}, expected {money(expected_line, ct)},"
         f" actual {money(t1, ct)}\n"
@@ -201,19 +225,29 @@ async def invoice_draft(ctx: ProbeContext) -> Verdict:
     )
     problems = []
     if q1 != expected_qty:
-        dup_billed = q1 - q0 == quantity + dup_qty
-        extra = " — the duplicate event was billed" if dup_billed else ""
-        problems.append(
-            f"{name}: quantity grew by {fmt(q1 - q0)}, expected exactly {fmt(quantity)}{extra}"
+        dup_billed = dups and q1 - q0 == sent + dups
+        extra = (
+            f" — the duplicate events (resent transaction_ids, {fmt(dups)} units) were billed"
+            if dup_billed
+            else ""
         )
-    if t1 != expected_line:
         problems.append(
-            f"{name}: line total is {money(t1, ct)}, expected {money(expected_line, ct)} from"
+            f"{name}: quantity grew by {fmt(q1 - q0)}, expected exactly {fmt(sent)}{extra}"
+        )
+    # Priced right for what was billed? Then a wrong quantity is the only problem.
+    if t1 != expected_line and (q1 == expected_qty or t1 != expected_line_at(q1, rate)):
+        problems.append(
+            f"{name}: line total is {money(t1, ct)}, expected"
+            f" {money(expected_line_at(q1, rate), ct)} from"
             f" {source} ({str(rate.get('rate_type', '')).lower()}) — the invoice does not"
             " price usage the way the contract says"
         )
     inv_total1, draw1 = dec(after_inv.get("total")), drawdown(after_inv)
-    if not problems and inv_total1 - inv_total0 != (t1 - t0) + (draw1 - draw0):
+    moved_elsewhere = any(
+        v for k, v in share.totals.items() if k.startswith(line_key("")) and k != line_key(key)
+    )
+    total_moved = inv_total1 - inv_total0 != (t1 - t0) + (draw1 - draw0)
+    if not problems and not moved_elsewhere and total_moved:
         problems.append(
             f"invoice total grew by {money(inv_total1 - inv_total0, ct)} while the {name} line"
             f" grew by {money(t1 - t0, ct)} and commits or credits took"
@@ -223,7 +257,7 @@ async def invoice_draft(ctx: ProbeContext) -> Verdict:
     how = f"all {tiers} tiers crossed" if tiers else "flat rate"
     drew = f", {money(draw0 - draw1, ct)} drawn from commits or credits" if draw1 != draw0 else ""
     ok = (
-        f"{name}: +{fmt(quantity)} units (duplicate ignored) added exactly"
+        f"{name}: +{fmt(sent)} units (duplicates ignored) added exactly"
         f" {money(t1 - t0, ct)} to the draft at {source} ({how}{drew})"
     )
     return outcome(problems, (), (), ok)

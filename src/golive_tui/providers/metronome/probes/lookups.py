@@ -31,11 +31,11 @@ from golive_tui.providers.metronome.probes import contracts as terms
 from golive_tui.providers.metronome.probes.rates import contract_rates
 
 PRODUCTION_URL = "https://api.metronome.com"
-USAGE = "customer-usage"  # serial group: probes that add usage to the test customer
+USAGE = "customer-usage"  # serial group: probes that read the test customer's usage
 # This provider's probes register under its name; a usage probe adds usage to the
-# test customer, so it writes and never overlaps another.
+# test customer, so it writes, and sends with the others once (probes/settling.py).
 metronome_probe = partial(probe, "metronome")
-usage_probe = partial(metronome_probe, writes=True, serial_group=USAGE)
+usage_probe = partial(metronome_probe, writes=True, batch="usage")
 MAX_BACKDATE_DAYS = 34
 DEFAULT_BACKDATE_DAYS = 14
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
@@ -293,11 +293,16 @@ def _event(
     }
 
 
-async def _ingest(ctx: ProbeContext, events: list[dict[str, Any]]) -> None:
+async def _post_events(ctx: ProbeContext, events: list[dict[str, Any]]) -> None:
+    """POST /v1/ingest, 100 events a request (the documented maximum)."""
     ctx.doing("sending test events to /v1/ingest")
     for start in range(0, len(events), 100):
         # Retrying a batch is safe: transaction_id deduplicates it.
         await ctx.api.request("POST", "/v1/ingest", json_body=events[start : start + 100])
+
+
+async def _ingest(ctx: ProbeContext, events: list[dict[str, Any]]) -> None:
+    await _post_events(ctx, events)
     for tid in dict.fromkeys(e["transaction_id"] for e in events):
         ctx.created_object("usage-event", tid)
 

@@ -10,6 +10,11 @@ N s: saw 2 of 3", never fails on what it saw so far.
 `/v1/events/search` is "heavily rate limited" (spec searchEvents-v1): a probe sends
 all its transaction ids in one search, polls with back-off, and a 429 only means
 "no new view this time" (the HTTP layer already waited out Retry-After).
+
+The usage probes send in one usage batch (core/probes/batch.py): each names what its
+events move on the draft with `line_key(product)` (the line's quantity) and
+`dup_key(product)` (what its resent duplicates would add if billed), so invoice-draft
+expects everyone's usage and can tell a billed duplicate from a pricing error.
 """
 
 from __future__ import annotations
@@ -17,17 +22,20 @@ from __future__ import annotations
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any, TypeVar
 
+from golive_tui.core.probes.batch import BatchShare
 from golive_tui.core.probes.engine import ProbeContext
 from golive_tui.core.probes.http import ApiError, DeadlineExceeded
 from golive_tui.core.probes.steps import settle
+from golive_tui.providers.metronome.probes.lookups import _aggregation, _post_events, _Setup
 
 T = TypeVar("T")
 Found = dict[str, list[dict[str, Any]]]  # transaction_id → its search records
 
 # Search polls: rare enough for a heavily limited endpoint, soon enough for ~3 s pipelines.
-SEARCH_FIRST_WAIT = 0.25
+SEARCH_FIRST_WAIT = 0.5
 SEARCH_MAX_WAIT = 1.0
 
 
@@ -126,3 +134,58 @@ def events_seen(waited: Waited, expected: Mapping[str, int]) -> str:
     """ "2 of 3 test events processed" for a wait on `wait_for_events`."""
     found: Found = waited.seen
     return f"{processed_count(found, expected)} of {sum(expected.values())} test events processed"
+
+
+# --- the usage batch -----------------------------------------------------------------
+
+
+def line_key(product_id: str) -> str:
+    return f"draft-line-quantity:{product_id}"
+
+
+def dup_key(product_id: str) -> str:
+    return f"duplicate-quantity:{product_id}"
+
+
+def line_effects(
+    setup: _Setup, metric_id: str, qty: Decimal, key: Callable[[str], str] = line_key
+) -> dict[str, Decimal]:
+    """What `qty` more of metric `metric_id` adds to each priced product's draft line
+    (summed or counted metrics only: a max or latest does not add up)."""
+    out: dict[str, Decimal] = {}
+    for _, product, metric in setup.usage_products():
+        if metric.get("id") != metric_id or _aggregation(metric) not in ("sum", "count"):
+            continue
+        out[key(str(product["id"]))] = out.get(key(str(product["id"])), Decimal(0)) + qty
+    return out
+
+
+def merged(*parts: Mapping[str, Decimal]) -> dict[str, Decimal]:
+    out: dict[str, Decimal] = {}
+    for part in parts:
+        for k, v in part.items():
+            out[k] = out.get(k, Decimal(0)) + v
+    return out
+
+
+async def send_usage(
+    ctx: ProbeContext,
+    events: list[dict[str, Any]],
+    expect: Mapping[str, Decimal],
+    describe: str,
+) -> BatchShare:
+    """Contribute to the run's usage batch, which sends every member's events in one
+    ingest; then record this probe's own events as created."""
+    share = await ctx.usage_batch.contribute(
+        events=events,
+        expect=expect,
+        describe=describe,
+        send=lambda batch: _post_events(ctx, batch),
+    )
+    for tid in dict.fromkeys(e["transaction_id"] for e in events):
+        ctx.created_object("usage-event", tid)
+    return share
+
+
+def events_for(n: int, customer: str) -> str:
+    return f"{n} event{'s' if n != 1 else ''} for customer {customer}"
