@@ -9,8 +9,10 @@ SDK's `contract_retrieve_rate_schedule_response.py` / `customers/invoice.py`.
 
 from __future__ import annotations
 
+import re
 import secrets
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -19,6 +21,7 @@ import spec_check
 from golive_tui.core.probes import engine
 from golive_tui.core.probes.engine import ProbeResult, Runner
 from golive_tui.core.redact import Secret
+from golive_tui.core.sandbox.asgi import HttpError
 from golive_tui.core.sandbox.server import SandboxServer
 from golive_tui.core.state import Target
 from golive_tui.providers.metronome.dialect import METRONOME
@@ -127,3 +130,72 @@ async def test_pricing_setup_shows_contract_prices_as_money(make) -> None:
     assert "Input tokens at the contract's override, tiered: $0.0000024 for 1000000" in text
     assert "API requests at the contract's override, flat: $0.00008 per unit" in text
     assert "USD (cents)" not in result.summary
+
+
+async def test_on_production_invoice_draft_previews_and_sends_no_usage(make) -> None:
+    sb = make("overrides")
+    result = (await sb.run(["invoice-draft"], environment="production"))["invoice-draft"]
+    assert result.status == "pass", result.summary
+    assert "dry run" in result.summary and "nothing written" in result.summary
+    assert "at the contract's override" in result.summary and "$" in result.summary
+    assert sb.sent("/v1/ingest") == []
+    [hit] = [r for r in sb.app.log if r.path.endswith("/previewEvents")]
+    assert hit.body["mode"] == "replace" and all("customer_id" not in e for e in hit.body["events"])
+
+
+class NoPreview(MetronomeSandbox):
+    """An account the preview cannot price (the spec: contracts with SQL billable
+    metrics are not supported)."""
+
+    def preview_events(self, request: Any) -> Any:
+        raise HttpError(400, "Customers on contracts with SQL billable metrics are not supported")
+
+
+@pytest.mark.parametrize("consent", [False, True])
+async def test_when_only_a_write_can_tell_production_is_asked_with_count_customer_and_cost(
+    consent: bool,
+) -> None:
+    asked: list[str | None] = []
+
+    async def confirm(spec: Any, text: str | None) -> bool:
+        asked.append(text)
+        return consent
+
+    sb = Sandbox.__new__(Sandbox)
+    sb.token = "mt_sandbox_" + secrets.token_hex(12)
+    sb.app = NoPreview(sb.token, webhook_secret=WEBHOOK_SECRET, rate_limit=1000.0)
+    sb.server = SandboxServer(sb.app).start()
+    sb.url = sb.server.base_url
+    try:
+        result = (await sb.run(["invoice-draft"], environment="production", confirm_write=confirm))[
+            "invoice-draft"
+        ]
+    finally:
+        sb.server.stop()
+    [text] = asked
+    assert text is not None
+    assert re.fullmatch(
+        r"3 events for customer nimbus-test, \$\d+\.\d{2} \(\d+ units of Input tokens;"
+        r" one is a duplicate, not billed\)",
+        text,
+    ), text
+    assert "cents" not in text
+    if consent:
+        assert result.status == "pass", result.summary
+        assert len(sb.sent("/v1/ingest")) == 1
+    else:
+        assert result.status == "skipped" and "you declined" in result.summary
+        assert sb.sent("/v1/ingest") == []
+
+
+async def test_customer_contract_checks_the_contract_of_a_later_launch_date(make) -> None:
+    sb = make("several-contracts")
+    tomorrow = (datetime.now(UTC) + timedelta(days=1)).date().isoformat()
+    result = (await sb.run(["customer-contract"], settings={"launch_date": tomorrow}))[
+        "customer-contract"
+    ]
+    assert result.status == "pass", result.summary
+    assert f"Growth 2027 at launch ({tomorrow})" in result.summary
+    bad = await sb.run(["customer-contract"], settings={"launch_date": "next week"})
+    assert bad["customer-contract"].status == "error"
+    assert "YYYY-MM-DD" in bad["customer-contract"].summary

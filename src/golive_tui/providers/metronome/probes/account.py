@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from golive_tui.core.net import is_production_host
 from golive_tui.core.probes.common import insecure_url, parse_time, utc_now
@@ -142,20 +142,21 @@ async def customer_contract(ctx: ProbeContext) -> Verdict:
     details = [f"customer {name!r} ({customer['id']})", f"ingest aliases: {aliases or 'none'}"]
     if ref != customer["id"]:
         details.append(f"{ref!r} resolves to this customer as an ingest alias")
-    contracts = await _contracts(ctx, customer["id"])
-    if not contracts:
-        return failed(
-            f"customer {name!r} has no contract covering now; provision one on the intended"
-            " rate card before sending production usage",
-            *details,
-        )
-    details += [terms.describe(k) for k in contracts]
     now = utc_now()
     launch = _launch_date(ctx, now)
     if launch is None:
         return errored(
             f"launch_date {ctx.settings.get('launch_date')!r} is not a date; set it as YYYY-MM-DD"
         )
+    launch_end = datetime.combine(launch, time(), tzinfo=now.tzinfo) + timedelta(days=1)
+    contracts = await _contracts(ctx, customer["id"], max(launch_end, terms.day_end(now)))
+    if not contracts:
+        return failed(
+            f"customer {name!r} has no contract covering now or the launch date; provision one"
+            " on the intended rate card before sending production usage",
+            *details,
+        )
+    details += [terms.describe(k) for k in contracts]
     contract = terms.at_launch(contracts, launch, now.tzinfo)
     if contract is None:
         return failed(

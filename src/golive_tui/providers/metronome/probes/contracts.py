@@ -38,12 +38,13 @@ def day_end(at: datetime) -> datetime:
     return datetime.combine(at.date(), time(), tzinfo=at.tzinfo) + UTC_DAY
 
 
-def live(contracts: list[Contract], now: datetime) -> list[Contract]:
-    """Contracts not archived, not ended, and started or starting by the end of today."""
+def live(contracts: list[Contract], now: datetime, until: datetime | None = None) -> list[Contract]:
+    """Contracts not archived, not ended, and started or starting before `until` (by
+    default the end of today)."""
     out = []
     for k in contracts:
         start, end = _start(k), _end(k)
-        if k.get("archived_at") or start is None or start >= day_end(now):
+        if k.get("archived_at") or start is None or start >= (until or day_end(now)):
             continue
         if end is not None and end <= now:
             continue

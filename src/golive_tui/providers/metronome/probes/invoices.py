@@ -24,6 +24,7 @@ from golive_tui.providers.metronome.probes.lookups import (
     tier_boundaries,
     usage_probe,
 )
+from golive_tui.providers.metronome.probes.preview import dry_run, production
 from golive_tui.providers.metronome.probes.rates import (
     commit_rate_ids,
     drawdown,
@@ -122,7 +123,29 @@ def _choose_priced(setup: _Setup) -> _Priced | None:
     return candidates[0][1]
 
 
-@usage_probe("invoice-draft", "Draft invoice shows the right quantity and total", deadline=40)
+# On production it prices test usage with previewEvents and writes nothing; where it
+# does write it asks first, with the events and what they cost (describes_writes).
+def _cost(
+    setup: _Setup,
+    row: dict[str, Any],
+    product_id: str,
+    groups: dict[str, str],
+    invoice: dict[str, Any],
+    q0: Decimal,
+    q1: Decimal,
+) -> Decimal:
+    """What the test usage adds to the line, at the rate the draft prices it at now."""
+    drawn = drawn_commits(invoice, product_id, groups) & commit_rate_ids(setup.contracts)
+    rate = price_of(row, commit_rate=bool(drawn))
+    return rated_amount(rate, q1) - rated_amount(rate, q0)
+
+
+@usage_probe(
+    "invoice-draft",
+    "Draft invoice shows the right quantity and total",
+    deadline=40,
+    describes_writes=True,
+)
 async def invoice_draft(ctx: ProbeContext) -> Verdict:
     setup = await _setup(ctx)
     choice = _choose_priced(setup)
@@ -140,6 +163,10 @@ async def invoice_draft(ctx: ProbeContext) -> Verdict:
             f"no DRAFT invoice covers today for contract {terms.label(setup.contract or {})};"
             " usage is not being invoiced — check the contract's dates and billing schedule"
         )
+    if production(ctx):
+        dry = await dry_run(ctx, setup, row, product, metric, groups)
+        if dry is not None:
+            return dry
     q0, t0 = usage_line(before_inv, product["id"], groups)
     inv_total0, draw0 = dec(before_inv.get("total")), drawdown(before_inv)
     # Send enough usage to cross every tier boundary from where the invoice stands.
@@ -174,7 +201,8 @@ async def invoice_draft(ctx: ProbeContext) -> Verdict:
     def expected_line_at(total_qty: Decimal, at: dict[str, Any]) -> Decimal:
         return rated_amount(at, total_qty) - rated_amount(at, q0) + t0
 
-    price = money(expected_line_at(q0 + quantity, rate) - t0, ct)
+    # The confirmation's price: at the commit rate when the draft already draws a commit.
+    price = money(_cost(setup, row, product["id"], groups, before_inv, q0, q0 + quantity), ct)
     share = await send_usage(
         ctx,
         events,

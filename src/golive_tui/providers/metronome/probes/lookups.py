@@ -106,9 +106,11 @@ async def _customer(ctx: ProbeContext) -> tuple[dict[str, Any] | None, str]:
     )
 
 
-async def _contracts(ctx: ProbeContext, customer_id: str) -> list[dict[str, Any]]:
-    """Every live contract (probes/contracts.py): `covering_date=now` would miss one
-    that starts later today, on launch day."""
+async def _contracts(
+    ctx: ProbeContext, customer_id: str, until: datetime | None = None
+) -> list[dict[str, Any]]:
+    """Every live contract starting before `until` (default: end of today; see
+    probes/contracts.py): `covering_date=now` would miss one starting later today."""
     ctx.doing("listing the customer's contracts")
     resp = await ctx.api.request(
         "POST",
@@ -118,7 +120,7 @@ async def _contracts(ctx: ProbeContext, customer_id: str) -> list[dict[str, Any]
         keys=("data",),
     )
     data = resp.body.get("data", []) if isinstance(resp.body, dict) else []
-    return terms.live([c for c in data if isinstance(c, dict)], utc_now())
+    return terms.live([c for c in data if isinstance(c, dict)], utc_now(), until)
 
 
 async def _rates(ctx: ProbeContext, rate_card_id: str) -> list[dict[str, Any]]:
@@ -207,11 +209,12 @@ async def _setup(ctx: ProbeContext) -> _Setup:
         )
     products, metrics = await asyncio.gather(_products(ctx), _metrics(ctx))
     setup.products, setup.metrics = products, metrics
+    priced = [k for k in contracts if k.get("rate_card_id")]  # no card: nothing to price
     schedules = await asyncio.gather(
-        *(contract_rates(ctx, customer["id"], str(k["id"])) for k in contracts)
+        *(contract_rates(ctx, customer["id"], str(k["id"])) for k in priced)
     )
     seen = set()
-    for k, rows in zip(contracts, schedules, strict=True):
+    for k, rows in zip(priced, schedules, strict=True):
         setup.schedules[str(k["id"])] = rows
         for row in rows:
             key = (

@@ -103,7 +103,7 @@ async def pricing_setup(ctx: ProbeContext) -> Verdict:
     for card_id in card_ids:
         said = await _check_card(ctx, card_id, live, problems, warnings, details)
         summary.append(said)
-    for k in contracts:
+    for k in [k for k in contracts if k.get("rate_card_id")]:
         rows = await contract_rates(ctx, customer["id"], str(k["id"]))
         for row in rows:
             product = live.get(str(row.get("product_id")))
