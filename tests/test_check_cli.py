@@ -251,8 +251,13 @@ def test_production_target_on_loopback_fails_auth_and_skips_writers(
     assert by_probe["auth"]["status"] == "fail"
     assert "https://api.metronome.com" in by_probe["auth"]["summary"]
     for probe in _writers():
+        summary = by_probe[probe]["summary"]
+        if probe == "invoice-draft":  # tier maths dry-run with previewEvents, no write
+            assert summary.startswith("dry run on production (previewEvents"), summary
+            continue
         assert by_probe[probe]["status"] == "skipped", probe
-        assert "--allow-writes" in by_probe[probe]["summary"]
+        assert "--allow-writes" in summary
+    assert any(r.path.endswith("/previewEvents") for r in sandbox.sb.log)
     assert not any(r.method == "POST" and r.path == "/v1/ingest" for r in sandbox.sb.log)
 
 

@@ -26,10 +26,12 @@ from decimal import Decimal
 from typing import Any, TypeVar
 
 from golive_tui.core.probes.batch import BatchShare
+from golive_tui.core.probes.common import dec
 from golive_tui.core.probes.engine import ProbeContext
 from golive_tui.core.probes.http import ApiError, DeadlineExceeded
 from golive_tui.core.probes.steps import settle
 from golive_tui.providers.metronome.probes.lookups import _aggregation, _post_events, _Setup
+from golive_tui.providers.metronome.probes.rates import money
 
 T = TypeVar("T")
 Found = dict[str, list[dict[str, Any]]]  # transaction_id → its search records
@@ -158,6 +160,30 @@ def line_effects(
             continue
         out[key(str(product["id"]))] = out.get(key(str(product["id"])), Decimal(0)) + qty
     return out
+
+
+def cost_bound(setup: _Setup, units: Mapping[str, Decimal]) -> str:
+    """ "at most $0.03": `units` more of each metric at the dearest price any of its
+    products' rates (list, override, commit; every tier) could charge. An upper bound
+    for a production confirmation, without reading where the draft stands."""
+    total, credit_type = Decimal(0), None
+    for row, _, metric in setup.usage_products():
+        qty = units.get(str(metric.get("id")))
+        rates = [row.get(k) for k in ("rate", "list_rate", "override_rate", "commit_rate")]
+        prices = [
+            dec(p)
+            for r in rates
+            if isinstance(r, dict)
+            for p in [r.get("price"), *(t.get("price") for t in r.get("tiers") or [])]
+            if p is not None
+        ]
+        if qty and prices:
+            total += qty * max(prices)
+            credit_type = credit_type or next(
+                (r["credit_type"] for r in rates if isinstance(r, dict) and r.get("credit_type")),
+                None,
+            )
+    return f"at most {money(total, credit_type or {'name': 'USD (cents)'})}"
 
 
 def merged(*parts: Mapping[str, Decimal]) -> dict[str, Decimal]:

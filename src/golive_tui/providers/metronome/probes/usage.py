@@ -28,6 +28,7 @@ from golive_tui.providers.metronome.probes.lookups import (
 )
 from golive_tui.providers.metronome.probes.periods import Backdate, plan_backdate, usage_periods
 from golive_tui.providers.metronome.probes.settling import (
+    cost_bound,
     dup_key,
     events_for,
     events_seen,
@@ -82,12 +83,14 @@ async def ingest_dedup(ctx: ProbeContext) -> Verdict:
         *(line_effects(setup, m["id"], Decimal(2)) for m in metrics),
         line_effects(setup, metrics[0]["id"], Decimal(1), dup_key),
     )
+    # Billed: 2 units per metric (the repeat must not be).
+    units = {str(m["id"]): Decimal(2) for m in metrics}
     await send_usage(
         ctx,
         events,
         expect,
         f"{events_for(len(events), ref)}: 1 unit each on {len(metrics)} metric(s),"
-        " one transaction_id sent twice",
+        f" one transaction_id sent twice, {cost_bound(setup, units)}",
     )
     # Every id once, the repeated one twice: the original and its duplicate record.
     expected = {e["transaction_id"]: 1 for e in events[:-1]}
@@ -164,8 +167,11 @@ async def backdated(ctx: ProbeContext) -> Verdict:
     # Counted on the draft invoice-draft measures only when dated in its period.
     billed_here = plan.billed_on_open_draft(now)
     expect = line_effects(setup, metrics[0]["id"], Decimal(1)) if billed_here else {}
+    cost = cost_bound(setup, {str(metrics[0]["id"]): Decimal(1)})
     try:
-        await send_usage(ctx, [event], expect, f"{events_for(1, ref)} dated {stamp}, 1 unit")
+        await send_usage(
+            ctx, [event], expect, f"{events_for(1, ref)} dated {stamp}, 1 unit, {cost}"
+        )
     except ApiError as exc:
         if exc.status == 400:
             return failed(
