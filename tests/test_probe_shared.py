@@ -109,3 +109,52 @@ async def test_a_bug_or_timeout_in_the_first_probe_is_not_a_cause_for_others(scr
     x, y = await _runner(url).run(_probes(buggy, ["x", "y"]))
     assert "internal error" in x.summary and "'x'" in x.summary
     assert "internal error" in y.summary and "'y'" in y.summary  # its own, not "blocked by"
+
+
+async def test_a_step_blocked_inside_another_names_the_root_probe_not_the_messenger(
+    scripted,  # noqa: F811
+) -> None:
+    """'usage-setup' needs 'customer': when the customer is missing, every probe says
+    blocked by the one that found it missing, never 'blocked by b: blocked by a: …'."""
+    _, url = scripted
+
+    async def customer() -> None:
+        raise Concluded(failed("customer acme not found; create it"))
+
+    def make(name: str):
+        async def fn(ctx: ProbeContext):
+            if name == "a":  # a needs only the customer
+                await ctx.shared.step("customer", customer)
+            else:  # b and c need the set-up, which needs the customer
+
+                async def setup() -> None:
+                    await ctx.shared.step("customer", customer)
+
+                await ctx.shared.step("usage-setup", setup)
+            return passed(name)
+
+        return fn
+
+    a, b, c = await _runner(url, concurrency=1).run(_probes(make, ["a", "b", "c"]))
+    assert a.status == "fail"
+    assert (b.status, b.summary) == ("error", f"blocked by a: {a.summary}")
+    assert (c.status, c.summary) == ("error", f"blocked by a: {a.summary}")
+
+
+async def test_a_cause_that_could_not_tell_leaves_the_others_warned_not_errored(
+    scripted,  # noqa: F811
+) -> None:
+    from golive_tui.core.probes.engine import warned
+
+    _, url = scripted
+
+    async def setup() -> None:
+        raise Concluded(warned("the contract starts later today; re-run once it has started"))
+
+    async def fn(ctx: ProbeContext):
+        await ctx.shared.step("usage-setup", setup)
+        return passed("fine")
+
+    a, b = await _runner(url, concurrency=1).run([replace(_spec(fn), id=i) for i in "ab"])
+    assert a.status == "warn"
+    assert (b.status, b.summary) == ("warn", f"blocked by a: {a.summary}")

@@ -21,7 +21,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from golive_tui.core.probes.verdict import Concluded, blocked, cause_of
+from golive_tui.core.probes.verdict import Blocked, Concluded, blocked, cause_of
 
 T = TypeVar("T")
 
@@ -71,6 +71,8 @@ class SharedSteps:
             value = await fn()
         except BaseException as exc:
             cause = cause_of(exc, step_name())
+            if isinstance(exc, Blocked):  # a step inside this one failed elsewhere first:
+                entry.owner, cause = exc.by, exc.cause  # others are blocked by that root
             if cause is None:
                 del self._entries[key]
                 entry.done.set_result(None)

@@ -42,6 +42,14 @@ class Concluded(Exception):
         self.verdict = verdict
 
 
+class Blocked(Concluded):
+    """A probe ends because a step it needs failed in probe `by` with `cause`."""
+
+    def __init__(self, by: str, cause: Verdict, verdict: Verdict) -> None:
+        super().__init__(verdict)
+        self.by, self.cause = by, cause
+
+
 class Declined(Exception):
     """A write was not approved: the probe ends *skipped* with `reason` (nothing was sent)."""
 
@@ -69,6 +77,8 @@ def cause_of(exc: BaseException, step: str) -> Verdict | None:
     return None
 
 
-def blocked(by: str, cause: Verdict) -> Concluded:
+def blocked(by: str, cause: Verdict) -> Blocked:
     """How a later probe ends when a step it needs already failed in probe `by`."""
-    return Concluded(errored(f"blocked by {by}: {cause.summary}", *cause.details))
+    # A cause that could not tell (warn) leaves the others unable to tell too.
+    end = warned if cause.status == "warn" else errored
+    return Blocked(by, cause, end(f"blocked by {by}: {cause.summary}", *cause.details))

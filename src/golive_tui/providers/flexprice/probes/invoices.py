@@ -117,14 +117,18 @@ async def invoice_preview(ctx: ProbeContext) -> Verdict:
     if price.get("tier_mode"):
         model += f" ({str(price['tier_mode']).lower()})"
     billable, allowance = expected_billable(before, after)
+
+    def cash(amount: Decimal) -> str:
+        return format_money(amount, currency or "USD")
+
     ctx.note(
         f"{label}: expected vs actual",
         f"usage (raw): before {fmt(before.raw)}, sent {fmt(added)} ({fmt(quantity)} by this"
         " probe), expected"
         f" {fmt(expected_raw)}, actual {fmt(after.raw)}\nbillable: expected"
         f" {fmt(billable) if billable is not None else '?'}, actual {fmt(after.billable)}"
-        f"{f' ({allowance})' if allowance else ''}\namount: before {fmt(before.amount)}, actual"
-        f" {fmt(after.amount)}\nprice: {ctx.redactor(json.dumps(price, default=str))[:800]}",
+        f"{f' ({allowance})' if allowance else ''}\namount: before {cash(before.amount)}, actual"
+        f" {cash(after.amount)}\nprice: {ctx.redactor(json.dumps(price, default=str))[:800]}",
     )
     problems, warnings = [], []
     excess = after.raw - expected_raw
@@ -160,7 +164,8 @@ async def invoice_preview(ctx: ProbeContext) -> Verdict:
     if after.overage:
         extra += f"; commitment split into {len(after.overage)} (Overage) line(s), checked"
     ok = (
-        f"{label}: +{fmt(added)} units added exactly {fmt(after.amount - before.amount)}"
-        f" {currency.upper()} to the preview ({how}{extra})"
+        f"{label}: +{fmt(added)} units added exactly"
+        f" {format_money(after.amount - before.amount, currency or 'USD')}"
+        f" to the preview ({how}{extra})"
     )
     return outcome(problems, warnings, (), ok)

@@ -185,7 +185,15 @@ class _Setup:
 
 
 async def _setup(ctx: ProbeContext) -> _Setup:
-    """What every usage probe needs; ends the probe (`Concluded`) if it is not there."""
+    """What every usage probe needs; ends the probe (`Concluded`) if it is not there.
+
+    Read once per run: when it is missing (no contract, no subscription), the first probe
+    fails with the cause and the others say "blocked by <that probe>" (one root cause).
+    Probes only read the set-up, so sharing one is safe."""
+    return await ctx.shared.step("usage-setup", lambda: _read_setup(ctx))
+
+
+async def _read_setup(ctx: ProbeContext) -> _Setup:
     setup = _Setup()
     customer = await required_customer(ctx, _customer)
     setup.customer = customer
