@@ -14,6 +14,7 @@ from dataclasses import replace
 from typing import Any
 
 import pytest
+from tests.fault_cases import assert_every_fault_owned, assert_one_cause
 
 import spec_check
 from golive_tui.core.probes import engine
@@ -248,42 +249,9 @@ OUTAGES = {"5xx-burst", "429-storm", "slow"}
 def test_every_sandbox_fault_has_an_owning_probe() -> None:
     from golive_tui.providers.metronome.sandbox.app import FAULTS
 
-    owned = {case[0] for case in FAULT_CASES}
-    assert set(FAULTS) - OUTAGES - owned == set()
-    assert owned <= set(FAULTS)
+    assert_every_fault_owned(FAULTS, FAULT_CASES, OUTAGES)
 
 
 @pytest.mark.parametrize("fault", sorted({case[0] for case in FAULT_CASES}))
 async def test_in_a_full_run_each_fault_names_its_cause_once(faulty, fault: str) -> None:
-    """Causes, not cascades: with every probe running, each owner reports the cause, or
-    says it is blocked by another owner of the same fault; nothing else fails."""
-    results = await faulty(fault).run()
-    cases = [c for c in FAULT_CASES if c[0] == fault]
-    owners = {probe for _, probe, _, _ in cases}
-
-    def root(probe: str) -> str | None:
-        """The probe this one says it is blocked by, if that one reported a cause itself."""
-        summary = results[probe].summary
-        by = (
-            summary[len("blocked by ") :].split(":")[0] if summary.startswith("blocked by ") else ""
-        )
-        ok = by in results and results[by].status in ("fail", "error", "warn")
-        return by if ok and not results[by].summary.startswith("blocked by ") else None
-
-    roots = set()
-    for _, probe, status, needle in cases:
-        r = results[probe]
-        if root(probe):  # the same cause, reported once by whichever probe met it first
-            roots.add(root(probe))
-            assert needle in r.summary, (probe, r.summary)
-        else:
-            assert r.status == status and needle in r.summary, (probe, r.summary)
-    assert any(not root(p) for p in owners) or roots, "the cause must be reported once"
-    others = {p: r for p, r in results.items() if p not in owners | roots}
-    # A knock-on mismatch may fail if it names the owner ("… (see duplicates)").
-    bad = {
-        p: r.summary
-        for p, r in others.items()
-        if r.status == "fail" and not any(f"(see {o})" in r.summary for o in owners)
-    }
-    assert not bad, f"{fault} made other probes fail instead of naming one cause: {bad}"
+    assert_one_cause(await faulty(fault).run(), fault, FAULT_CASES)

@@ -197,11 +197,8 @@ class _Setup:
 
 
 async def _setup(ctx: ProbeContext) -> _Setup:
-    """What every usage probe needs; ends the probe (`Concluded`) if it is not there.
-
-    Read once per run: when it is missing (no contract, no subscription), the first probe
-    fails with the cause and the others say "blocked by <that probe>" (one root cause).
-    Probes only read the set-up, so sharing one is safe."""
+    """What every usage probe needs, read once per run (probes only read it): without a
+    subscription the first probe fails and the rest are "blocked by" it."""
     return await ctx.shared.step("usage-setup", lambda: _read_setup(ctx))
 
 
