@@ -11,7 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from golive_tui.core.sandbox.asgi import HttpError, Request, Response
+from golive_tui.core.sandbox.asgi import Request, Response
+from golive_tui.core.sandbox.webhook_receiver import WebhookReceiver
 from golive_tui.providers.flexprice.sandbox.routes_common import FlexpriceRoutes
 
 WEBHOOK_TOLERANCE = timedelta(minutes=5)
@@ -79,7 +80,7 @@ def _header(headers: Mapping[str, str], name: str) -> str:
     return headers.get(f"svix-{name}") or headers.get(f"webhook-{name}") or ""
 
 
-class WebhookRoutes(FlexpriceRoutes):
+class WebhookRoutes(WebhookReceiver, FlexpriceRoutes):
     """The healthy receiver verifies every delivery, then answers an svix-id it has
     seen 200 without processing it again (docs.svix.com/idempotency). Each
     `webhook-*` fault breaks one of those steps."""
@@ -88,44 +89,25 @@ class WebhookRoutes(FlexpriceRoutes):
     webhooks: list[ReceivedWebhook]
 
     def webhook(self, request: Request) -> Response:
-        headers, body = request.headers, request.raw_body
-        signature = _header(headers, "signature")
-        if "webhook-ip-allowlist" in self.faults:
-            # An IP filter in front of the handler refuses golive's host before any check.
-            return self._answer(request, 403, "source IP not allowlisted", "Forbidden")
-        if "webhook-accepts-forged" in self.faults:
-            reason = None
-        elif "webhook-accepts-unsigned" in self.faults and not signature:
-            reason = None  # "nothing to verify" instead of "unverifiable"
-        elif "webhook-accepts-tampered" in self.faults and self._verified_before(signature):
-            reason = None  # a cache of verified signatures, not bound to the body
-        else:
-            reason = verify_svix(
+        headers = request.headers
+        return self.receive(
+            request,
+            signature=_header(headers, "signature"),
+            verify=lambda: verify_svix(
                 self.webhook_secret,
                 headers,
-                body,
+                request.raw_body,
                 self.now(),
                 first_only="webhook-no-rotation" in self.faults,
-            )
-        if reason is not None:
-            return self._answer(request, 401, reason, f"webhook rejected: {reason}")
-        msg_id = _header(headers, "id")
-        seen = any(w.accepted and w.msg_id == msg_id for w in self.webhooks)
-        if seen and "webhook-rejects-replay" in self.faults:
-            return self._answer(request, 409, "duplicate svix-id refused", "duplicate message")
-        self._record(request, 200, None)
-        return Response(200, {"received": True, "duplicate": seen})
-
-    def _verified_before(self, signature: str) -> bool:
-        return bool(signature) and any(
-            w.accepted and w.signature == signature for w in self.webhooks
+            ),
+            delivery_id=_header(headers, "id"),
+            replay_refusal=("duplicate svix-id refused", "duplicate message"),
         )
 
-    def _answer(self, request: Request, status: int, reason: str, message: str) -> Response:
-        self._record(request, status, reason)
-        raise HttpError(status, message)
+    def delivery_id(self, webhook: ReceivedWebhook) -> str:
+        return webhook.msg_id
 
-    def _record(self, request: Request, status: int, reason: str | None) -> None:
+    def record(self, request: Request, status: int, reason: str | None) -> None:
         headers = request.headers
         self.webhooks.append(
             ReceivedWebhook(

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 
-from golive_tui.core.sandbox.asgi import HttpError, Request, Response
+from golive_tui.core.sandbox.asgi import Request, Response
+from golive_tui.core.sandbox.webhook_receiver import WebhookReceiver
 from golive_tui.providers.metronome.sandbox.routes_common import MetronomeRoutes
 
 WEBHOOK_TOLERANCE = timedelta(minutes=5)
@@ -69,7 +70,7 @@ def payload_id(body: bytes) -> str:
     return str(data.get("id") or "") if isinstance(data, dict) else ""
 
 
-class WebhookRoutes(MetronomeRoutes):
+class WebhookRoutes(WebhookReceiver, MetronomeRoutes):
     """The healthy receiver verifies every delivery, then answers a repeated id 200
     without processing it again. Each `webhook-*` fault breaks one of those steps."""
 
@@ -77,40 +78,19 @@ class WebhookRoutes(MetronomeRoutes):
     webhooks: list[ReceivedWebhook]
 
     def webhook(self, request: Request) -> Response:
-        body = request.raw_body
-        headers = request.headers
-        signature = headers.get("metronome-webhook-signature", "")
-        if "webhook-ip-allowlist" in self.faults:
-            # An IP filter in front of the handler refuses golive's host before any check.
-            return self._answer(request, 403, "source IP not allowlisted", "Forbidden")
-        if "webhook-accepts-forged" in self.faults:
-            reason = None
-        elif "webhook-accepts-unsigned" in self.faults and not signature:
-            reason = None  # "nothing to verify" instead of "unverifiable"
-        elif "webhook-accepts-tampered" in self.faults and self._verified_before(signature):
-            reason = None  # a cache of verified signatures, not bound to the body
-        else:
-            reason = verify_webhook(self.webhook_secret, headers, body, self.now())
-        if reason is not None:
-            return self._answer(request, 401, reason, f"webhook rejected: {reason}")
-        seen = payload_id(body) and any(
-            w.accepted and payload_id(w.body) == payload_id(body) for w in self.webhooks
-        )
-        if seen and "webhook-rejects-replay" in self.faults:
-            return self._answer(request, 409, "duplicate id refused", "duplicate notification")
-        self._record(request, 200, None)
-        return Response(200, {"received": True, "duplicate": bool(seen)})
-
-    def _verified_before(self, signature: str) -> bool:
-        return bool(signature) and any(
-            w.accepted and w.signature == signature for w in self.webhooks
+        headers, body = request.headers, request.raw_body
+        return self.receive(
+            request,
+            signature=headers.get("metronome-webhook-signature", ""),
+            verify=lambda: verify_webhook(self.webhook_secret, headers, body, self.now()),
+            delivery_id=payload_id(body),
+            replay_refusal=("duplicate id refused", "duplicate notification"),
         )
 
-    def _answer(self, request: Request, status: int, reason: str, message: str) -> Response:
-        self._record(request, status, reason)
-        raise HttpError(status, message)
+    def delivery_id(self, webhook: ReceivedWebhook) -> str:
+        return payload_id(webhook.body)
 
-    def _record(self, request: Request, status: int, reason: str | None) -> None:
+    def record(self, request: Request, status: int, reason: str | None) -> None:
         headers = request.headers
         self.webhooks.append(
             ReceivedWebhook(
