@@ -1,4 +1,5 @@
-"""Export a session: Markdown for a launch PR (`export_md`), JSON (schema v1) for tools.
+"""Export a session: Markdown for a launch PR (`export_md`), the same as one HTML page
+(`export_html`), JSON (schema v2) for tools.
 
 UI-free and deterministic: given the same checklist, state and `generated_at`,
 the output is byte for byte the same (tests compare it with golden files).
@@ -25,6 +26,7 @@ from typing import Any
 
 from golive_tui.core.checklist import Checklist
 from golive_tui.core.export_common import RedactFn, _iso, _now, _target, scrubber
+from golive_tui.core.export_html import to_html
 from golive_tui.core.export_md import EXCERPT_MAX_CHARS, EXCERPT_MAX_LINES, to_markdown
 from golive_tui.core.export_text import readable
 from golive_tui.core.progress import Counts, Progress, progress
@@ -39,6 +41,7 @@ __all__ = [
     "RedactFn",
     "load_schema",
     "to_dict",
+    "to_html",
     "to_json",
     "to_markdown",
 ]
