@@ -146,3 +146,37 @@ def test_every_fault_exports_without_reprs_or_cents(provider: str) -> None:
         not_passed += doc["summary"]["failing"]
     # The faults really broke something (else this proves nothing about their texts).
     assert not_passed >= len(faults)
+
+
+def _block(md: str, probe: str) -> str:
+    start = md.index(f"### Probe {probe}\n")
+    end = md.find("\n### ", start + 1)
+    return md[start : end if end > 0 else len(md)]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("fault", "probe", "lead"),
+    [
+        # Was `GET /v1/customers → 200` (the shared set-up), not the step that failed.
+        ("permanent-500", "metrics-active", "GET /v1/billable-metrics → 500"),
+        (
+            "webhook-accepts-tampered",
+            "webhook-signature",
+            "webhook genuine signature, tampered body",
+        ),
+        ("wrong-tier-math", "invoice-draft", "Input tokens: expected vs actual"),
+        ("dedup-off", "ingest-dedup", "POST /v1/events/search → 200"),
+    ],
+)
+def test_a_failed_probe_leads_with_the_evidence_that_explains_it(
+    fault: str, probe: str, lead: str
+) -> None:
+    checklist, state, redactor = _run("metronome", (fault,))
+    block = _block(export.to_markdown(checklist, state, redactor=redactor), probe)
+    assert block.split("\n")[1].startswith(("✗ **fail**", "⚠ **error**")), block
+    evidence = next(line for line in block.split("\n") if line.startswith("**Evidence:** "))
+    assert evidence.removeprefix("**Evidence:** ").startswith(lead), block
+    body = block[block.index("```text\n") + 8 : block.rindex("\n```")].split("\n")
+    assert 0 < len(body) <= export.EXCERPT_MAX_LINES + 1
+    assert all(len(line) <= export.EXCERPT_MAX_CHARS + 1 for line in body)

@@ -21,6 +21,8 @@ from golive_tui.core.state_records import Evidence, ProbeRecord, ProbeStatus
 
 # How `core.probes.http` labels an exchange: "GET /v1/customers → 200 (64 ms)".
 _EXCHANGE = re.compile(r"^([A-Z]{3,7}) (\S+) → (\d{3}|no response)")
+# How `core.probes.http` marks a body it cut: "… (1256 chars)".
+_CUT = re.compile(r"… \(\d+ chars\)\s*$")
 _WORD = re.compile(r"[a-z0-9_]{3,}")
 _COMPACT = 72  # a container this short with no container inside stays on one line
 
@@ -99,16 +101,17 @@ def pretty(text: str) -> list[str]:
 def _json_start(line: str) -> int:
     """Where compact JSON starts on `line` (at its start or after "label: "), or -1."""
     stripped = line.lstrip()
-    if stripped[:1] in ("{", "[") and len(stripped) > _COMPACT:
-        return len(line) - len(stripped)
+    if stripped[:1] in ("{", "[") and stripped == line:
+        return 0
     m = re.match(r"^[\w -]{1,30}: ([{\[])", line)
-    if m and len(line) > _COMPACT:
-        return m.start(1)
-    return -1
+    return m.start(1) if m else -1
 
 
 def _layout(src: str) -> list[str]:
     """Indent JSON text token by token; tolerant of a cut tail and of non-JSON text."""
+    cut = _CUT.search(src)
+    if cut:  # the capture cut the body (maybe mid-string): lay out what is there
+        return [*_layout(src[: cut.start()]), cut.group().strip()]
     lines: list[str] = []
     cur: list[str] = []
     depth = 0
@@ -147,10 +150,6 @@ def _layout(src: str) -> list[str]:
             cur.append(": ")
         elif c in " \t\r\n":
             pass
-        elif src.startswith("… (", i):  # where the capture cut the body
-            newline()
-            cur.append(src[i:])
-            break
         else:
             cur.append(c)
         i += 1

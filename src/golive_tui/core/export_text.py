@@ -25,6 +25,8 @@ _DECIMAL = re.compile(r"Decimal\('(-?[0-9.Ee+-]+)'\)")
 # A Python literal standing as a value: not followed by a word ("None of them" stays).
 _LITERAL = re.compile(r"\b(True|False|None)\b(?! [a-z])")
 _WORD = {"True": "yes", "False": "no", "None": "none"}
+# What makes "[…]" a Python list rather than prose or "[1]": quotes, nesting, literals.
+_REPR_HINT = re.compile(r"['\"]|\[\s*\[|\b(True|False|None)\b")
 
 
 def readable(text: str) -> str:
@@ -94,7 +96,7 @@ def _literal(source: str) -> str | None:
     """A list literal in words ("a, b"; nested "a, b; c"), or None if it is not one."""
     if source.replace(" ", "") == "[]":
         return "none"
-    if "'" not in source and '"' not in source and "[[" not in source.replace(" ", ""):
+    if not _REPR_HINT.search(source):
         return None  # "[1]" or "[see below]": leave numbers and prose alone
     try:
         value = ast.literal_eval(source)
