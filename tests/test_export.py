@@ -458,6 +458,18 @@ def test_markdown_excerpt_is_capped(mini: Checklist) -> None:
     assert fence.content == "x" * export.EXCERPT_MAX_CHARS + "…\n"
 
 
+def test_markdown_says_how_to_read_cent_amounts_in_evidence(mini: Checklist) -> None:
+    state = build_state(mini)
+    latest = state.items["usage.token"].probe_results[-1]
+    latest.status = ProbeStatus.FAIL
+    body = '{"total":1990.25,"credit_type":{"id":"2714","name":"USD (cents)"}}'
+    latest.evidence = [Evidence(label="GET /v1/invoices → 200 (3 ms)", text="response: " + body)]
+    md = export.to_markdown(mini, state, generated_at=GENERATED)
+    (fence,) = [t for t in parse(md) if t.type == "fence"]
+    assert '  "total": 1990.25,' in fence.content  # the API's data, as it was sent
+    assert 'as the API\'s "USD (cents)" credit type does: 1990 there is $19.90.' in md
+
+
 def test_markdown_empty_state_is_an_all_todo_view(mini: Checklist) -> None:
     md = export.to_markdown(mini, None, generated_at=GENERATED)
     tokens = check_structure(md, mini, None)

@@ -167,6 +167,8 @@ def _block(md: str, probe: str) -> str:
         ),
         ("wrong-tier-math", "invoice-draft", "Input tokens: expected vs actual"),
         ("dedup-off", "ingest-dedup", "POST /v1/events/search → 200"),
+        # The request its summary is about ("usage product … archived metric").
+        ("archived-metric", "pricing-setup", "POST /v1/contract-pricing/products/list → 200"),
     ],
 )
 def test_a_failed_probe_leads_with_the_evidence_that_explains_it(

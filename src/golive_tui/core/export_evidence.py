@@ -67,15 +67,26 @@ def _words(text: str) -> set[str]:
     return set(_WORD.findall(text.lower()))
 
 
+def _stems(text: str) -> set[str]:
+    """Words without a plural "s": "metrics" in a path meets "metric" in a summary."""
+    return {w[:-1] if w.endswith("s") and len(w) > 3 else w for w in re.findall("[a-z]+", text)}
+
+
 def _most_said(rec: ProbeRecord, candidates: list[int], said: set[str]) -> int:
-    """The candidate whose label and text share most words with the result (the later
-    one on a tie: the step that confirmed it, not the set-up before it)."""
+    """The request whose path the result talks about ("billable metrics" for
+    /v1/billable-metrics), then whose text shares most words with it; the later one on a
+    tie (the step that confirmed it, not the set-up before it)."""
     if not candidates:
         return 0
+    # What the result is about: for a failure its summary (the cause), for a pass all of it.
+    details = rec.details if rec.status is ProbeStatus.PASS else []
+    topic = _stems(" ".join([rec.summary, *details]).lower())
 
-    def score(i: int) -> tuple[int, int]:
+    def score(i: int) -> tuple[int, int, int]:
         ev = rec.evidence[i]
-        return len(said & set(_WORD.findall(f"{ev.label} {ev.text}".lower()))), i
+        m = _EXCHANGE.match(ev.label)
+        path = _stems(m.group(2).lower()) - {"v"} if m else set()
+        return len(topic & path), len(said & _words(f"{ev.label} {ev.text}")), i
 
     return max(candidates, key=score)
 

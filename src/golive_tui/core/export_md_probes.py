@@ -8,12 +8,15 @@ names that evidence in one line (the review stays short, the JSON export has all
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from golive_tui.core.export_common import RedactFn, _duration, _human
 from golive_tui.core.export_evidence import excerpt, explaining_first, pretty
 from golive_tui.core.export_mdsafe import clean, fence, inline, slug
 from golive_tui.core.export_text import readable
+from golive_tui.core.money import format_minor
 from golive_tui.core.progress import PROBE_GLYPH
 from golive_tui.core.review import ItemReview
 from golive_tui.core.state_records import ProbeRecord, ProbeStatus
@@ -22,6 +25,8 @@ from golive_tui.core.state_records import ProbeRecord, ProbeStatus
 # this many characters; the JSON export and the state file keep the whole text.
 EXCERPT_MAX_LINES = 16
 EXCERPT_MAX_CHARS = 160
+# A credit type that counts a currency's cents ("USD (cents)", Metronome's default).
+_MINOR_CREDIT = re.compile(r'"([A-Z]{3}) \(cents\)"')
 
 
 @dataclass
@@ -104,6 +109,13 @@ def probe_blocks(runs: list[ProbeRun], identity: str, r: RedactFn) -> list[str]:
                 body.append(f"… {more} more lines in the JSON export")
             note = f" ({of})" if of else ""
             block += f"\n\n**Evidence:** {label}{note}\n" + fence("\n".join(body))
+            cents = _MINOR_CREDIT.search(evidence[0].text)
+            if cents:  # the excerpt is the API's own data: say how to read its amounts
+                code = cents.group(1)
+                block += (
+                    f'\n\nAmounts in this excerpt count cents, as the API\'s "{code} (cents)"'
+                    f" credit type does: 1990 there is {format_minor(Decimal(1990), code)}."
+                )
         blocks.append(block)
     # A heading ends the block above it: one newline between blocks keeps the review short.
     return ["\n".join(blocks)] if blocks else []
