@@ -25,7 +25,7 @@ from golive_tui.core.state_records import ProbeRecord, ProbeStatus
 # this many characters; the JSON export and the state file keep the whole text.
 EXCERPT_MAX_LINES = 16
 EXCERPT_MAX_CHARS = 160
-# A credit type that counts a currency's cents ("USD (cents)", Metronome's default).
+# A credit type that counts a currency's cents ("USD (cents)"), as one billing API does.
 _MINOR_CREDIT = re.compile(r'"([A-Z]{3}) \(cents\)"')
 
 
