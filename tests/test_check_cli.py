@@ -208,6 +208,17 @@ def test_a_broken_account_exits_3(faults: tuple[str, ...], tmp_path: Path) -> No
         assert statuses["auth"] == "pass"
 
 
+def test_the_text_table_reads_as_words_not_python_reprs(tmp_path: Path) -> None:
+    # An archived metric fails metrics-active, whose details list event types and
+    # group keys (once printed as "['llm.completion']" and "[['model'], ['project_id']]").
+    for box in _sandbox("archived-metric"):
+        proc = box.golive("check", *box.flags(), "--only", "metrics-active", cwd=tmp_path)
+        assert proc.returncode == 3, (proc.stdout, proc.stderr)
+        text = " ".join(proc.stdout.split())
+        assert "event types llm.completion" in text and "group keys model; project_id" in text
+        assert "['" not in proc.stdout and "[[" not in proc.stdout
+
+
 def test_junit_and_output_file(sandbox: Sandbox, tmp_path: Path) -> None:
     out = tmp_path / "junit.xml"
     only = ["--only", "auth", "metrics-active", "pricing-setup", "webhook-signature"]

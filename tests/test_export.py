@@ -21,6 +21,7 @@ from markdown_it.token import Token
 from golive_tui.core import export
 from golive_tui.core.checklist import Checklist, builtin_dir
 from golive_tui.core.checklist import load as load_checklist
+from golive_tui.core.export_mdsafe import slug
 from golive_tui.core.progress import PROBE_GLYPH, Counts, progress, standing_label
 from golive_tui.core.state import (
     CreatedObject,
@@ -188,6 +189,38 @@ def tables(tokens: list[Token]) -> list[list[list[str]]]:
     return result
 
 
+def item_lines(part: list[Token]) -> list[str]:
+    """The text of each top-level list item's first paragraph in `part`."""
+    out = []
+    depth = 0
+    for i, t in enumerate(part):
+        if t.type == "bullet_list_open":
+            depth += 1
+        elif t.type == "bullet_list_close":
+            depth -= 1
+        elif t.type == "list_item_open" and depth == 1:
+            out.append(plain(part[i + 2]))
+    return out
+
+
+def target_fields(tokens: list[Token]) -> dict[str, str]:
+    """The Target section's "**Name:** value · **Name:** value" lines as a dict."""
+    fields: dict[str, str] = {}
+    for t in section_after(tokens, "Target"):
+        children = t.children or [] if t.type == "inline" else []
+        name = ""
+        label = -1  # the index of the text child that holds the current name
+        for i, child in enumerate(children):
+            if child.type == "strong_open" and children[i + 1].content.endswith(":"):
+                name, label = children[i + 1].content.rstrip(":"), i + 1
+                fields[name] = ""
+            elif child.type in ("text", "code_inline") and name and i != label:
+                fields[name] += child.content
+        for key, value in fields.items():
+            fields[key] = value.strip().removesuffix("·").strip()
+    return fields
+
+
 def section_after(tokens: list[Token], h2: str) -> list[Token]:
     """The tokens between the H2 titled `h2` and the next H2."""
     start = next(
@@ -226,15 +259,32 @@ def check_structure(md: str, checklist: Checklist, state: State | None) -> list[
     else:
         assert "Changed since checked" not in h2
 
-    # One H3 per item, in order, each with glyph and the word for what it rests on;
-    # the verdict section adds its own (overrides, sign-off) before them.
+    # The verdict section's own H3s (overrides, sign-off), then one H3 per probe run.
     h3 = [text for tag, text in heads if tag == "h3"]
-    expected_h3 = [
-        standing_label(prog.review.of(item.id)) + f" — {item.title}" for item in checklist.items()
-    ]
-    assert h3[-len(expected_h3) :] == expected_h3
     assert ("Overrides" in h3) == bool(verdict.overrides)
     assert "Sign-off" in h3
+    reviews = [prog.review.of(item.id) for item in checklist.items()]
+    runs = {(rec.probe, rec.run_id, rec.at) for r in reviews if (rec := r.state.latest) is not None}
+    probe_h3 = [t for t in h3 if t.startswith("Probe ")]
+    assert len(probe_h3) == len(runs) and h3[-len(runs) or len(h3) :] == probe_h3
+
+    # One line per item under its section, glyph and word for what it rests on first;
+    # an item with a probe links to its run's block, and nothing repeats that block.
+    for sp in prog.sections:
+        lines = item_lines(section_after(tokens, sp.section.title))
+        assert [line.split(" · ")[:2] for line in lines] == [
+            [standing_label(prog.review.of(i.id)), i.title.strip()] for i in sp.section.items
+        ]
+    anchors = {"#" + slug(t) for t in probe_h3}
+    hrefs = [
+        c.attrs["href"]
+        for t in tokens
+        if t.type == "inline"
+        for c in t.children or []
+        if c.type == "link_open" and str(c.attrs["href"]).startswith("#")
+    ]
+    assert set(hrefs) == anchors
+    assert len(hrefs) == sum(1 for r in reviews if r.state.latest is not None)
 
     # The summary table: one row per section, then the total.
     (summary,) = tables(section_after(tokens, "Summary"))
@@ -269,14 +319,16 @@ def check_structure(md: str, checklist: Checklist, state: State | None) -> list[
         for child in t.children or []:
             assert child.type != "html_inline"
 
-    # One fence per item with evidence on its latest probe, and nothing else is code.
-    with_evidence = [
-        item
-        for item in checklist.items()
-        if state and (latest := state.item(item.id).latest) and latest.evidence
-    ]
+    # One fence per probe run that did not pass and has evidence; nothing else is code.
+    failing_runs = {
+        (rec.probe, rec.run_id, rec.at)
+        for r in reviews
+        if (rec := r.state.latest) is not None
+        and rec.evidence
+        and rec.status is not ProbeStatus.PASS
+    }
     fences = [t for t in tokens if t.type == "fence"]
-    assert len(fences) == len(with_evidence)
+    assert len(fences) == len(failing_runs)
     assert all(f.info == "text" for f in fences)
     assert not [t for t in tokens if t.type == "code_block"]
     return tokens
@@ -289,10 +341,8 @@ def test_markdown_structure_mini(mini: Checklist) -> None:
     state = build_state(mini)
     md = export.to_markdown(mini, state, generated_at=GENERATED)
     tokens = check_structure(md, mini, state)
-    # The header table: one key/value row per field, production made obvious.
-    header = tables(tokens)[0]
-    assert header[0] == ["Field", "Value"]
-    fields = dict(header[1:])
+    # The target: one "name: value" per field, production made obvious.
+    fields = target_fields(tokens)
     assert fields["Environment"] == "PRODUCTION (live account)"
     assert "**PRODUCTION**" in md
     assert fields["Operator"] == "alice"
@@ -317,6 +367,7 @@ def test_markdown_structure_mini(mini: Checklist) -> None:
 
 def test_markdown_evidence_fence_and_excerpt(mini: Checklist) -> None:
     state = build_state(mini)
+    state.items["usage.token"].probe_results[-1].status = ProbeStatus.FAIL
     md = export.to_markdown(mini, state, generated_at=GENERATED)
     (fence,) = [t for t in parse(md) if t.type == "fence"]
     assert fence.content == "GET /v1/usage.token\n200 OK\n"
@@ -326,6 +377,7 @@ def test_markdown_hostile_text_cannot_break_structure(mini: Checklist) -> None:
     backticks = "before\n```\n````\ninside ``` still\n`````\nafter"
     state = build_state(mini, note=HOSTILE, text=HOSTILE)
     latest = state.items["usage.token"].probe_results[-1]
+    latest.status = ProbeStatus.FAIL  # a result that did not pass shows its evidence
     latest.evidence = [Evidence(label=HOSTILE, text=backticks), *latest.evidence]
     state.target = Target(
         provider="metronome",
@@ -336,10 +388,8 @@ def test_markdown_hostile_text_cannot_break_structure(mini: Checklist) -> None:
     md = export.to_markdown(mini, state, generated_at=GENERATED)
     tokens = check_structure(md, mini, state)
 
-    # The header table still has two cells per row and the values read back intact.
-    header = tables(tokens)[0]
-    assert all(len(row) == 2 for row in header)
-    fields = dict(header[1:])
+    # The target's values read back intact.
+    fields = target_fields(tokens)
     assert fields["Base URL"] == "https://x | y \\| z"
     assert fields["Test customer"] == "# cus | <b>"
     assert fields["Operator"] == "ops | team `x`"
@@ -369,7 +419,7 @@ def test_markdown_hostile_text_cannot_break_structure(mini: Checklist) -> None:
 
     # Probe summaries and details are escaped too: the only list items are ours.
     texts = [plain(t) for t in tokens if t.type == "inline"]
-    assert any(t.startswith("Latest probe:") and "<script>" in t for t in texts)
+    assert any(t.startswith("✗ fail — # not a heading") and "<script>" in t for t in texts)
     assert not [t for t in tokens if t.type == "ordered_list_open"]
 
 
@@ -390,29 +440,41 @@ def test_markdown_control_characters_are_shown_not_sent(mini: Checklist) -> None
 def test_markdown_excerpt_is_capped(mini: Checklist) -> None:
     state = build_state(mini)
     latest = state.items["usage.token"].probe_results[-1]
+    latest.status = ProbeStatus.FAIL
     latest.evidence = [
         Evidence(label="many lines", text="\n".join(f"line {n}" for n in range(200)))
     ]
     md = export.to_markdown(mini, state, generated_at=GENERATED)
     (fence,) = [t for t in parse(md) if t.type == "fence"]
     lines = fence.content.rstrip("\n").split("\n")
-    assert lines[: export.EXCERPT_MAX_LINES] == [f"line {n}" for n in range(20)]
-    assert lines[-1] == "… (excerpt truncated)"
-    assert len(lines) == export.EXCERPT_MAX_LINES + 1
+    cap = export.EXCERPT_MAX_LINES
+    assert lines[:cap] == [f"line {n}" for n in range(cap)]
+    assert lines[-1] == f"… {200 - cap} more lines in the JSON export"
+    assert len(lines) == cap + 1
 
     latest.evidence = [Evidence(label="one long line", text="x" * 4000)]
     md = export.to_markdown(mini, state, generated_at=GENERATED)
     (fence,) = [t for t in parse(md) if t.type == "fence"]
-    first, marker = fence.content.rstrip("\n").split("\n")
-    assert first == "x" * export.EXCERPT_MAX_CHARS
-    assert marker == "… (excerpt truncated)"
+    assert fence.content == "x" * export.EXCERPT_MAX_CHARS + "…\n"
+
+
+def test_markdown_says_how_to_read_cent_amounts_in_evidence(mini: Checklist) -> None:
+    state = build_state(mini)
+    latest = state.items["usage.token"].probe_results[-1]
+    latest.status = ProbeStatus.FAIL
+    body = '{"total":1990.25,"credit_type":{"id":"2714","name":"USD (cents)"}}'
+    latest.evidence = [Evidence(label="GET /v1/invoices → 200 (3 ms)", text="response: " + body)]
+    md = export.to_markdown(mini, state, generated_at=GENERATED)
+    (fence,) = [t for t in parse(md) if t.type == "fence"]
+    assert '  "total": 1990.25,' in fence.content  # the API's data, as it was sent
+    assert 'as the API\'s "USD (cents)" credit type does: 1990 there is $19.90.' in md
 
 
 def test_markdown_empty_state_is_an_all_todo_view(mini: Checklist) -> None:
     md = export.to_markdown(mini, None, generated_at=GENERATED)
     tokens = check_structure(md, mini, None)
-    fields = dict(tables(tokens)[0][1:])
-    assert fields["State created"] == "no state file yet"
+    fields = target_fields(tokens)
+    assert fields["State"] == "no state file yet"
     assert fields["Environment"] == "sandbox"
     assert fields["Provider"] == "metronome"
     assert "PRODUCTION" not in md
@@ -447,11 +509,8 @@ def test_markdown_created_objects(mini: Checklist) -> None:
     md = export.to_markdown(mini, state, generated_at=GENERATED)
     tokens = parse(md)
     assert headings(tokens)[-1] == ("h2", "Objects created by probes")
-    last = tables(tokens)[-1]
-    assert last == [
-        ["Kind", "ID", "Probe", "Run", "Created"],
-        ["customer", "cus | 9", "ingest", "run-1", "2025-03-04 09:30:00 UTC"],
-    ]
+    (line,) = item_lines(section_after(tokens, "Objects created by probes"))
+    assert line == "1 × customer by ingest (run run-1, 2025-03-04 09:30:00 UTC): cus | 9"
 
 
 def test_markdown_is_deterministic(mini: Checklist) -> None:

@@ -203,9 +203,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="parse VALUE as JSON")
     p.add_argument("--list", action="store_true", help="show the target and every setting")
 
-    p = sub.add_parser("export", help="write the checklist as Markdown or JSON")
+    p = sub.add_parser("export", help="write the launch review as Markdown, HTML or JSON")
     _globals(p, "export")
-    p.add_argument("--format", choices=("md", "json"), default="md")
+    p.add_argument(
+        "--format",
+        choices=("md", "html", "json"),
+        default="md",
+        help="md for a launch PR, html: one self-contained page for a browser, json for tools",
+    )
     p.add_argument("-o", "--output", metavar="FILE", help="write here instead of stdout")
 
     p = sub.add_parser("token", help="store, check or delete API tokens in the OS keyring")

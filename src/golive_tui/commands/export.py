@@ -1,4 +1,5 @@
-"""`golive export [--format md|json] [-o FILE]`: the review for a launch PR, or JSON.
+"""`golive export [--format md|html|json] [-o FILE]`: the launch review as Markdown (for a
+PR), one self-contained HTML page (for a browser), or JSON (for tools).
 
 Reads the state without locking it. With no state file yet (but `--checklist`),
 exports an all-to-do view, which is useful for a kickoff PR.
@@ -11,12 +12,13 @@ from pathlib import Path
 
 from golive_tui.commands._output import output_path, refuse_checklist, write_file, write_stdout
 from golive_tui.commands._session import load_for_read
-from golive_tui.core.export import RedactFn, to_json, to_markdown
+from golive_tui.core.export import RedactFn, to_html, to_json, to_markdown
 from golive_tui.core.state import State
 
 
 def run(args: argparse.Namespace) -> int:
-    out = output_path(args.output, Path(args.state), "golive-review.md") if args.output else None
+    example = f"golive-review.{args.format}"
+    out = output_path(args.output, Path(args.state), example) if args.output else None
     checklist, state = load_for_read(args)
     if out is not None:
         refuse_checklist(
@@ -25,6 +27,8 @@ def run(args: argparse.Namespace) -> int:
     redactor = _redactor(state)
     if args.format == "json":
         text = to_json(checklist, state, redactor=redactor)
+    elif args.format == "html":
+        text = to_html(checklist, state, redactor=redactor)
     else:
         text = to_markdown(checklist, state, redactor=redactor)
     if out is None:

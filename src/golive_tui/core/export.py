@@ -1,4 +1,5 @@
-"""Export a session: Markdown for a launch PR (`export_md`), JSON (schema v1) for tools.
+"""Export a session: Markdown for a launch PR (`export_md`), the same as one HTML page
+(`export_html`), JSON (schema v2) for tools.
 
 UI-free and deterministic: given the same checklist, state and `generated_at`,
 the output is byte for byte the same (tests compare it with golden files).
@@ -25,7 +26,9 @@ from typing import Any
 
 from golive_tui.core.checklist import Checklist
 from golive_tui.core.export_common import RedactFn, _iso, _now, _target, scrubber
+from golive_tui.core.export_html import to_html
 from golive_tui.core.export_md import EXCERPT_MAX_CHARS, EXCERPT_MAX_LINES, to_markdown
+from golive_tui.core.export_text import readable
 from golive_tui.core.progress import Counts, Progress, progress
 from golive_tui.core.state import ProbeRecord, State
 from golive_tui.core.state_records import Override, Signoff
@@ -38,6 +41,7 @@ __all__ = [
     "RedactFn",
     "load_schema",
     "to_dict",
+    "to_html",
     "to_json",
     "to_markdown",
 ]
@@ -173,7 +177,7 @@ def _counts_dict(c: Counts) -> dict[str, int]:
 def _override_dict(ov: Override | None, r: RedactFn) -> dict[str, Any] | None:
     if ov is None:
         return None
-    return {"reason": r(ov.reason), "over": r(ov.over), "by": r(ov.by), "at": _iso(ov.at)}
+    return {"reason": r(ov.reason), "over": readable(r(ov.over)), "by": r(ov.by), "at": _iso(ov.at)}
 
 
 def _verdict_dict(prog: Progress, checklist: Checklist, r: RedactFn) -> dict[str, Any]:
@@ -191,7 +195,7 @@ def _verdict_dict(prog: Progress, checklist: Checklist, r: RedactFn) -> dict[str
 
     return {
         "decision": v.decision,
-        "reasons": [r(line) for line in v.reasons],
+        "reasons": [readable(r(line)) for line in v.reasons],
         "overrides": [o.item.id for o in v.overrides],
         "required_roles": list(checklist.signoff_roles),
         "missing_roles": list(v.missing_roles),
@@ -204,8 +208,8 @@ def _probe_dict(rec: ProbeRecord, r: RedactFn) -> dict[str, Any]:
     return {
         "probe": r(rec.probe),
         "status": rec.status.value,
-        "summary": r(rec.summary),
-        "details": [r(d) for d in rec.details],
+        "summary": readable(r(rec.summary)),
+        "details": [readable(r(d)) for d in rec.details],
         "at": _iso(rec.at),
         "duration_ms": rec.duration_ms,
         "evidence": [{"label": r(ev.label), "text": r(ev.text)} for ev in rec.evidence],

@@ -65,4 +65,4 @@ def _signoff_block(prog: Progress, roles: tuple[str, ...], text: Text) -> str:
     lines += [
         f"- ○ {text(role)}: not signed (`golive signoff --role {role}`)" for role in v.missing_roles
     ]
-    return "\n\n".join(x for x in (head, need, "\n".join(lines)) if x)
+    return head + "\n\n" + "\n".join([need, *lines])

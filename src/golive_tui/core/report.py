@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from golive_tui.core.checkrun import STATUSES, CheckReport, ItemResult
+from golive_tui.core.export_text import readable
 
 CHECK_SCHEMA = "golive-check"
 CHECK_SCHEMA_VERSION = 1
@@ -82,7 +83,8 @@ def to_text(report: CheckReport, *, width: int = WIDTH) -> str:
     r = report.redactor
 
     def clean(s: str) -> str:
-        return _visible(r(s))
+        # For people: probe text without Python reprs, cent amounts in currency units.
+        return _visible(readable(r(s)))
 
     groups = report.by_probe()
     probe_w = max([len("probe"), *(len(p) for p, _ in groups)])
