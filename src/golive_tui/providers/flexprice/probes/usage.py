@@ -117,7 +117,8 @@ async def grace_period(ctx: ProbeContext) -> Verdict:
             " `value` with an integer grace_period_days and a true/false"
             " auto_cancellation_enabled); check the setting in the dashboard"
         )
-    details = [f"grace_period_days {days}, auto_cancellation_enabled {auto} ({source})"]
+    shown = {True: "on", False: "off", None: "unknown"}.get(auto, str(auto))
+    details = [f"grace_period_days {days}, auto-cancellation {shown} ({source})"]
     if not auto:
         return passed(
             "auto-cancellation is off: unpaid invoices never cancel a subscription; the"

@@ -84,9 +84,13 @@ async def metrics_active(ctx: ProbeContext) -> Verdict:
     details = []
     for m in metrics.values():
         etf = m.get("event_type_filter") or {}
-        groups = m.get("group_keys") or []
+        groups = "; ".join(
+            "+".join(map(str, g)) if isinstance(g, list) else str(g)
+            for g in m.get("group_keys") or []
+        )
+        types = ", ".join(map(str, etf.get("in_values") or []))
         details.append(
-            f"{m.get('name')}: event types {etf.get('in_values') or 'any'},"
+            f"{m.get('name')}: event types {types or 'any'},"
             f" {_aggregation(m) or 'sql'}"
             + (f"({m['aggregation_key']})" if m.get("aggregation_key") else "")
             + f", group keys {groups or 'none'}"
@@ -139,7 +143,10 @@ async def customer_contract(ctx: ProbeContext) -> Verdict:
         return failed(f"customer {name!r} is archived; events for it are not billed")
     aliases = customer.get("ingest_aliases") or []
     ref = customer_ref(ctx)
-    details = [f"customer {name!r} ({customer['id']})", f"ingest aliases: {aliases or 'none'}"]
+    details = [
+        f"customer {name!r} ({customer['id']})",
+        f"ingest aliases: {', '.join(map(str, aliases)) or 'none'}",
+    ]
     if ref != customer["id"]:
         details.append(f"{ref!r} resolves to this customer as an ingest alias")
     now = utc_now()

@@ -165,5 +165,5 @@ async def _check_card(
                 f"{label}: {len(rate['tiers'])} tiers, boundaries {bounds};"
                 f" list {rate_text(rate, credit_type)}"
             )
-    details.insert(0, f"rate card {card_name!r}: {currency}, {len(rates)} rates")
+    details.insert(0, f"rate card {card_name!r}: {currency_code(credit_type)}, {len(rates)} rates")
     return f"{len(rates)} rates on {card_name!r} in {currency_code(credit_type)}"
