@@ -111,7 +111,7 @@ async def measure(
 
         tick_task = asyncio.create_task(ticker())
         if probes:
-            await pilot.press("R")
+            await pilot.press("ctrl+r")
             await asyncio.sleep(0.2)
         driver = app._driver
         assert driver is not None
@@ -119,7 +119,7 @@ async def measure(
         for i in range(presses):
             if probes and not main.running:
                 reruns += 1
-                await pilot.press("R")
+                await pilot.press("ctrl+r")
                 await asyncio.sleep(0.2)
             # Down to the last item, then up to the first, and again.
             phase = i % (2 * (n_items - 1))

@@ -137,7 +137,7 @@ async def main_async(out_dir: Path, work: Path) -> dict[Path, str]:
         async def main_screen(pilot: Any) -> None:
             main = pilot.app.screen
             assert isinstance(main, MainScreen)
-            await pilot.press("R")
+            await pilot.press("ctrl+r")
             await settle(pilot)
             await pilot.press("space", "j", "space", "j")
             await settle(pilot)
@@ -186,7 +186,7 @@ async def main_async(out_dir: Path, work: Path) -> dict[Path, str]:
             assert isinstance(main, MainScreen)
             main.jump_to("pricing.tier-boundaries")
             await pilot.pause()
-            await pilot.press("R")
+            await pilot.press("ctrl+r")
             await settle(pilot, keep_notices=True)
 
         state = new_state(work, server)

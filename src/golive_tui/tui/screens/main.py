@@ -9,8 +9,6 @@ imported only when the first probe runs (inside the worker), never on first pain
 from __future__ import annotations
 
 import asyncio
-import time
-from collections.abc import Iterable
 from typing import TYPE_CHECKING, ClassVar
 
 from textual import on
@@ -26,10 +24,11 @@ from textual.worker import Worker
 from golive_tui.core.checklist import Checklist, Item, Section
 from golive_tui.core.progress import progress
 from golive_tui.core.state import StateFile
+from golive_tui.tui.screens.items_pane import ItemFilter, ItemsPane
 from golive_tui.tui.screens.marking import Marking
 from golive_tui.tui.screens.probe_runs import ProbeRuns
-from golive_tui.tui.widgets.detail import ItemDetail, ProbeView
-from golive_tui.tui.widgets.format import ago, item_row, section_row
+from golive_tui.tui.widgets.detail import ItemDetail
+from golive_tui.tui.widgets.format import ago, section_row
 from golive_tui.tui.widgets.header import TargetHeader
 from golive_tui.tui.widgets.keybar import KeyBar
 from golive_tui.tui.widgets.lists import ItemList, SectionList
@@ -40,7 +39,7 @@ if TYPE_CHECKING:
 CURSOR_SAVE_DELAY = 0.5  # seconds without movement before the cursor is saved
 
 
-class MainScreen(ProbeRuns, Marking, Screen[None]):
+class MainScreen(ItemsPane, ProbeRuns, Marking, Screen[None]):
     """Sections | items | detail; two panes (lists stacked) below 120 columns."""
 
     AUTO_FOCUS = "#items"
@@ -55,6 +54,7 @@ class MainScreen(ProbeRuns, Marking, Screen[None]):
             "x",
             "mark('not-applicable')",
             "N/A",
+            show=False,  # the detail pane's links show it, with Note: the bar has no room
             tooltip="Mark not applicable (again: to do)",
             id="not-applicable",
         ),
@@ -66,15 +66,31 @@ class MainScreen(ProbeRuns, Marking, Screen[None]):
             tooltip="Mark failed (again: to do)",
             id="failed",
         ),
-        Binding("n", "note", "Note", tooltip="Edit the item's note", id="note"),
+        Binding("n", "note", "Note", show=False, tooltip="Edit the item's note", id="note"),
         Binding("r", "run_probe", "Run", tooltip="Run the item's probe", id="run-probe"),
         Binding(
             "R",
-            "run_section",
+            "run_all",
             "Run all",
-            tooltip="Run every probe of the section",
+            tooltip="Run every probe of the checklist",
+            id="run-all",
+        ),
+        Binding(
+            "ctrl+r",
+            "run_section",
+            "Run section",
+            show=False,
+            tooltip="Run every probe of the selected section",
             id="run-section",
         ),
+        Binding(
+            "v",
+            "cycle_filter",
+            "Filter",
+            tooltip="Items shown: all, failing, open blockers (cycles)",
+            id="filter",
+        ),
+        Binding("o", "overview", "Overview", tooltip="The launch at a glance", id="overview"),
         Binding("e", "export", "Export", tooltip="Write the Markdown review", id="export"),
         Binding(
             "escape",
@@ -185,61 +201,6 @@ class MainScreen(ProbeRuns, Marking, Screen[None]):
         first = self.checklist.sections[0]
         return first, first.items[0]
 
-    # --- lookups --------------------------------------------------------------------
-
-    @property
-    def section(self) -> Section:
-        return next(s for s in self.checklist.sections if s.id == self.section_id)
-
-    @property
-    def item(self) -> Item:
-        return self.checklist.by_id[self.item_id]
-
-    def _is_running(self, item: Item) -> bool:
-        return item.probe is not None and item.probe in self.running
-
-    def _row(self, item: Item) -> object:
-        st = self.state_file.state.item(item.id)
-        return item_row(item, st, running=self._is_running(item), stale=item.id in self._stale)
-
-    # --- filling and refreshing -------------------------------------------------------
-
-    def _fill_items(self, highlight: str | None = None) -> None:
-        items = self.query_one(ItemList)
-        items.clear_options()
-        items.add_options(Option(self._row(i), id=i.id) for i in self.section.items)
-        target = highlight if highlight in {i.id for i in self.section.items} else None
-        target = target or self.section.items[0].id
-        items.highlighted = items.get_option_index(target)
-        self.item_id = target
-        self._show_detail()
-
-    def _show_detail(self) -> None:
-        item = self.item
-        st = self.state_file.state.item(item.id)
-        running_for = None
-        if item.probe and item.probe in self.running:
-            running_for = time.monotonic() - self.running[item.probe]
-        view = ProbeView(running_for=running_for, transient=self.transient.get(item.id))
-        self.query_one(ItemDetail).show(
-            item, st, stale=item.id in self._stale, view=view, redact=self.golive.redact
-        )
-
-    def refresh_items(self, item_ids: Iterable[str] | None = None) -> None:
-        """Re-render rows, section counts, header and the detail after a change."""
-        items = self.query_one(ItemList)
-        wanted = set(item_ids) if item_ids is not None else None
-        for item in self.section.items:
-            if wanted is None or item.id in wanted:
-                items.replace_option_prompt(item.id, self._row(item))  # type: ignore[arg-type]
-        prog = progress(self.checklist, self.state_file.state)
-        sections = self.query_one(SectionList)
-        for sp in prog.sections:
-            sections.replace_option_prompt(sp.section.id, section_row(sp.section, sp.counts))
-        self.query_one(TargetHeader).show_progress(prog.overall)
-        self._show_saved()
-        self._show_detail()
-
     def _show_saved(self) -> None:
         sf = self.state_file
         self.query_one(TargetHeader).show_saved(
@@ -253,7 +214,7 @@ class MainScreen(ProbeRuns, Marking, Screen[None]):
         if event.option_id is None or event.option_id == self.section_id:
             return
         self.section_id = event.option_id
-        self._fill_items()
+        self._fill_items(self._first_shown_in(event.option_id))
         self._cursor_moved()
 
     @on(OptionList.OptionSelected, "#sections")
@@ -264,14 +225,17 @@ class MainScreen(ProbeRuns, Marking, Screen[None]):
     def _item_highlighted(self, event: OptionList.OptionHighlighted) -> None:
         if event.option_id is None or event.option_id == self.item_id:
             return
-        if event.option_id not in {i.id for i in self.section.items}:
+        if event.option_id not in {i.id for i in self.visible_items()}:
             return  # a late event from before the list was refilled
         self.item_id = event.option_id
+        self._follow_section()
         self._show_detail()
         self._cursor_moved()
 
     def jump_to(self, item_id: str) -> None:
-        """Select `item_id` (from the command palette)."""
+        """Select `item_id` (from the command palette and the overview)."""
+        if item_id not in {i.id for i in self.visible_items()}:
+            self.item_filter = ItemFilter.ALL
         section = self.checklist.section_of(item_id)
         self.section_id = section.id
         sections = self.query_one(SectionList)
@@ -295,6 +259,12 @@ class MainScreen(ProbeRuns, Marking, Screen[None]):
             return
         state.move_cursor(self.section_id, self.item_id)
         self._save(self.state_file.save)
+
+    def action_overview(self) -> None:
+        from golive_tui.tui.screens.overview import OverviewScreen
+
+        self.flush_cursor()
+        self.app.push_screen(OverviewScreen(self))
 
     def action_focus_sections(self) -> None:
         self.query_one(SectionList).focus()

@@ -84,6 +84,7 @@ class Marking:
             "note": self.action_note,
             "run": self.action_run_probe,
             "run-section": self.action_run_section,
+            "run-all": self.action_run_all,
         }
         action = actions.get(what)
         if action is not None:

@@ -59,6 +59,13 @@ class ProbeRuns:
             return
         self.run_probes([item.probe])
 
+    def action_run_all(self) -> None:
+        probes = list(dict.fromkeys(i.probe for i in self.checklist.items() if i.probe))
+        if not probes:
+            self.golive.notify("no probes in this checklist; its items are manual")
+            return
+        self.run_probes(probes)
+
     def action_run_section(self) -> None:
         probes = list(dict.fromkeys(i.probe for i in self.section.items if i.probe))
         if not probes:

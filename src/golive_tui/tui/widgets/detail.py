@@ -48,7 +48,7 @@ NEWLINE = Content("\n")
 BLANK = Content("")
 
 MARK_LINKS = (("Done ␣", "done"), ("Skip s", "skip"), ("N/A x", "na"), ("Note n", "note"))
-RUN_LINKS = (("Run probe r", "run"), ("Run all R", "run-section"))
+RUN_LINKS = (("Run probe r", "run"), ("Run section ^r", "run-section"), ("Run all R", "run-all"))
 
 
 @dataclass(frozen=True)

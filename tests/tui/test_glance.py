@@ -1,0 +1,156 @@
+"""The app at a glance: the launch overview, sign-off, run all, the items filter, the
+detail pane's scrolling and evidence, the panes' widths."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from textual.widgets import Input
+
+from golive_tui.core.state import read
+from golive_tui.tui.app import make_app
+from golive_tui.tui.screens.main import MainScreen
+
+from .conftest import Sandbox, fixed_clock, make_state, screen_text, wait_for_screen
+from .fixed_state import write_state
+
+SIZE = (120, 36)
+
+
+@pytest.fixture
+def app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    monkeypatch.chdir(tmp_path)
+    write_state(Path("."))
+    app = make_app(Path("golive-state.toml"), clock=fixed_clock)
+    yield app
+    app.shutdown_state()
+
+
+def _main(app: Any) -> MainScreen:
+    main = app.main_screen
+    assert main is not None
+    return main
+
+
+def _item_ids(app: Any) -> list[str]:
+    items = _main(app).query_one("#items")
+    return [items.get_option_at_index(i).id for i in range(items.option_count)]
+
+
+async def test_overview_shows_the_verdict_and_jumps_to_a_blocker(app: Any) -> None:
+    from golive_tui.tui.screens.overview import OverviewScreen
+
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("o")
+        screen = await wait_for_screen(pilot, OverviewScreen)
+        text = screen_text(app)
+        assert "NO-GO" in text
+        assert "Pricing and product setup" in text  # the per-section table
+        assert "verified" in text and "attested" in text and "failing" in text
+        assert "Missing: engineering, finance" in text
+        blocking = screen.query_one("#ov-blocking")
+        ids = [blocking.get_option_at_index(i).id for i in range(blocking.option_count)]
+        assert "pricing.tier-boundaries" in ids  # its probe failed
+        assert "usage.required-fields" not in ids  # attested
+        # The failing probe's cause is on the row.
+        assert "probe invoice-draft fail" in text
+        await pilot.pause()
+        blocking.highlighted = ids.index("end-to-end.dry-run")
+        await pilot.press("enter")
+        await pilot.pause()
+        main = _main(app)
+        assert app.screen is main
+        assert main.item_id == "end-to-end.dry-run" and main.section_id == "end-to-end"
+        assert main.query_one("#items").has_focus
+
+
+async def test_sign_off_from_the_overview_updates_the_verdict(app: Any) -> None:
+    from golive_tui.tui.dialogs.signoff import SignoffScreen
+    from golive_tui.tui.screens.overview import OverviewScreen
+
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("o")
+        await wait_for_screen(pilot, OverviewScreen)
+        await pilot.press("g")
+        dialog = await wait_for_screen(pilot, SignoffScreen)
+        assert dialog.query_one("#signoff-name", Input).value == "dana"  # the operator
+        assert dialog.query_one("#signoff-role", Input).value == "engineering"  # first missing
+        dialog.query_one("#signoff-role", Input).value = "Not A Role!"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, SignoffScreen)  # refused, with the rule shown
+        assert "lowercase letters" in screen_text(app)
+        dialog.query_one("#signoff-role", Input).value = "finance"
+        dialog.query_one("#signoff-note", Input).value = "ok in the launch call"
+        await pilot.press("ctrl+s")
+        await wait_for_screen(pilot, OverviewScreen)
+        text = screen_text(app)
+        assert "Signed off: dana (finance)" in text
+        assert "Missing: engineering (required)" in text
+    saved = read(Path("golive-state.toml")).signoffs
+    assert [(s.name, s.role, s.verdict, s.note) for s in saved] == [
+        ("dana", "finance", "NO-GO", "ok in the launch call")
+    ]
+
+
+async def test_filter_cycles_failing_open_blockers_all(app: Any) -> None:
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        main = _main(app)
+        items = main.query_one("#items")
+        assert items.border_title == "Items"
+        await pilot.press("v")
+        await pilot.pause()
+        assert items.border_title == "Items · failing (2)"
+        assert _item_ids(app) == ["pricing.tier-boundaries", "end-to-end.dry-run"]
+        assert "v Filter" in screen_text(app).splitlines()[-1]
+        await pilot.press("j")  # across sections: the sections list follows
+        await pilot.pause()
+        assert main.item_id == "end-to-end.dry-run" and main.section_id == "end-to-end"
+        await pilot.press("v")
+        await pilot.pause()
+        assert str(items.border_title).startswith("Items · open blockers (")
+        shown = _item_ids(app)
+        assert "pricing.tier-boundaries" in shown and "usage.required-fields" not in shown
+        assert "pricing.products" not in shown  # done with a passing probe
+        await pilot.press("v")
+        await pilot.pause()
+        assert items.border_title == "Items"
+        assert _item_ids(app) == [i.id for i in main.section.items]
+
+
+async def test_filter_drops_an_item_once_it_no_longer_matches(app: Any) -> None:
+    from .conftest import give_override_reason
+
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("v")  # failing
+        await pilot.pause()
+        assert _main(app).item_id == "pricing.tier-boundaries"
+        await pilot.press("space")  # done over a failing probe: an override
+        await give_override_reason(pilot)
+        assert _item_ids(app) == ["end-to-end.dry-run"]
+        assert _main(app).query_one("#items").border_title == "Items · failing (1)"
+
+
+async def test_run_all_runs_every_probe_of_the_checklist(tmp_path: Path, sandbox: Sandbox) -> None:
+    state = make_state(tmp_path / "s.toml", sandbox.target())
+    app = make_app(state, token=sandbox.token, webhook_secret=sandbox.webhook_secret)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        main = _main(app)
+        probes = {i.probe for i in main.checklist.items() if i.probe}
+        sections = {s.id for s in main.checklist.sections if any(i.probe for i in s.items)}
+        assert len(sections) > 1
+        await pilot.press("R")
+        for _ in range(3):
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+    saved = read(state)
+    ran = {r.probe for st in saved.items.values() for r in st.probe_results}
+    assert ran == probes  # every probe, not only the first section's
