@@ -154,3 +154,71 @@ async def test_run_all_runs_every_probe_of_the_checklist(tmp_path: Path, sandbox
     saved = read(state)
     ran = {r.probe for st in saved.items.values() for r in st.probe_results}
     assert ran == probes  # every probe, not only the first section's
+
+
+async def _at(app: Any, pilot: Any, item_id: str) -> MainScreen:
+    main = _main(app)
+    main.jump_to(item_id)
+    await pilot.pause()
+    return main
+
+
+async def test_detail_scrolls_to_the_top_on_another_item_and_j_k_scroll_it(app: Any) -> None:
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        main = await _at(app, pilot, "pricing.tier-boundaries")
+        detail = main.query_one("#detail")
+        assert detail.max_scroll_y > 3  # a long detail at 80×24
+        detail.focus()
+        await pilot.press("j", "j", "j", "j")
+        await pilot.pause()
+        assert detail.scroll_y == 4
+        await pilot.press("k")
+        await pilot.pause()
+        assert detail.scroll_y == 3
+        assert main.item_id == "pricing.tier-boundaries"  # j/k scrolled, not moved
+        await pilot.press("l", "k")  # back to the items list, one item up
+        await pilot.pause()
+        assert main.item_id == "pricing.setup-order"
+        assert detail.scroll_y == 0
+
+
+async def test_items_with_a_note_show_a_marker(app: Any) -> None:
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await _at(app, pilot, "usage.idempotency")
+        rows = {line.split("│")[1] for line in screen_text(app).splitlines() if "│ ✓ DONE" in line}
+        noted = [r for r in rows if "✎" in r]
+        assert len(noted) == 1 and "transaction_id" in noted[0]  # usage.idempotency
+
+
+async def test_evidence_json_is_pretty_printed_and_highlighted(app: Any) -> None:
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        main = await _at(app, pilot, "pricing.rate-card")
+        body = main.query_one("#detail-body").content
+        assert 'request:\n{\n  "rate_card_id": "aa14ab73-…"\n}' in body.plain
+        assert 'response:\n{\n  "data": [\n    …4 rates…\n  ]\n}' in body.plain
+        key = body.plain.index('"rate_card_id"')
+        styles = {str(s.style) for s in body.spans if s.start <= key < s.end}
+        assert any("bold" in s for s in styles), styles  # the key is coloured as JSON
+
+
+async def test_panes_at_120_columns_show_whole_section_names_and_blurred_borders(
+    app: Any,
+) -> None:
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        main = _main(app)
+        text = screen_text(app)
+        for section in main.checklist.sections:
+            assert section.title in text, section.title
+        assert "Sections" in text and "Detail" in text  # unfocused panes keep titles
+        detail = main.query_one("#detail")
+        assert not detail.has_focus
+        edge = detail.styles.border_top[1]
+        background = detail.styles.background
+        assert abs(edge.brightness - background.brightness) > 0.15  # visible, not near-bg
+        lists = [line[: main.query_one("#nav").size.width] for line in text.splitlines()[1:-1]]
+        assert not any("…" in line for line in lists)  # long titles wrap, never cut
+        assert "customer, contract" in "\n".join(lists)  # the end of a long title

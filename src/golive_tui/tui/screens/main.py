@@ -40,12 +40,12 @@ CURSOR_SAVE_DELAY = 0.5  # seconds without movement before the cursor is saved
 
 
 class MainScreen(ItemsPane, ProbeRuns, Marking, Screen[None]):
-    """Sections | items | detail; two panes (lists stacked) below 120 columns."""
+    """Sections | items | detail; two panes (lists stacked) below 140 columns."""
 
     AUTO_FOCUS = "#items"
     HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]] | None] = [
         (0, "-narrow"),
-        (120, "-wide"),
+        (140, "-wide"),
     ]
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("space", "toggle_done", "Done", tooltip="Toggle done / to do", id="toggle-done"),
