@@ -27,6 +27,7 @@ from .fixed_state import URL, write_state
 
 WIDE = (100, 32)
 SMALL = (80, 24)
+BIG = (120, 36)
 
 SnapCompare = Callable[..., bool]
 RunBefore = Callable[[Pilot[Any]], Awaitable[None]]
@@ -170,10 +171,15 @@ def test_light_theme(snap_compare: SnapCompare, session: Callable[..., GoliveApp
     snap(snap_compare, session(cursor="pricing.tier-boundaries"), WIDE, light)
 
 
+@pytest.mark.parametrize("size", [SMALL, BIG], ids=["80x24", "120x36"])
 def test_setup_screen(
-    snap_compare: SnapCompare, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    snap_compare: SnapCompare,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    size: tuple[int, int],
 ) -> None:
-    """No state yet: the setup form at 80×24, pre-filled, the keyring check finished."""
+    """No state yet: the setup form, pre-filled, the keyring check finished; the
+    buttons in sight at both sizes."""
     monkeypatch.chdir(tmp_path)
     app = make_app(Path("golive-state.toml"), clock=fixed_clock)
 
@@ -184,7 +190,7 @@ def test_setup_screen(
         await pilot.pause()
 
     try:
-        snap(snap_compare, app, SMALL, fill)
+        snap(snap_compare, app, size, fill)
     finally:
         app.shutdown_state()
     assert not (tmp_path / "golive-state.toml").exists()

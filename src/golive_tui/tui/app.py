@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import asyncio
 import gc
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from textual.app import App
+from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
@@ -262,6 +262,17 @@ class GoliveApp(App[int]):
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen())
 
+    def action_help_quit(self) -> None:
+        """ctrl+c: say how to quit, in plain words (Textual's hint is markup, and this
+        app's notices are plain text, so it showed "[b]ctrl+q[/b]")."""
+        keys = [
+            self.get_key_display(active.binding)
+            for active in self.active_bindings.values()
+            if active.binding.action in ("quit", "app.quit")
+        ]
+        shown = " or ".join(dict.fromkeys(keys)) or "ctrl+q"
+        self.notify(f"press {shown} to quit", title="Do you want to quit?")
+
     async def action_quit(self) -> None:
         self.shutdown_state()
         self.exit(0)
@@ -276,6 +287,13 @@ class GoliveApp(App[int]):
         if self.state_file is not None:
             self.state_file.close()
 
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        """Textual's, less its "Theme": the palette's "Switch theme: light/dark" are
+        golive's (the same names as `theme = "light"` in the config), listed once."""
+        for command in super().get_system_commands(screen):
+            if command.title != "Theme":
+                yield command
+
     def set_theme_choice(self, theme: str) -> None:
         self.theme = theme
         self.notify(f"theme: {theme}")
@@ -284,7 +302,10 @@ class GoliveApp(App[int]):
         """(binding id, keys as shown, description) from the live keymap, for the help."""
         rows = []
         seen: set[str] = set()
-        for owner in (MainScreen, NavList, GoliveApp):
+        from golive_tui.tui.screens.overview import OverviewScreen
+        from golive_tui.tui.widgets.detail import ItemDetail
+
+        for owner in (MainScreen, NavList, ItemDetail, OverviewScreen, GoliveApp):
             for binding in owner.BINDINGS:
                 if not isinstance(binding, Binding) or binding.id is None:
                     continue
@@ -316,13 +337,30 @@ def freeze_long_lived(*, collect: bool = True) -> None:
     gc.enable()
 
 
+def _ids(*owners: Any) -> dict[str, str]:
+    """Binding id → default keys, for the bindings of `owners`."""
+    return {
+        b.id: b.key
+        for owner in owners
+        for b in owner.BINDINGS
+        if isinstance(b, Binding) and b.id is not None
+    }
+
+
+def binding_scopes() -> list[dict[str, str]]:
+    """The bindings active together: with a list focused, with the detail, on the overview."""
+    from golive_tui.tui.screens.overview import OverviewScreen
+    from golive_tui.tui.widgets.detail import ItemDetail
+
+    return [
+        _ids(GoliveApp, MainScreen, NavList),
+        _ids(GoliveApp, MainScreen, ItemDetail),
+        _ids(GoliveApp, OverviewScreen, NavList),
+    ]
+
+
 def binding_ids() -> set[str]:
-    ids = set()
-    for owner in (MainScreen, NavList, GoliveApp):
-        for binding in owner.BINDINGS:
-            if isinstance(binding, Binding) and binding.id:
-                ids.add(binding.id)
-    return ids
+    return {binding_id for scope in binding_scopes() for binding_id in scope}
 
 
 def make_app(
@@ -338,7 +376,8 @@ def make_app(
     """Open the session at `state_path` (if it exists) and build the app around it.
 
     Raises `GoliveError` (one line, exit 2) when the state is held by another golive,
-    cannot be read, or tracks another checklist; nothing is written in that case.
+    cannot be read, or tracks another checklist, or when the config's keymap gives two
+    actions the same key; nothing is written in that case.
     """
     path = Path(state_path)
     if not path.parent.is_dir():
@@ -350,6 +389,9 @@ def make_app(
         themes=None,
         explicit=config_path is not None,
     )
+    clash = keymap.conflict(cfg_file, binding_scopes(), config.keymap)
+    if clash is not None:
+        raise GoliveError(clash)
     checklist: Checklist | None = None
     state_file: StateFile | None = None
     if path.exists():

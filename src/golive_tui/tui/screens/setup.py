@@ -253,12 +253,16 @@ class SetupScreen(KeyringSetup):
                 yield Label("Webhook secret", classes="field-label")
                 with Vertical(classes="field"):
                     yield Input(password=True, placeholder="optional", id="webhook")
-            with Horizontal(id="setup-buttons"):
-                yield Button("Start", variant="primary", id="start")
-                yield Button("Quit", id="quit")
+        # Below the form, outside its scroll: always in sight, whatever the height.
+        with Horizontal(id="setup-buttons"):
+            yield Button("Start", variant="primary", id="start")
+            yield Button("Quit", id="quit")
         yield Footer()
 
     def on_mount(self) -> None:
+        # One line per field, no borders: the whole form fits 80×24 with its buttons.
+        for widget in self.query("Input, Select, RadioSet, Checkbox, Button"):
+            widget.compact = True  # type: ignore[attr-defined]
         self._show_checklist_info()
         self._apply_environment()
         self._apply_base_url()
