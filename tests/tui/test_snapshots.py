@@ -194,3 +194,38 @@ def test_setup_screen(
     finally:
         app.shutdown_state()
     assert not (tmp_path / "golive-state.toml").exists()
+
+
+BOTH = pytest.mark.parametrize("size", [SMALL, BIG], ids=["80x24", "120x36"])
+
+
+@BOTH
+def test_overview(
+    snap_compare: SnapCompare, session: Callable[..., GoliveApp], size: tuple[int, int]
+) -> None:
+    """o: NO-GO, the per-section counts, the failing items first, sign-offs missing."""
+    snap(snap_compare, session(), size, press("o"))
+
+
+@BOTH
+def test_override_dialog(
+    snap_compare: SnapCompare, session: Callable[..., GoliveApp], size: tuple[int, int]
+) -> None:
+    """space on an item whose probe failed: the failing result, and a reason asked for."""
+    snap(snap_compare, session(cursor="pricing.tier-boundaries"), size, press("space"))
+
+
+@BOTH
+def test_signoff_dialog(
+    snap_compare: SnapCompare, session: Callable[..., GoliveApp], size: tuple[int, int]
+) -> None:
+    """g on the overview: name and the first missing role filled in, buttons in sight."""
+    snap(snap_compare, session(), size, press("o"), press("g"))
+
+
+@BOTH
+def test_items_filter_failing(
+    snap_compare: SnapCompare, session: Callable[..., GoliveApp], size: tuple[int, int]
+) -> None:
+    """v: the failing items of every section, the filter named in the pane title."""
+    snap(snap_compare, session(), size, press("v"))

@@ -102,9 +102,10 @@ class OverviewScreen(Screen[None]):
             blocking.border_subtitle = f"⚑ {len(verdict.overrides)} overridden"
         highlighted = blocking.highlighted
         blocking.clear_options()
-        reasons = verdict.reasons
-        for r, reason in zip(verdict.blocking, reasons, strict=False):
-            why = reason.split(": ", 1)[-1]
+        why_of = {r.item.id: why for r, why in zip(verdict.blocking, verdict.reasons, strict=False)}
+        # What fails first (the cause of a NO-GO), then the blockers nobody has done yet.
+        for r in sorted(verdict.blocking, key=lambda r: not r.failing):
+            why = why_of[r.item.id].split(": ", 1)[-1] if r.failing else "open blocker"
             blocking.add_option(
                 Option(
                     Content.assemble(
