@@ -222,3 +222,20 @@ async def test_panes_at_120_columns_show_whole_section_names_and_blurred_borders
         lists = [line[: main.query_one("#nav").size.width] for line in text.splitlines()[1:-1]]
         assert not any("…" in line for line in lists)  # long titles wrap, never cut
         assert "customer, contract" in "\n".join(lists)  # the end of a long title
+
+
+def test_long_evidence_is_cut_to_forty_lines_and_cut_json_still_reads() -> None:
+    import json
+
+    from golive_tui.tui.widgets.evidence import MAX_LINES, evidence_content
+
+    price = {"unit": "1.50", "tiers": [1000, 10000]}
+    rows = [{"id": f"rate-{i}", "price": price} for i in range(60)]
+    cut = json.dumps({"data": rows}, separators=(",", ":"))[:4000] + "…"  # as probes save it
+    content = evidence_content(f"request: {{}}\nresponse: {cut}")
+    lines = content.plain.splitlines()
+    assert len(lines) == MAX_LINES + 1
+    assert lines[-1].startswith("… ") and "more lines" in lines[-1]
+    assert lines[:3] == ["request:", "{}", "response:"]
+    assert lines[3:6] == ["{", '  "data": [', "    {"]  # re-indented though it cannot parse
+    assert '      "id": "rate-0",' in lines

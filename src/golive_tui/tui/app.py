@@ -28,11 +28,10 @@ from golive_tui.core.checklist import Checklist
 from golive_tui.core.errors import GoliveError, SecretStoreError, StateError
 from golive_tui.core.redact import Redactor, Secret
 from golive_tui.core.state import StateFile
-from golive_tui.tui import keymap
+from golive_tui.tui import bindings, keymap
 from golive_tui.tui.keymap import Config
 from golive_tui.tui.palette import GoliveCommands
 from golive_tui.tui.screens.main import MainScreen
-from golive_tui.tui.widgets.lists import NavList
 
 if TYPE_CHECKING:
     from golive_tui.tui.screens.setup import SetupResult
@@ -294,30 +293,15 @@ class GoliveApp(App[int]):
             if command.title != "Theme":
                 yield command
 
+    def binding_rows(self) -> list[tuple[str, str, str]]:
+        """(binding id, keys as shown, description) from the live keymap, for the help."""
+        from golive_tui.tui.bindings import help_rows
+
+        return help_rows(self, self._keymap)
+
     def set_theme_choice(self, theme: str) -> None:
         self.theme = theme
         self.notify(f"theme: {theme}")
-
-    def binding_rows(self) -> list[tuple[str, str, str]]:
-        """(binding id, keys as shown, description) from the live keymap, for the help."""
-        rows = []
-        seen: set[str] = set()
-        from golive_tui.tui.screens.overview import OverviewScreen
-        from golive_tui.tui.widgets.detail import ItemDetail
-
-        for owner in (MainScreen, NavList, ItemDetail, OverviewScreen, GoliveApp):
-            for binding in owner.BINDINGS:
-                if not isinstance(binding, Binding) or binding.id is None:
-                    continue
-                if binding.id in seen:
-                    continue
-                seen.add(binding.id)
-                keys = self._keymap.get(binding.id, binding.key)
-                shown = ", ".join(
-                    self.get_key_display(binding.with_key(k.strip())) for k in keys.split(",")
-                )
-                rows.append((binding.id, shown, binding.tooltip or binding.description))
-        return rows
 
 
 def freeze_long_lived(*, collect: bool = True) -> None:
@@ -335,32 +319,6 @@ def freeze_long_lived(*, collect: bool = True) -> None:
         gc.collect()
     gc.freeze()
     gc.enable()
-
-
-def _ids(*owners: Any) -> dict[str, str]:
-    """Binding id → default keys, for the bindings of `owners`."""
-    return {
-        b.id: b.key
-        for owner in owners
-        for b in owner.BINDINGS
-        if isinstance(b, Binding) and b.id is not None
-    }
-
-
-def binding_scopes() -> list[dict[str, str]]:
-    """The bindings active together: with a list focused, with the detail, on the overview."""
-    from golive_tui.tui.screens.overview import OverviewScreen
-    from golive_tui.tui.widgets.detail import ItemDetail
-
-    return [
-        _ids(GoliveApp, MainScreen, NavList),
-        _ids(GoliveApp, MainScreen, ItemDetail),
-        _ids(GoliveApp, OverviewScreen, NavList),
-    ]
-
-
-def binding_ids() -> set[str]:
-    return {binding_id for scope in binding_scopes() for binding_id in scope}
 
 
 def make_app(
@@ -385,11 +343,11 @@ def make_app(
     cfg_file = keymap.config_path(config_path)
     config = keymap.load_config(
         cfg_file,
-        binding_ids=binding_ids(),
+        binding_ids=bindings.ids(),
         themes=None,
         explicit=config_path is not None,
     )
-    clash = keymap.conflict(cfg_file, binding_scopes(), config.keymap)
+    clash = keymap.conflict(cfg_file, bindings.scopes(), config.keymap)
     if clash is not None:
         raise GoliveError(clash)
     checklist: Checklist | None = None
