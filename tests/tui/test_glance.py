@@ -239,3 +239,21 @@ def test_long_evidence_is_cut_to_forty_lines_and_cut_json_still_reads() -> None:
     assert lines[:3] == ["request:", "{}", "response:"]
     assert lines[3:6] == ["{", '  "data": [', "    {"]  # re-indented though it cannot parse
     assert '      "id": "rate-0",' in lines
+
+
+async def test_a_filter_matching_nothing_says_so_and_marks_nothing(tmp_path: Path) -> None:
+    from golive_tui.core.state import Target
+
+    target = Target(provider="metronome", environment="sandbox", base_url="http://127.0.0.1:9")
+    state = make_state(tmp_path / "s.toml", target)
+    app = make_app(state, clock=fixed_clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("v", "space", "n")
+        await pilot.pause()
+        assert _main(app).query_one("#items").border_title == "Items · failing (0)"
+        assert "nothing failing: v shows all" in screen_text(app)
+        assert app.notices[-1] == "no item shown (failing); v shows all"
+        assert app.screen is _main(app)  # no note editor either
+        await pilot.press("q")
+    assert read(state).items == {}

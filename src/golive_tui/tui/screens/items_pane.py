@@ -70,6 +70,13 @@ class ItemsPane:
             return list(self.section.items)
         return filtered(prog or progress(self.checklist, self.state_file.state), self.item_filter)
 
+    def nothing_shown(self) -> bool:
+        """A filter that matches nothing shows no item: keys that act on one say so."""
+        if getattr(self, "_shown_ids", None) == []:
+            self.golive.notify(f"no item shown ({self.item_filter.value}); v shows all")
+            return True
+        return False
+
     def _first_shown_in(self, section_id: str) -> str | None:
         """In a filtered list, the first item shown of `section_id` (None: keep the item)."""
         if self.item_filter is ItemFilter.ALL:

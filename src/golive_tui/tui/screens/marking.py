@@ -32,6 +32,8 @@ class Marking:
         return True
 
     def _set_status(self, status: ItemStatus) -> None:
+        if self.nothing_shown():
+            return
         item = self.item
         state = self.state_file.state
         current = state.item(item.id).status
@@ -62,6 +64,8 @@ class Marking:
         self._set_status(ItemStatus(status))
 
     def action_note(self) -> None:
+        if self.nothing_shown():
+            return
         from golive_tui.tui.dialogs.note import NoteScreen
 
         item = self.item

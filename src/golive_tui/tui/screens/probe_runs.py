@@ -51,6 +51,8 @@ class ProbeRuns:
     # --- probes ---------------------------------------------------------------------------
 
     def action_run_probe(self) -> None:
+        if self.nothing_shown():
+            return
         item = self.item
         if not item.probe:
             self.golive.notify(
