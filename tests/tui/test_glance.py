@@ -224,7 +224,7 @@ async def test_panes_at_120_columns_show_whole_section_names_and_blurred_borders
         assert "customer, contract" in "\n".join(lists)  # the end of a long title
 
 
-def test_long_evidence_is_cut_to_forty_lines_and_cut_json_still_reads() -> None:
+def test_long_evidence_is_cut_to_a_few_lines_and_cut_json_still_reads() -> None:
     import json
 
     from golive_tui.tui.widgets.evidence import MAX_LINES, evidence_content

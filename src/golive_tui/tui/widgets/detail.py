@@ -39,6 +39,10 @@ from golive_tui.tui.widgets.format import (
 )
 
 HISTORY_SHOWN = 5
+# Evidence excerpts shown here, pretty-printed (the review has them all): a probe saves
+# up to ten, and wrapping and painting hundreds of lines on every cursor move pushed
+# key-to-repaint past 50 ms (benchmarks/ui_latency.py).
+EVIDENCE_SHOWN = 4
 RedactFn = Callable[[str], str]
 
 HEADING = "b $text-primary"
@@ -238,7 +242,10 @@ def _record(rec: ProbeRecord, redact: RedactFn) -> list[Content]:
     ]
     for detail in rec.details:
         lines.append(Content(f"  • {redact(detail)}"))
-    for ev in rec.evidence:
+    for ev in rec.evidence[:EVIDENCE_SHOWN]:
         lines.append(Content.assemble((f"Evidence: {ev.label}", "b"), " ", ("(redacted)", MUTED)))
         lines.append(evidence_content(redact(ev.text)))
+    if len(rec.evidence) > EVIDENCE_SHOWN:
+        more = len(rec.evidence) - EVIDENCE_SHOWN
+        lines.append(Content.styled(f"… {more} more excerpts in the review (e writes it)", MUTED))
     return lines

@@ -15,7 +15,7 @@ from functools import lru_cache
 from textual.content import Content
 from textual.highlight import highlight
 
-MAX_LINES = 40  # per excerpt; the export has the rest
+MAX_LINES = 16  # per excerpt; the export has the rest
 MUTED = "$foreground-muted"
 
 
