@@ -7,8 +7,8 @@ share the app's interpreter lock, as a real API would not), with the `slow` faul
 every response is delayed `--slow` seconds, which keeps the probes busy. The app
 runs headless in this process (`App.run_test`, 120×36) on a fresh state pointed at
 the sandbox, the token handed over in memory (read from the child's stdout pipe).
-`R` starts every probe of the first section (Usage and metering: four probes, three
-of them in one serial group); when they finish, `R` is pressed again, so every
+`ctrl+r` starts every probe of the first section (Usage and metering: four probes, three
+of them in one serial group); when they finish, `ctrl+r` is pressed again, so every
 measured key press happens while probe workers run, results arrive and the state
 file is saved after each result.
 
@@ -111,7 +111,7 @@ async def measure(
 
         tick_task = asyncio.create_task(ticker())
         if probes:
-            await pilot.press("R")
+            await pilot.press("ctrl+r")
             await asyncio.sleep(0.2)
         driver = app._driver
         assert driver is not None
@@ -119,7 +119,7 @@ async def measure(
         for i in range(presses):
             if probes and not main.running:
                 reruns += 1
-                await pilot.press("R")
+                await pilot.press("ctrl+r")
                 await asyncio.sleep(0.2)
             # Down to the last item, then up to the first, and again.
             phase = i % (2 * (n_items - 1))

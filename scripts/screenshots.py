@@ -11,6 +11,9 @@ golive's Metronome sandbox on loopback, with a random token held in memory (as
 - failing-probe.svg  a failing probe (sandbox fault `wrong-tier-math`)
 - confirm-write.svg  the typed confirmation before a probe writes to production
 - help.svg           the help screen
+- overview.svg       the launch overview (o) after every probe ran (R), one fault
+- override.svg       done over a failing probe: the override dialog asks why
+- signoff.svg        the sign-off dialog (g on the overview)
 
 The sandbox listens on a fixed port when it is free, so the header's URL stays the
 same between runs; timings, run ids and dates still change. The script fails if the
@@ -137,7 +140,7 @@ async def main_async(out_dir: Path, work: Path) -> dict[Path, str]:
         async def main_screen(pilot: Any) -> None:
             main = pilot.app.screen
             assert isinstance(main, MainScreen)
-            await pilot.press("R")
+            await pilot.press("ctrl+r")
             await settle(pilot)
             await pilot.press("space", "j", "space", "j")
             await settle(pilot)
@@ -186,13 +189,65 @@ async def main_async(out_dir: Path, work: Path) -> dict[Path, str]:
             assert isinstance(main, MainScreen)
             main.jump_to("pricing.tier-boundaries")
             await pilot.pause()
-            await pilot.press("R")
+            await pilot.press("ctrl+r")
             await settle(pilot, keep_notices=True)
 
         state = new_state(work, server)
         app = make_app(state, token=token, webhook_secret=hook)
         path = out_dir / "failing-probe.svg"
         shots[path] = await shoot(app, failing, path)
+
+        # 6. Every probe run (R), a few items attested, then the overview (o).
+        async def run_all(pilot: Any) -> None:
+            main = pilot.app.screen
+            assert isinstance(main, MainScreen)
+            await pilot.press("R")
+            await settle(pilot)
+            main.jump_to("usage.idempotency")
+            await pilot.pause()
+            await pilot.press("space")
+            await settle(pilot)
+
+        async def overview(pilot: Any) -> None:
+            await run_all(pilot)
+            await pilot.press("o")
+            await settle(pilot)
+
+        state = new_state(work, server)
+        app = make_app(state, token=token, webhook_secret=hook)
+        path = out_dir / "overview.svg"
+        shots[path] = await shoot(app, overview, path)
+
+        # 7. Done over a failing probe: the override dialog asks why.
+        async def override(pilot: Any) -> None:
+            from golive_tui.tui.dialogs.override import OverrideScreen
+
+            await run_all(pilot)
+            pilot.app.screen.jump_to("pricing.tier-boundaries")
+            await pilot.pause()
+            await pilot.press("space")
+            await wait_for_screen(pilot, OverrideScreen)
+            await pilot.press(*"tier fix ships Monday")
+            await settle(pilot)
+
+        state = new_state(work, server)
+        app = make_app(state, token=token, webhook_secret=hook)
+        path = out_dir / "override.svg"
+        shots[path] = await shoot(app, override, path)
+
+        # 8. Sign-off from the overview (g).
+        async def signoff(pilot: Any) -> None:
+            from golive_tui.tui.dialogs.signoff import SignoffScreen
+
+            await overview(pilot)
+            await pilot.press("g")
+            await wait_for_screen(pilot, SignoffScreen)
+            await settle(pilot)
+
+        state = new_state(work, server)
+        app = make_app(state, token=token, webhook_secret=hook)
+        path = out_dir / "signoff.svg"
+        shots[path] = await shoot(app, signoff, path)
 
     leaks = sorted(
         {

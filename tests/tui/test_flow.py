@@ -194,7 +194,7 @@ async def test_failing_probe_shows_fail_and_the_cause(tmp_path: Path, sandbox_fa
         await pilot.pause()
         _main(app).jump_to("customers.contracts")
         await pilot.pause()
-        await pilot.press("R")  # the section's probes: customer-contract only
+        await pilot.press("ctrl+r")  # the section's probes: customer-contract only
         await _settle(pilot)
         result = widget_text(app, "#detail-body")
         assert "✗ FAIL" in result

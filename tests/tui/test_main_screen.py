@@ -133,6 +133,78 @@ async def test_keymap_from_config_and_help_shows_it(tmp_path: Path) -> None:
         await pilot.press("q")
 
 
+@pytest.mark.parametrize(
+    ("keymap", "both"),
+    [
+        ('skip = "x"', ("not-applicable", "skip")),  # onto another action's default key
+        ('run-probe = "j"', ("run-probe", "cursor-down")),  # onto the focused list's j
+        ('export = "w"\nnote = "w"', ("export", "note")),  # two remaps onto one key
+        ('sign-off = "q"', ("quit", "sign-off")),  # on the overview, with the app's q
+    ],
+)
+def test_keymap_conflict_is_a_one_line_error_naming_both(
+    tmp_path: Path, keymap: str, both: tuple[str, str]
+) -> None:
+    from golive_tui.core.errors import GoliveError
+
+    config = tmp_path / "config.toml"
+    config.write_text(f"[keymap]\n{keymap}\n", encoding="utf-8")
+    with pytest.raises(GoliveError) as caught:
+        make_app(_state(tmp_path), config_path=config)
+    message = caught.value.message
+    assert "\n" not in message and str(config) in message
+    assert all(f"'{binding_id}'" in message for binding_id in both), message
+
+
+def test_keymap_without_conflicts_loads(tmp_path: Path) -> None:
+    """A key free in one scope may be used in another: the detail's j and the list's j."""
+    config = tmp_path / "config.toml"
+    config.write_text('[keymap]\ndetail-down = "J"\nskip = "z"\n', encoding="utf-8")
+    app = make_app(_state(tmp_path), config_path=config)
+    assert app.config.keymap == {"detail-down": "J", "skip": "z"}
+    app.shutdown_state()
+
+
+@pytest.mark.parametrize(("name", "theme"), [("light", "textual-light"), ("dark", "textual-dark")])
+async def test_theme_light_and_dark_as_the_palette_names_them(
+    tmp_path: Path, name: str, theme: str
+) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text(f'theme = "{name}"\n', encoding="utf-8")
+    app = make_app(_state(tmp_path), config_path=config, clock=fixed_clock)
+    async with app.run_test(size=(100, 32)) as pilot:
+        await pilot.pause()
+        assert app.theme == theme
+        assert not [n for n in app.notices if "theme" in n]  # no "unknown theme" warning
+        await pilot.press("q")
+
+
+async def test_palette_lists_each_theme_once(tmp_path: Path) -> None:
+    from golive_tui.tui.palette import GoliveCommands
+
+    app = make_app(_state(tmp_path), clock=fixed_clock)
+    async with app.run_test(size=(100, 32)) as pilot:
+        await pilot.pause()
+        titles = [c.title for c in app.get_system_commands(app.screen)]
+        provider = GoliveCommands(app.screen)
+        titles += [text for text, _callback, _help in provider._commands()]
+        themed = [t for t in titles if "theme" in t.lower()]
+        assert themed == ["Switch theme: dark", "Switch theme: light"], themed
+        await pilot.press("q")
+
+
+async def test_ctrl_c_says_how_to_quit_in_plain_words(tmp_path: Path) -> None:
+    app = make_app(_state(tmp_path), clock=fixed_clock)
+    async with app.run_test(size=(100, 32)) as pilot:
+        await pilot.pause()
+        await pilot.press("ctrl+c")
+        await pilot.pause()
+        hint = app.notices[-1]
+        assert hint == "press ^q or q to quit", hint  # not "Press [b]ctrl+q[/b] …"
+        assert "[b]" not in screen_text(app)
+        await pilot.press("q")
+
+
 async def test_bad_config_warns_and_never_crashes(tmp_path: Path) -> None:
     path = _state(tmp_path)
     config = tmp_path / "config.toml"
@@ -262,7 +334,7 @@ async def test_key_bar_shows_the_keymap_and_clicks_press_keys(tmp_path: Path) ->
     async with app.run_test(size=(100, 32)) as pilot:
         await pilot.pause()
         bar = screen_text(app).splitlines()[-1]
-        assert bar.startswith(" space Done  x N/A ") and "  z Skip  " in bar  # as Footer
+        assert bar.startswith(" space Done  r Run  R Run all  v Filter ") and "  z Skip  " in bar
         assert "q Quit  ? Help" in bar and bar.rstrip().endswith("^p Palette")
         # Hovering a key highlights it and shows its tooltip; a click presses it.
         keys = app.screen.query_one(KeyBar)
@@ -277,7 +349,7 @@ async def test_key_bar_shows_the_keymap_and_clicks_press_keys(tmp_path: Path) ->
         await pilot.resize_terminal(80, 24)
         await pilot.pause()
         bar = screen_text(app).splitlines()[-1]
-        assert bar.startswith("space Done x N/A ") and bar.endswith("z Skip q Quit ? Help")
+        assert bar.startswith("space Done r Run ") and bar.endswith("z Skip q Quit ? Help")
         await pilot.press("q")
 
 

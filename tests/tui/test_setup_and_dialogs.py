@@ -19,6 +19,7 @@ import keyring.backends.fail
 import pytest
 from rich.console import Console
 from textual.app import App
+from textual.geometry import Region
 from textual.pilot import Pilot
 from textual.screen import Screen
 from textual.widgets import Button, Checkbox, Input, Select, Static, TextArea
@@ -184,6 +185,27 @@ async def test_setup_without_a_token_or_a_stored_one_is_refused(
         assert "none" in text_of(screen, "#token-error")
         assert app.focused is screen.query_one("#token")
         assert not screen.query_one("#start", Button).disabled
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 36)])
+async def test_setup_buttons_are_in_sight_at_80x24_and_120x36(
+    no_keyring: list[Any], size: tuple[int, int]
+) -> None:
+    """With the longest form (no keyring: its hint and the run-only box), the buttons
+    sit below the scrolling form, inside the screen, and a click on Start works."""
+    screen = SetupScreen()
+    app = Host(screen)
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        whole = Region(0, 0, *size)
+        for button_id in ("#start", "#quit"):
+            button = screen.query_one(button_id, Button)
+            assert whole.contains_region(button.region) and button.region.area > 0
+            assert not screen.query_one("#setup-form").region.overlaps(button.region)
+        assert "Start" in screen_text(app) and "Quit" in screen_text(app)
+        await pilot.click("#quit")
+        await pilot.pause()
+        assert app.results == [None]
 
 
 async def test_setup_quit_dismisses_with_none(memory_keyring: MemoryKeyring) -> None:
@@ -607,6 +629,7 @@ async def test_setup_every_field_reachable_by_tab_and_fits_80_columns(
         screen.query_one("#checklist", Select).focus()
         await pilot.pause()
         form = screen.query_one("#setup-form").region
+        buttons = screen.query_one("#setup-buttons").region
         seen: list[str] = []
         for _ in range(20):
             focused = app.focused
@@ -614,8 +637,10 @@ async def test_setup_every_field_reachable_by_tab_and_fits_80_columns(
             if focused.id in seen:
                 break
             seen.append(str(focused.id))
-            # Focus scrolls the form: the field is wholly on screen, within 80 columns.
-            assert form.contains_region(focused.region), focused
+            # Focus scrolls the form: the field is wholly on screen, within 80 columns
+            # (the buttons sit below the form, always in sight).
+            shown_in = buttons if focused.id in ("start", "quit") else form
+            assert shown_in.contains_region(focused.region), focused
             await pilot.press("tab")
         expected = [
             "checklist",

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Awaitable, Callable, Iterator
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -21,27 +20,14 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input, TextArea
 
-from golive_tui.core import checklist as checklists
-from golive_tui.core.state import (
-    Cursor,
-    Evidence,
-    ItemState,
-    ItemStatus,
-    ProbeRecord,
-    ProbeStatus,
-    State,
-    Target,
-    atomic_write,
-)
 from golive_tui.tui.app import GoliveApp, make_app
 
-from .conftest import FIXED_NOW, MemoryKeyring, fixed_clock
+from .conftest import MemoryKeyring, fixed_clock
+from .fixed_state import URL, write_state
 
-URL = "https://api.metronome.com"
-SAVED_AT = FIXED_NOW - timedelta(minutes=3)
-RUN_ID = "5a1e0c3b9d27"
 WIDE = (100, 32)
 SMALL = (80, 24)
+BIG = (120, 36)
 
 SnapCompare = Callable[..., bool]
 RunBefore = Callable[[Pilot[Any]], Awaitable[None]]
@@ -62,118 +48,6 @@ def fixed_names(monkeypatch: pytest.MonkeyPatch, memory_keyring: MemoryKeyring) 
     """The setup form shows the login name and the keyring backend's (module) name."""
     monkeypatch.setattr("golive_tui.tui.screens.setup._default_operator", lambda: "dana")
     monkeypatch.setattr(type(memory_keyring), "name", "in-memory test keyring", raising=False)
-
-
-# --- a state file with progress and probe results, all fixed ---------------------------
-
-
-def _pass(probe: str, summary: str, details: list[str], minutes: int) -> ProbeRecord:
-    return ProbeRecord(
-        probe=probe,
-        status=ProbeStatus.PASS,
-        summary=summary,
-        details=details,
-        at=FIXED_NOW - timedelta(minutes=minutes),
-        duration_ms=105,
-        run_id=RUN_ID,
-        evidence=[
-            Evidence(
-                label="POST /v1/contract-pricing/rate-cards/getRates → 200 (48 ms)",
-                text='request: {"rate_card_id":"aa14ab73-…"}\nresponse: {"data":[…4 rates…]}',
-            )
-        ],
-    )
-
-
-PRICING_PASS = _pass(
-    "pricing-setup",
-    "5 products, every usage product metered, 4 rates in USD (cents)",
-    [
-        "rate card 'Standard 2026 (USD)': USD (cents), 4 rates",
-        "USAGE: API requests, Input tokens, Output tokens",
-        "Input tokens: 3 tiers, boundaries 1000000, 10000000",
-    ],
-    minutes=4,
-)
-TIERS_FAIL = ProbeRecord(
-    probe="invoice-draft",
-    status=ProbeStatus.FAIL,
-    summary=(
-        "Input tokens: line total is 3000.003, expected 2601.95215 from the rate card"
-        " (tiered rate) — the tiers or price on the contract differ from the rate card"
-    ),
-    at=FIXED_NOW - timedelta(minutes=4),
-    duration_ms=368,
-    run_id=RUN_ID,
-    evidence=[
-        Evidence(
-            label="Input tokens: expected vs actual",
-            text=(
-                "quantity: before 2039003, sent 7961007 (+1 duplicate), expected 10000010\n"
-                "line total: before 611.7009, expected 2601.95215, actual 3000.003"
-            ),
-        )
-    ],
-)
-
-
-def _auth_pass(environment: str) -> ProbeRecord:
-    return ProbeRecord(
-        probe="auth",
-        status=ProbeStatus.PASS,
-        summary=f"token accepted by {URL} (42 ms); target is {environment}",
-        at=FIXED_NOW - timedelta(minutes=30),
-        duration_ms=42,
-        run_id="0c77d2e1a940",
-    )
-
-
-def write_state(
-    folder: Path,
-    *,
-    environment: str = "sandbox",
-    cursor: str = "pricing.tier-boundaries",
-) -> Path:
-    """A Metronome session with some progress, a PASS and a FAIL; saved 3 min before now."""
-    cl = checklists.load("metronome")
-    target = Target(
-        provider="metronome",
-        environment="production" if environment == "production" else "sandbox",
-        base_url=URL,
-        customer_id="nimbus-test",
-        operator="dana",
-    )
-    state = State.new(cl, "metronome", target)
-    state.created_at = FIXED_NOW - timedelta(days=2)
-    state.updated_at = SAVED_AT
-
-    def mark(item_id: str, status: ItemStatus, note: str = "") -> ItemState:
-        st = ItemState(
-            status=status,
-            note=note,
-            by="dana",
-            at=FIXED_NOW - timedelta(hours=1),
-            fingerprint=cl.by_id[item_id].fingerprint,
-        )
-        state.items[item_id] = st
-        return st
-
-    mark("usage.required-fields", ItemStatus.DONE)
-    mark("usage.idempotency", ItemStatus.DONE, "dedup verified in staging with replayed events")
-    mark("usage.load-test", ItemStatus.SKIPPED, "load test booked for next sprint")
-    mark("invoicing.lifecycle", ItemStatus.NOT_APPLICABLE)
-    for item_id in ("pricing.products", "pricing.usage-product-metric", "pricing.rate-card"):
-        mark(item_id, ItemStatus.DONE).probe_results = [PRICING_PASS]
-    state.items["pricing.setup-order"] = ItemState(probe_results=[PRICING_PASS])
-    state.items["pricing.tier-boundaries"] = ItemState(probe_results=[TIERS_FAIL])
-    state.items["end-to-end.dry-run"] = ItemState(probe_results=[TIERS_FAIL])
-    for item_id in ("security.production-token", "security.production-url"):
-        state.items[item_id] = ItemState(probe_results=[_auth_pass(environment)])
-    section = cl.section_of(cursor)
-    state.cursor = Cursor(section=section.id, item=cursor)
-    path = folder / "golive-state.toml"
-    atomic_write(path, state.to_toml().encode("utf-8"))
-    return path
 
 
 # --- capture helpers ---------------------------------------------------------------------
@@ -297,10 +171,15 @@ def test_light_theme(snap_compare: SnapCompare, session: Callable[..., GoliveApp
     snap(snap_compare, session(cursor="pricing.tier-boundaries"), WIDE, light)
 
 
+@pytest.mark.parametrize("size", [SMALL, BIG], ids=["80x24", "120x36"])
 def test_setup_screen(
-    snap_compare: SnapCompare, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    snap_compare: SnapCompare,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    size: tuple[int, int],
 ) -> None:
-    """No state yet: the setup form at 80×24, pre-filled, the keyring check finished."""
+    """No state yet: the setup form, pre-filled, the keyring check finished; the
+    buttons in sight at both sizes."""
     monkeypatch.chdir(tmp_path)
     app = make_app(Path("golive-state.toml"), clock=fixed_clock)
 
@@ -311,7 +190,42 @@ def test_setup_screen(
         await pilot.pause()
 
     try:
-        snap(snap_compare, app, SMALL, fill)
+        snap(snap_compare, app, size, fill)
     finally:
         app.shutdown_state()
     assert not (tmp_path / "golive-state.toml").exists()
+
+
+BOTH = pytest.mark.parametrize("size", [SMALL, BIG], ids=["80x24", "120x36"])
+
+
+@BOTH
+def test_overview(
+    snap_compare: SnapCompare, session: Callable[..., GoliveApp], size: tuple[int, int]
+) -> None:
+    """o: NO-GO, the per-section counts, the failing items first, sign-offs missing."""
+    snap(snap_compare, session(), size, press("o"))
+
+
+@BOTH
+def test_override_dialog(
+    snap_compare: SnapCompare, session: Callable[..., GoliveApp], size: tuple[int, int]
+) -> None:
+    """space on an item whose probe failed: the failing result, and a reason asked for."""
+    snap(snap_compare, session(cursor="pricing.tier-boundaries"), size, press("space"))
+
+
+@BOTH
+def test_signoff_dialog(
+    snap_compare: SnapCompare, session: Callable[..., GoliveApp], size: tuple[int, int]
+) -> None:
+    """g on the overview: name and the first missing role filled in, buttons in sight."""
+    snap(snap_compare, session(), size, press("o"), press("g"))
+
+
+@BOTH
+def test_items_filter_failing(
+    snap_compare: SnapCompare, session: Callable[..., GoliveApp], size: tuple[int, int]
+) -> None:
+    """v: the failing items of every section, the filter named in the pane title."""
+    snap(snap_compare, session(), size, press("v"))

@@ -3,21 +3,18 @@
 from __future__ import annotations
 
 import argparse
-import re
 
 from golive_tui.commands._session import open_for_write
 from golive_tui.core.errors import GoliveError
-from golive_tui.core.review import NO_GO, facts_basis, review
+from golive_tui.core.review import NO_GO, ROLE_PATTERN, facts_basis, review
 from golive_tui.core.textsafe import terminal as safe
-
-_ROLE = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
 
 
 def run(args: argparse.Namespace) -> int:
     name, role = args.signer.strip(), args.role.strip().lower()
     if not name:
         raise GoliveError("--as: give the name of the person signing")
-    if not _ROLE.match(role):
+    if not ROLE_PATTERN.match(role):
         raise GoliveError(
             f"--role {args.role!r}: use lowercase letters, digits, '.', '_' or '-',"
             " e.g. engineering or finance"

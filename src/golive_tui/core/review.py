@@ -15,6 +15,7 @@ UI-free: the CLI, the export and the app all ask here.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import cached_property
@@ -30,6 +31,7 @@ from golive_tui.core.state_records import (
     Signoff,
 )
 
+ROLE_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]*$")  # a sign-off role: "engineering"
 GO = "GO"
 GO_WITH_OVERRIDES = "GO WITH OVERRIDES"
 NO_GO = "NO-GO"

@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import asyncio
 import gc
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from textual.app import App
+from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
@@ -28,11 +28,10 @@ from golive_tui.core.checklist import Checklist
 from golive_tui.core.errors import GoliveError, SecretStoreError, StateError
 from golive_tui.core.redact import Redactor, Secret
 from golive_tui.core.state import StateFile
-from golive_tui.tui import keymap
+from golive_tui.tui import bindings, keymap
 from golive_tui.tui.keymap import Config
 from golive_tui.tui.palette import GoliveCommands
 from golive_tui.tui.screens.main import MainScreen
-from golive_tui.tui.widgets.lists import NavList
 
 if TYPE_CHECKING:
     from golive_tui.tui.screens.setup import SetupResult
@@ -262,6 +261,17 @@ class GoliveApp(App[int]):
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen())
 
+    def action_help_quit(self) -> None:
+        """ctrl+c: say how to quit, in plain words (Textual's hint is markup, and this
+        app's notices are plain text, so it showed "[b]ctrl+q[/b]")."""
+        keys = [
+            self.get_key_display(active.binding)
+            for active in self.active_bindings.values()
+            if active.binding.action in ("quit", "app.quit")
+        ]
+        shown = " or ".join(dict.fromkeys(keys)) or "ctrl+q"
+        self.notify(f"press {shown} to quit", title="Do you want to quit?")
+
     async def action_quit(self) -> None:
         self.shutdown_state()
         self.exit(0)
@@ -276,27 +286,22 @@ class GoliveApp(App[int]):
         if self.state_file is not None:
             self.state_file.close()
 
-    def set_theme_choice(self, theme: str) -> None:
-        self.theme = theme
-        self.notify(f"theme: {theme}")
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        """Textual's, less its "Theme": the palette's "Switch theme: light/dark" are
+        golive's (the same names as `theme = "light"` in the config), listed once."""
+        for command in super().get_system_commands(screen):
+            if command.title != "Theme":
+                yield command
 
     def binding_rows(self) -> list[tuple[str, str, str]]:
         """(binding id, keys as shown, description) from the live keymap, for the help."""
-        rows = []
-        seen: set[str] = set()
-        for owner in (MainScreen, NavList, GoliveApp):
-            for binding in owner.BINDINGS:
-                if not isinstance(binding, Binding) or binding.id is None:
-                    continue
-                if binding.id in seen:
-                    continue
-                seen.add(binding.id)
-                keys = self._keymap.get(binding.id, binding.key)
-                shown = ", ".join(
-                    self.get_key_display(binding.with_key(k.strip())) for k in keys.split(",")
-                )
-                rows.append((binding.id, shown, binding.tooltip or binding.description))
-        return rows
+        from golive_tui.tui.bindings import help_rows
+
+        return help_rows(self, self._keymap)
+
+    def set_theme_choice(self, theme: str) -> None:
+        self.theme = theme
+        self.notify(f"theme: {theme}")
 
 
 def freeze_long_lived(*, collect: bool = True) -> None:
@@ -316,15 +321,6 @@ def freeze_long_lived(*, collect: bool = True) -> None:
     gc.enable()
 
 
-def binding_ids() -> set[str]:
-    ids = set()
-    for owner in (MainScreen, NavList, GoliveApp):
-        for binding in owner.BINDINGS:
-            if isinstance(binding, Binding) and binding.id:
-                ids.add(binding.id)
-    return ids
-
-
 def make_app(
     state_path: str | Path,
     checklist_spec: str | None = None,
@@ -338,7 +334,8 @@ def make_app(
     """Open the session at `state_path` (if it exists) and build the app around it.
 
     Raises `GoliveError` (one line, exit 2) when the state is held by another golive,
-    cannot be read, or tracks another checklist; nothing is written in that case.
+    cannot be read, or tracks another checklist, or when the config's keymap gives two
+    actions the same key; nothing is written in that case.
     """
     path = Path(state_path)
     if not path.parent.is_dir():
@@ -346,10 +343,13 @@ def make_app(
     cfg_file = keymap.config_path(config_path)
     config = keymap.load_config(
         cfg_file,
-        binding_ids=binding_ids(),
+        binding_ids=bindings.ids(),
         themes=None,
         explicit=config_path is not None,
     )
+    clash = keymap.conflict(cfg_file, bindings.scopes(), config.keymap)
+    if clash is not None:
+        raise GoliveError(clash)
     checklist: Checklist | None = None
     state_file: StateFile | None = None
     if path.exists():

@@ -4,7 +4,7 @@ Where it is: `--config PATH`, else `$GOLIVE_CONFIG`, else
 `$XDG_CONFIG_HOME/golive/config.toml` (default `~/.config/golive/config.toml`).
 
 ```toml
-theme = "textual-light"
+theme = "light"          # or "dark", or any Textual theme name: "textual-light", "nord"…
 
 [keymap]
 skip = "z"              # binding id = key(s), comma-separated
@@ -24,6 +24,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 KNOWN_TOP_LEVEL = ("theme", "keymap")
+# The palette's "Switch theme: light/dark", by the same names in the config.
+THEME_ALIASES = {"light": "textual-light", "dark": "textual-dark"}
 
 
 @dataclass
@@ -79,6 +81,7 @@ def load_config(
         if key not in KNOWN_TOP_LEVEL:
             cfg.warnings.append(f"{path}: unknown setting {key!r} ignored (known: theme, keymap)")
     theme = data.get("theme")
+    theme = THEME_ALIASES.get(theme, theme) if isinstance(theme, str) else theme
     if theme is not None:
         if not isinstance(theme, str):
             cfg.warnings.append(f"{path}: 'theme' must be a string such as \"textual-dark\"")
@@ -104,3 +107,25 @@ def load_config(
             continue
         cfg.keymap[binding_id] = ",".join(k.strip() for k in keys.split(",") if k.strip())
     return cfg
+
+
+def conflict(path: Path | None, scopes: list[dict[str, str]], keymap: dict[str, str]) -> str | None:
+    """The first key that two actions active together would share once `keymap` is applied,
+    as one line naming both; None when there is none.
+
+    `scopes` are the bindings active at the same time (binding id → default keys), e.g.
+    the app's, the main screen's and the focused list's. A conflict is an error, not a
+    warning: which of the two a key press would run is not something to guess.
+    """
+    for scope in scopes:
+        owner: dict[str, str] = {}
+        for binding_id, default in scope.items():
+            keys = keymap.get(binding_id, default)
+            for key in (k.strip() for k in keys.split(",")):
+                other = owner.setdefault(key, binding_id)
+                if other != binding_id and (binding_id in keymap or other in keymap):
+                    return (
+                        f"{path or 'config'}: keymap: {key!r} is bound to both {other!r} and"
+                        f" {binding_id!r}; give each its own key"
+                    )
+    return None

@@ -19,7 +19,9 @@ HOW_TO = """\
 Pick a section on the left, an item in the middle; the right pane says why the item
 matters and how to verify it. Mark it [b]done[/], [b]skipped[/] or [b]not applicable[/];
 add a note for the launch review. Items with a probe can be checked against the API
-with [b]r[/] (the section's probes with [b]R[/]); results are saved with their evidence.
+with [b]r[/] (the section's with [b]ctrl+r[/], every probe with [b]R[/]); results are saved
+with their evidence. [b]v[/] filters the items: failing, open blockers, all. [b]o[/] shows
+the launch at a glance: the verdict, what blocks it, and sign-off ([b]g[/]).
 Everything saves as you go; quit at any time and golive resumes at the same item.
 [b]e[/] writes a Markdown review beside the state file.
 Remap keys in the config file's [b]\\[keymap][/] table: binding-id = "keys".

@@ -18,8 +18,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import ClassVar
 
 from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.style import Style
@@ -27,6 +29,7 @@ from textual.widgets import Static
 
 from golive_tui.core.checklist import Item
 from golive_tui.core.state import ItemState, ProbeRecord
+from golive_tui.tui.widgets.evidence import evidence_content
 from golive_tui.tui.widgets.format import (
     RUNNING,
     STALE,
@@ -36,10 +39,10 @@ from golive_tui.tui.widgets.format import (
 )
 
 HISTORY_SHOWN = 5
-# Characters of each evidence excerpt shown here (the state and the export keep up to
-# 4 KB each): a probe saves up to ten excerpts, and wrapping and painting 10 KB of
-# JSON on every cursor move pushed key-to-repaint past 50 ms (benchmarks/ui_latency.py).
-EVIDENCE_SHOWN = 600
+# Evidence excerpts shown here, pretty-printed (the review has them all): a probe saves
+# up to ten, and wrapping and painting hundreds of lines on every cursor move pushed
+# key-to-repaint past 50 ms (benchmarks/ui_latency.py).
+EVIDENCE_SHOWN = 4
 RedactFn = Callable[[str], str]
 
 HEADING = "b $text-primary"
@@ -48,7 +51,7 @@ NEWLINE = Content("\n")
 BLANK = Content("")
 
 MARK_LINKS = (("Done ␣", "done"), ("Skip s", "skip"), ("N/A x", "na"), ("Note n", "note"))
-RUN_LINKS = (("Run probe r", "run"), ("Run all R", "run-section"))
+RUN_LINKS = (("Run probe r", "run"), ("Run section ^r", "run-section"), ("Run all R", "run-all"))
 
 
 @dataclass(frozen=True)
@@ -78,10 +81,20 @@ def _lines(lines: list[Content]) -> Content:
 
 
 class ItemDetail(VerticalScroll):
-    """Everything about the selected item. Links mirror the keys for mouse users."""
+    """Everything about the selected item. Links mirror the keys for mouse users.
+
+    Another item starts at the top (not where the last one was scrolled to); j/k
+    scroll while the pane has focus, as in the lists.
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("j", "scroll_down", "Down", show=False, id="detail-down"),
+        Binding("k", "scroll_up", "Up", show=False, id="detail-up"),
+    ]
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
+        self._item_id = ""
         self._head = Static(id="detail-head")
         self._status = Static(id="probe-status")
         self._body = Static(id="detail-body")
@@ -110,6 +123,9 @@ class ItemDetail(VerticalScroll):
             self._probe_title = Content.styled("Manual check", HEADING)
         self._status.update(self._probe_lines(_status_line(item, st, view, redact)))
         self._body.update(_body(item, st, redact))
+        if item.id != self._item_id:
+            self._item_id = item.id
+            self.scroll_home(animate=False, immediate=True)
 
     def show_running(self, seconds: float) -> None:
         """Tick the "running… N s" line alone: same lines, so no layout pass (cheap, 10×/s)."""
@@ -226,11 +242,10 @@ def _record(rec: ProbeRecord, redact: RedactFn) -> list[Content]:
     ]
     for detail in rec.details:
         lines.append(Content(f"  • {redact(detail)}"))
-    for ev in rec.evidence:
+    for ev in rec.evidence[:EVIDENCE_SHOWN]:
         lines.append(Content.assemble((f"Evidence: {ev.label}", "b"), " ", ("(redacted)", MUTED)))
-        text = redact(ev.text)
-        if len(text) > EVIDENCE_SHOWN:
-            more = len(text) - EVIDENCE_SHOWN
-            text = f"{text[:EVIDENCE_SHOWN]}… ({more} more characters in the review: e exports it)"
-        lines.append(Content.styled(text, MUTED))
+        lines.append(evidence_content(redact(ev.text)))
+    if len(rec.evidence) > EVIDENCE_SHOWN:
+        more = len(rec.evidence) - EVIDENCE_SHOWN
+        lines.append(Content.styled(f"… {more} more excerpts in the review (e writes it)", MUTED))
     return lines

@@ -40,6 +40,7 @@ PROBE_COLOUR = {
 TRANSIENT_GLYPH = {"skipped": "↷", "cancelled": "⊘", "error": "⚠"}
 RUNNING = "⟳"
 STALE = "△"
+NOTE = "✎"  # the item has a note
 
 
 def status_label(status: ItemStatus) -> Content:
@@ -61,8 +62,8 @@ def probe_label(status: ProbeStatus) -> Content:
 def item_row(item: Item, st: ItemState, *, running: bool, stale: bool) -> Content:
     """One line: `✓ DONE    ✗ FAIL  △ Title` (running: `⟳ RUN` in the probe column).
 
-    Columns keep their place so the eye can scan them; the title comes last and is
-    cut with an ellipsis in narrow lists (the detail pane shows it whole).
+    Columns keep their place so the eye can scan them; markers (△ changed, ✎ note) and
+    the title come last, and a long title wraps.
     """
     status = Content.from_markup(
         f"[{STATUS_COLOUR[st.status]}]$glyph $word[/] ",
@@ -80,6 +81,8 @@ def item_row(item: Item, st: ItemState, *, running: bool, stale: bool) -> Conten
     else:
         probe = Content(" " * 8)
     marker = Content.from_markup(f"[b $text-warning]{STALE}[/] ") if stale else Content("")
+    if st.note:
+        marker += Content.from_markup(f"[$text-accent]{NOTE}[/] ")
     return Content.assemble(status, probe, marker, Content(item.title))
 
 

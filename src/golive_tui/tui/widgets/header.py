@@ -9,7 +9,7 @@ from golive_tui.core.progress import Counts
 from golive_tui.core.state import Target
 
 WIDE = 120
-"""From this width on the brand is shown (as `MainScreen`'s `-wide` breakpoint)."""
+"""From this width on the brand is shown."""
 MIN_URL = 12
 """Fewer columns left than this for the base URL: leave it out rather than show a stub."""
 MUTED = "$foreground-muted"  # not $text-muted: "auto 60%" is not resolved in Content (white)
