@@ -79,7 +79,7 @@ async def test_flexprice_probes_pass_and_the_export_lists_flexprice_items(
         assert "✓ PASS" in result, result
         assert "⟳" not in screen_text(app)
         # The key went over the wire in Flexprice's header, handed over in memory.
-        assert sandbox.requests("/v1/events")
+        assert sandbox.requests("/v1/events/bulk")  # the usage batch: one bulk send
         assert all(r.headers.get("x-api-key") == sandbox.token.reveal()
                    for r in sandbox.app.log if r.path.startswith("/v1/"))  # fmt: skip
         await pilot.press("e")
