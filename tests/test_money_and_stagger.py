@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from golive_tui.core.money import format_minor, format_money, to_minor_unit
+from golive_tui.core.money import format_apart, format_minor, format_money, to_minor_unit
 from golive_tui.core.sandbox.stagger import Stagger
 
 
@@ -32,6 +32,21 @@ def test_metronome_cents_are_shown_as_dollars() -> None:
     # Metronome's "USD (cents)" credit type: 1990.2515 cents is $19.90, never "1990.2515 USD".
     assert format_minor(Decimal("1990.2515"), "USD") == "$19.90"
     assert format_minor(Decimal("300"), "JPY") == "¥300"
+
+
+def test_amounts_a_fraction_of_a_cent_apart_never_look_equal() -> None:
+    # A second run on an account past every tier: 3000.003 vs 3000.0025 cents.
+    shown = format_apart(
+        Decimal("3000.003"), Decimal("3000.0025"), lambda a, **kw: format_minor(a, "USD", **kw)
+    )
+    assert shown == ("$30.00003", "$30.000025")
+    same = format_apart(
+        Decimal("3000"), Decimal("3000.0025"), lambda a, **kw: format_minor(a, "USD", **kw)
+    )
+    assert same == ("$30.00", "$30.000025")
+    assert format_apart(
+        Decimal("1990"), Decimal("2602"), lambda a, **kw: format_minor(a, "USD", **kw)
+    ) == ("$19.90", "$26.02")
 
 
 def test_to_minor_unit_rounds_half_up() -> None:

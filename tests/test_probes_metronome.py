@@ -8,6 +8,7 @@ Metronome OpenAPI document.
 
 from __future__ import annotations
 
+import re
 import secrets
 from collections.abc import Iterator
 from dataclasses import replace
@@ -255,3 +256,15 @@ def test_every_sandbox_fault_has_an_owning_probe() -> None:
 @pytest.mark.parametrize("fault", sorted({case[0] for case in FAULT_CASES}))
 async def test_in_a_full_run_each_fault_names_its_cause_once(faulty, fault: str) -> None:
     assert_one_cause(await faulty(fault).run(), fault, FAULT_CASES)
+
+
+async def test_a_tier_mismatch_never_shows_two_equal_amounts(faulty) -> None:
+    """Second run on the same account (every tier already crossed): the wrong price
+    differs by a fraction of a cent, and the summary must still show two figures."""
+    sb = faulty("wrong-tier-math")
+    await sb.run(["invoice-draft"])
+    result = (await sb.run(["invoice-draft"]))["invoice-draft"]
+    assert result.status == "fail", result.summary
+    found = re.search(r"line total is (\S+), expected (\S+) from", result.summary)
+    assert found, result.summary
+    assert found.group(1) != found.group(2), result.summary

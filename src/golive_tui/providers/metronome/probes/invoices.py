@@ -7,6 +7,7 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import Any, NamedTuple
 
+from golive_tui.core.money import format_apart
 from golive_tui.core.probes.common import dec, fmt, parse_time, utc_now
 from golive_tui.core.probes.engine import ProbeContext, Verdict, failed, warned
 from golive_tui.core.probes.lines import Line
@@ -264,9 +265,9 @@ async def invoice_draft(ctx: ProbeContext) -> Verdict:
         )
     # Priced right for what was billed? Then a wrong quantity is the only problem.
     if t1 != expected_line and (q1 == expected_qty or t1 != expected_line_at(q1, rate)):
+        got, want = format_apart(t1, expected_line_at(q1, rate), lambda x, **kw: money(x, ct, **kw))
         problems.append(
-            f"{name}: line total is {money(t1, ct)}, expected"
-            f" {money(expected_line_at(q1, rate), ct)} from"
+            f"{name}: line total is {got}, expected {want} from"
             f" {source} ({str(rate.get('rate_type', '')).lower()}) — the invoice does not"
             " price usage the way the contract says"
         )

@@ -140,14 +140,14 @@ def currency_code(credit_type: dict[str, Any] | None) -> str:
     return code if len(code) == 3 and code.isalpha() else name
 
 
-def money(amount: Decimal, credit_type: dict[str, Any] | None) -> str:
+def money(amount: Decimal, credit_type: dict[str, Any] | None, *, exact: bool = False) -> str:
     """An invoice amount as people read it: "USD (cents)" counts cents → "$19.90"."""
     name = str((credit_type or {}).get("name") or "")
     code, _, unit = name.partition(" ")
     if len(code) == 3 and code.isalpha():
         if "cent" in unit.lower():
-            return format_minor(amount, code)
-        return format_money(amount, code)
+            return format_minor(amount, code, exact=exact)
+        return format_money(amount, code, exact=exact)
     return f"{fmt(amount)} {name or 'units'}"  # a custom pricing unit: no currency maths
 
 
