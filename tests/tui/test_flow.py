@@ -128,7 +128,9 @@ async def test_setup_probe_marks_notes_resume_export(
         assert (main.section_id, main.item_id) == ("security", "security.production-token")
         assert any(n.startswith("resumed: ") and "done" in n for n in app.notices), app.notices
         text = screen_text(app)
-        assert "✓ DONE" in text and "↷ SKIPPED" in text and "– N/A" in text
+        # Rows say what each item rests on: a person's mark, a probe's pass, an override.
+        assert "✓ ATTESTED" in text or "✓ VERIFIED" in text, text
+        assert "↷ SKIPPED" in text and "⚑ OVERRIDE" in text, text
         assert "checked with our rep" in widget_text(app, "#detail-head")
         assert "✓ PASS" in widget_text(app, "#detail-body")
         await pilot.press("e")

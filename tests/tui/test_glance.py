@@ -187,7 +187,11 @@ async def test_items_with_a_note_show_a_marker(app: Any) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         await _at(app, pilot, "usage.idempotency")
-        rows = {line.split("│")[1] for line in screen_text(app).splitlines() if "│ ✓ DONE" in line}
+        rows = {
+            line.split("│")[1]
+            for line in screen_text(app).splitlines()
+            if "│ ✓ VERIFIED" in line or "│ ✓ ATTESTED" in line
+        }
         noted = [r for r in rows if "✎" in r]
         assert len(noted) == 1 and "transaction_id" in noted[0]  # usage.idempotency
 

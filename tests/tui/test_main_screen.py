@@ -243,7 +243,7 @@ async def test_no_color_and_80x24_keep_words(tmp_path: Path, monkeypatch: Any) -
         assert app.no_color
         assert app.screen.has_class("-narrow")
         text = screen_text(app)
-        assert "✓ DONE" in text and "– N/A" in text and "○ TODO" in text
+        assert "✓ ATTESTED" in text and "– N/A" in text and "○ OPEN" in text
         assert "⚠ PRODUCTION" in text
         assert "saved just now" in text
         assert "1/39 done" in text
@@ -454,3 +454,44 @@ def test_cli_on_a_locked_state_prints_one_line(tmp_path: Path, capsys: Any) -> N
     err = capsys.readouterr().err.strip()
     assert err.startswith("golive: error: ") and "in use by PID" in err
     assert "\n" not in err
+
+
+async def test_detail_history_is_redacted_and_readable_like_the_latest_run(
+    tmp_path: Path,
+) -> None:
+    """Earlier runs' summaries went on screen raw: a token a probe echoed, and reprs or
+    cents from an older golive, must read as the latest run does."""
+    from datetime import UTC, datetime
+
+    from golive_tui.core.redact import Secret
+    from golive_tui.core.state import ProbeRecord, ProbeStatus
+
+    token = "mt_sandbox_" + "7" * 24
+    path = _state(tmp_path)
+    with StateFile.open(path) as sf:
+        for minute, summary in enumerate(
+            [f"token {token} refused; event types ['llm.completion'] 1990 USD (cents)", "ok"]
+        ):
+            sf.add_probe_result(
+                "usage.metrics-match",
+                ProbeRecord(
+                    probe="metrics-active",
+                    status=ProbeStatus.FAIL if minute == 0 else ProbeStatus.PASS,
+                    summary=summary,
+                    details=[],
+                    at=datetime(2026, 12, 1, 10, minute, tzinfo=UTC),
+                    duration_ms=5,
+                    run_id="r" * 12,
+                    evidence=[],
+                ),
+            )
+    app = make_app(path, token=Secret(token), clock=fixed_clock, use_keyring=False)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.pause()
+        app.screen.jump_to("usage.metrics-match")
+        await pilot.pause()
+        body = widget_text(app, "#detail-body")
+        assert "History (1 earlier)" in body
+        assert token not in body and "['" not in body and "(cents)" not in body, body
+        assert "llm.completion" in body and "$19.90" in body
+        await pilot.press("q")

@@ -16,6 +16,7 @@ from textual.widgets.option_list import Option
 
 from golive_tui.core.checklist import Item, Section, Severity
 from golive_tui.core.progress import Progress, progress
+from golive_tui.core.review import Standing, review_item
 from golive_tui.tui.widgets.detail import ItemDetail, ProbeView
 from golive_tui.tui.widgets.format import item_row, section_row
 from golive_tui.tui.widgets.header import TargetHeader
@@ -61,9 +62,15 @@ class ItemsPane:
     def _is_running(self, item: Item) -> bool:
         return item.probe is not None and item.probe in self.running
 
+    def _standing(self, item: Item) -> Standing:
+        state = self.state_file.state
+        stale = item.id in self._stale
+        return review_item(item, state.item(item.id), state.target.identity, stale).standing
+
     def _row(self, item: Item) -> object:
         st = self.state_file.state.item(item.id)
-        return item_row(item, st, running=self._is_running(item), stale=item.id in self._stale)
+        stale = item.id in self._stale
+        return item_row(item, st, self._standing(item), running=self._is_running(item), stale=stale)
 
     def visible_items(self, prog: Progress | None = None) -> list[Item]:
         if self.item_filter is ItemFilter.ALL:
@@ -133,7 +140,12 @@ class ItemsPane:
             running_for = time.monotonic() - self.running[item.probe]
         view = ProbeView(running_for=running_for, transient=self.transient.get(item.id))
         self.query_one(ItemDetail).show(
-            item, st, stale=item.id in self._stale, view=view, redact=self.golive.redact
+            item,
+            st,
+            self._standing(item),
+            stale=item.id in self._stale,
+            view=view,
+            redact=self.golive.redact,
         )
 
     def refresh_items(self, item_ids: Iterable[str] | None = None) -> None:

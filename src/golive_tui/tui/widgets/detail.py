@@ -28,14 +28,17 @@ from textual.style import Style
 from textual.widgets import Static
 
 from golive_tui.core.checklist import Item
-from golive_tui.core.state import ItemState, ProbeRecord
+from golive_tui.core.export_text import readable
+from golive_tui.core.review import Standing
+from golive_tui.core.state import ItemState, ItemStatus, ProbeRecord
 from golive_tui.tui.widgets.evidence import evidence_content
 from golive_tui.tui.widgets.format import (
     RUNNING,
     STALE,
+    STATUS_WORD,
     TRANSIENT_GLYPH,
     probe_label,
-    status_label,
+    standing_label,
 )
 
 HISTORY_SHOWN = 5
@@ -109,12 +112,13 @@ class ItemDetail(VerticalScroll):
         self,
         item: Item,
         st: ItemState,
+        standing: Standing,
         *,
         stale: bool,
         view: ProbeView,
         redact: RedactFn,
     ) -> None:
-        self._head.update(_head(item, st, stale=stale, redact=redact))
+        self._head.update(_head(item, st, standing, stale=stale, redact=redact))
         if item.probe:
             self._probe_title = Content.assemble(
                 ("Probe ", HEADING), (item.probe, "b"), "\n", _links(RUN_LINKS)
@@ -135,16 +139,20 @@ class ItemDetail(VerticalScroll):
         return _lines([self._probe_title, BLANK, line])
 
 
-def _head(item: Item, st: ItemState, *, stale: bool, redact: RedactFn) -> Content:
+def _head(
+    item: Item, st: ItemState, standing: Standing, *, stale: bool, redact: RedactFn
+) -> Content:
     probe = f"probe {item.probe}" if item.probe else "manual"
     meta = Content.assemble(
-        status_label(st.status),
+        standing_label(standing),
         (f"  · {item.severity.value.upper()} · {probe} · {item.id}", MUTED),
     )
-    if st.by or st.at:
+    if st.status is not ItemStatus.TODO or st.by or st.at:
+        # What the person marked, beside what the item rests on ("✓ verified · marked done").
+        what = "" if st.status is ItemStatus.TODO else f" {STATUS_WORD[st.status].lower()}"
         who = f" by {st.by}" if st.by else ""
         when = f" {st.at.astimezone().strftime('%Y-%m-%d %H:%M')}" if st.at else ""
-        meta += Content.styled(f" · marked{who}{when}", MUTED)
+        meta += Content.styled(f" · marked{what}{who}{when}", MUTED)
     lines = [Content.styled(item.title, "b"), meta, BLANK]
     if stale:
         # A reverse-video badge, like the production one: unmissable, also without colour.
@@ -218,7 +226,7 @@ def _body(item: Item, st: ItemState, redact: RedactFn) -> Content:
                 Content.assemble(
                     "  ",
                     probe_label(rec.status),
-                    f"  {_when(rec)} · {rec.duration_ms} ms · {rec.summary}",
+                    f"  {_when(rec)} · {rec.duration_ms} ms · {readable(redact(rec.summary))}",
                 )
             )
         lines.append(BLANK)
@@ -237,11 +245,12 @@ def _body(item: Item, st: ItemState, redact: RedactFn) -> Content:
 
 def _record(rec: ProbeRecord, redact: RedactFn) -> list[Content]:
     lines = [
-        Content.assemble(probe_label(rec.status), "  ", redact(rec.summary)),
+        # Saved text may predate the probes' own wording: no reprs or cents here either.
+        Content.assemble(probe_label(rec.status), "  ", readable(redact(rec.summary))),
         Content.styled(f"{rec.duration_ms} ms · run {rec.run_id}", MUTED),
     ]
     for detail in rec.details:
-        lines.append(Content(f"  • {redact(detail)}"))
+        lines.append(Content(f"  • {readable(redact(detail))}"))
     for ev in rec.evidence[:EVIDENCE_SHOWN]:
         lines.append(Content.assemble((f"Evidence: {ev.label}", "b"), " ", ("(redacted)", MUTED)))
         lines.append(evidence_content(redact(ev.text)))

@@ -7,7 +7,8 @@ from datetime import datetime
 from textual.content import Content
 
 from golive_tui.core.checklist import Item, Section
-from golive_tui.core.progress import PROBE_GLYPH, STATUS_GLYPH, Counts
+from golive_tui.core.progress import PROBE_GLYPH, STANDING_GLYPH, Counts
+from golive_tui.core.review import Standing
 from golive_tui.core.state import ItemState, ItemStatus, ProbeStatus
 
 STATUS_WORD = {
@@ -17,12 +18,24 @@ STATUS_WORD = {
     ItemStatus.NOT_APPLICABLE: "N/A",
     ItemStatus.FAILED: "FAILED",
 }
-STATUS_COLOUR = {
-    ItemStatus.TODO: "$text-muted",
-    ItemStatus.DONE: "$text-success",
-    ItemStatus.SKIPPED: "$text-warning",
-    ItemStatus.NOT_APPLICABLE: "$text-muted",
-    ItemStatus.FAILED: "$text-error",
+# What an item rests on (core/review.py): a passing probe verifies it, a person attests it.
+STANDING_WORD = {
+    Standing.VERIFIED: "VERIFIED",
+    Standing.ATTESTED: "ATTESTED",
+    Standing.OVERRIDDEN: "OVERRIDE",
+    Standing.FAILING: "FAILING",
+    Standing.NOT_APPLICABLE: "N/A",
+    Standing.SKIPPED: "SKIPPED",
+    Standing.OPEN: "OPEN",
+}
+STANDING_COLOUR = {
+    Standing.VERIFIED: "$text-success",
+    Standing.ATTESTED: "$text-success",
+    Standing.OVERRIDDEN: "$text-warning",
+    Standing.FAILING: "$text-error",
+    Standing.NOT_APPLICABLE: "$text-muted",
+    Standing.SKIPPED: "$text-warning",
+    Standing.OPEN: "$text-muted",
 }
 PROBE_WORD = {
     ProbeStatus.PASS: "PASS",
@@ -43,11 +56,11 @@ STALE = "△"
 NOTE = "✎"  # the item has a note
 
 
-def status_label(status: ItemStatus) -> Content:
+def standing_label(standing: Standing, *, width: int = 0) -> Content:
     return Content.from_markup(
-        f"[{STATUS_COLOUR[status]}]$glyph $word[/]",
-        glyph=STATUS_GLYPH[status],
-        word=STATUS_WORD[status],
+        f"[{STANDING_COLOUR[standing]}]$glyph $word[/]",
+        glyph=STANDING_GLYPH[standing],
+        word=f"{STANDING_WORD[standing]:<{width}}",
     )
 
 
@@ -59,17 +72,17 @@ def probe_label(status: ProbeStatus) -> Content:
     )
 
 
-def item_row(item: Item, st: ItemState, *, running: bool, stale: bool) -> Content:
-    """One line: `✓ DONE    ✗ FAIL  △ Title` (running: `⟳ RUN` in the probe column).
+def item_row(
+    item: Item, st: ItemState, standing: Standing, *, running: bool, stale: bool
+) -> Content:
+    """One line: `✓ VERIFIED ✓ PASS  △ Title` (running: `⟳ RUN` in the probe column).
 
+    The first column is what the item rests on (verified by its probe, attested by a
+    person, failing, overridden, open), so a passing probe never sits beside "TODO".
     Columns keep their place so the eye can scan them; markers (△ changed, ✎ note) and
     the title come last, and a long title wraps.
     """
-    status = Content.from_markup(
-        f"[{STATUS_COLOUR[st.status]}]$glyph $word[/] ",
-        glyph=STATUS_GLYPH[st.status],
-        word=f"{STATUS_WORD[st.status]:<7}",
-    )
+    status = standing_label(standing, width=8) + Content(" ")
     latest = st.latest
     if running:
         probe = Content.from_markup(f"[b $text-accent]{RUNNING} RUN[/]   ")
