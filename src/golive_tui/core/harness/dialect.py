@@ -21,6 +21,9 @@ class Reply:
     status: int
     body: bytes = b""
     headers: tuple[tuple[str, str], ...] = ()
+    # Records the platform took before it refused the rest (a bulk route that
+    # publishes events one by one): they count as billed.
+    taken: tuple[dict[str, Any], ...] = ()
 
 
 def json_reply(status: int, body: Any, headers: tuple[tuple[str, str], ...] = ()) -> Reply:

@@ -93,6 +93,9 @@ class Sink:
         records = d.parse(route, body, time.time())
         if isinstance(records, Reply):
             self.rejected += 1
+            if records.taken:
+                self.ledger.receive(list(records.taken), 0, now, 0.0)
+                self.accepted += len(records.taken)
             return records, 0.0
         fault = self.plan.pick()
         wait = 1.0
@@ -109,6 +112,8 @@ class Sink:
         if fault == _RESET:
             return None, 0.0
         if fault == _F429:
+            # Told to wait: that silence is not the idle time --idle-exit counts.
+            self.activity = max(self.activity, now + (said or DEFAULT_BACKOFF))
             return d.too_many(wait), 0.0
         if fault and fault not in REFUSED:
             delay = self.hold if fault == _TIMEOUT else self.hold / 4 if fault == _SLOW else 0.0
@@ -195,7 +200,7 @@ class _Conn(asyncio.Protocol):
         self.transport.write(encode(reply, close))
         now = time.monotonic()
         self.sink.latency.append((now - t) * 1000)
-        self.sink.activity = now - self.sink.t0
+        self.sink.activity = max(self.sink.activity, now - self.sink.t0)
         if close:
             self.transport.close()
 

@@ -57,7 +57,8 @@ _STRINGS = ("event_name", "external_customer_id", "event_id", "source", "custome
 _FIELDS = (("event_name", "EventName"), ("external_customer_id", "ExternalCustomerID"))
 
 
-def _check(e: Any) -> Reply | None:
+def _bind_event(e: Any) -> Reply | None:
+    """gin's JSON binding: a wrong type fails the whole request before anything."""
     if type(e) is not dict:
         return _bind()
     for name in _STRINGS:
@@ -70,8 +71,11 @@ def _check(e: Any) -> Reply | None:
     ts = e.get("timestamp")
     if ts is not None and epoch_of(ts) is None:
         return _bind()  # Go's time.Time wants RFC 3339
-    missing = [go for name, go in _FIELDS if not e.get(name)]
-    return _required(missing) if missing else None
+    return None
+
+
+def _missing(e: dict[str, Any]) -> list[str]:
+    return [go for name, go in _FIELDS if not e.get(name)]
 
 
 class FlexpriceIngest(IngestDialect):
@@ -106,7 +110,9 @@ class FlexpriceIngest(IngestDialect):
         except (ValueError, UnicodeDecodeError):
             return _bind()
         if route == "single":
-            problem = _check(data)
+            problem = _bind_event(data)
+            if problem is None and _missing(data):
+                problem = _bind()  # the single route binds with `required` tags: a bind error
             return problem or [data]
         if type(data) is not dict:
             return _bind()
@@ -114,6 +120,10 @@ class FlexpriceIngest(IngestDialect):
         if events is not None and type(events) is not list:
             return _bind()
         events = events or []
+        for e in events:
+            problem = _bind_event(e)
+            if problem is not None:
+                return problem
         if not 1 <= len(events) <= MAX_BULK:
             return _error(
                 400,
@@ -121,10 +131,12 @@ class FlexpriceIngest(IngestDialect):
                 "Request validation failed",
                 {"Events": f"must hold 1 to {MAX_BULK} events, got {len(events)}"},
             )
-        for e in events:
-            problem = _check(e)
-            if problem is not None:
-                return problem
+        for i, e in enumerate(events):
+            # Published one by one: a bad event k leaves 0…k-1 taken (sandbox ingest_bulk).
+            missing = _missing(e)
+            if missing:
+                reply = _required(missing)
+                return Reply(reply.status, reply.body, reply.headers, tuple(events[:i]))
         return events
 
     def accepted(self, route: str, records: list[dict[str, Any]]) -> Reply:
