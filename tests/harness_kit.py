@@ -54,7 +54,7 @@ class Running:
         seed: int = 0,
     ) -> None:
         d = providers.get(provider).harness()
-        ledger = Ledger(d, list(read_expected(expect, d)))
+        ledger = Ledger(d, read_expected(expect, d))
         self.sink = Sink(
             d, ledger, FaultPlan(faults or {}, seed), hold=hold, rate_limit=rate_limit, token=token
         )

@@ -231,3 +231,20 @@ def test_serve_end_to_end_from_the_command_line(tmp_path: Path) -> None:
     data = json.loads(report.read_text())
     jsonschema.Draft202012Validator(R.load_schema()).validate(data)
     assert data["unique"] == 50 and data["faults"]["5xx"]["injected"] > 0
+
+
+def test_altered_means_a_changed_value_not_a_respelled_one(tmp_path: Path) -> None:
+    expect = write_records(tmp_path, "metronome", 4)
+    recs = _records(expect)
+    reordered = {**recs[0], "properties": dict(reversed(list(recs[0]["properties"].items())))}
+    respelled = {**recs[1], "timestamp": recs[1]["timestamp"].replace("Z", "+00:00")}
+    changed = {**recs[2], "properties": {**recs[2]["properties"], "model": "other"}}
+    moved = {**recs[3], "customer_id": "someone-else"}
+    with Running("metronome", expect, idle_exit=0.3) as run:
+        r = httpx.post(
+            run.url + "/v1/ingest",
+            json=[reordered, respelled, changed, moved],
+            headers={"Authorization": "Bearer t"},
+        )
+    assert r.status_code == 200
+    assert (run.report["altered"], run.report["examples"]["altered"]) == (2, [2, 3])

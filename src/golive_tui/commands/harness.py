@@ -118,7 +118,7 @@ def _serve(args: argparse.Namespace, dialect: Any) -> int:
         raise GoliveError(
             f"--expect {expect}: no such file (make it with `golive harness generate`)"
         )
-    ledger = Ledger(dialect, list(read_expected(expect, dialect)))
+    ledger = Ledger(dialect, read_expected(expect, dialect))
     if not ledger.n:
         raise GoliveError(f"--expect {expect}: the file holds no records")
     sink = Sink(

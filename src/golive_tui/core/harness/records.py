@@ -62,13 +62,35 @@ def fingerprint(d: IngestDialect, record: dict[str, Any]) -> int:
     )
 
 
+def exact(d: IngestDialect, record: dict[str, Any]) -> int | None:
+    """The fast check: the same fields, byte for byte and in order (None: nested
+    properties, which only `fingerprint` can compare). Equal means unchanged; unequal
+    sends the record to `fingerprint`, which forgives order and timestamp spelling."""
+    props = record.get(d.props_field)
+    try:
+        items = tuple(props.items()) if type(props) is dict else props
+        return hash(
+            (
+                record.get(d.customer_field),
+                record.get(d.type_field),
+                record.get(d.time_field),
+                items,
+            )
+        )
+    except TypeError:
+        return None
+
+
 def id_hash(value: Any) -> int:
     """A record id as a non-zero 64-bit int (0 means "none" in the ledger)."""
     return hash(value) or 1
 
 
-def read_expected(path: Path, d: IngestDialect) -> Iterator[tuple[int, int, int]]:
-    """(golive_seq, id hash, fingerprint) per line of an expect file; one-line errors."""
+Row = tuple[int, int, int, int]  # golive_seq, id hash, fingerprint, exact hash (0: none)
+
+
+def read_expected(path: Path, d: IngestDialect) -> Iterator[Row]:
+    """A `Row` per line of an expect file; one-line errors."""
     try:
         fh = path.open("rb")
     except OSError as exc:
@@ -89,7 +111,7 @@ def read_expected(path: Path, d: IngestDialect) -> Iterator[tuple[int, int, int]
                     f"--expect {path}: line {n} has no {d.props_field}.{SEQ} or {d.id_field};"
                     f" make the file with `golive harness generate --provider {d.name}`"
                 )
-            yield seq, id_hash(rid), fingerprint(d, rec)
+            yield seq, id_hash(rid), fingerprint(d, rec), exact(d, rec) or 0
 
 
 def iso(t: float) -> str:
