@@ -133,6 +133,34 @@ def test_auth_routes_and_keep_alive(tmp_path: Path) -> None:
     assert run.report["unique"] == 2
 
 
+def test_expect_100_continue_is_answered(tmp_path: Path) -> None:
+    # curl sends `Expect: 100-continue` before a body over 1 KB and waits for the 100.
+    expect = write_records(tmp_path, "metronome", 20)
+    body = json.dumps(_records(expect)).encode()
+    assert len(body) > 1024
+    with Running("metronome", expect, idle_exit=0.3) as run:
+        host, port = run.url.removeprefix("http://").split(":")
+        with socket.create_connection((host, int(port)), timeout=5) as s:
+            s.sendall(
+                b"POST /v1/ingest HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer t\r\n"
+                b"Expect: 100-continue\r\nContent-Length: " + str(len(body)).encode() + b"\r\n\r\n"
+            )
+            first = s.recv(4096)
+            s.sendall(body)
+            second = s.recv(4096)
+    assert first.startswith(b"HTTP/1.1 100 Continue") and second.startswith(b"HTTP/1.1 200")
+    assert run.report["unique"] == 20
+
+
+def test_the_parser_does_not_load_the_harness() -> None:
+    code = (
+        "import sys\nfrom golive_tui.cli import build_parser\nbuild_parser()\n"
+        "print(sorted(m for m in sys.modules if '.harness' in m))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
 def test_the_report_follows_its_schema(tmp_path: Path) -> None:
     expect = write_records(tmp_path, "flexprice", 60)
     with Running("flexprice", expect, faults={"5xx": 0.3, "timeout": 0.2}, hold=0.3) as run:

@@ -128,6 +128,7 @@ class _Conn(asyncio.Protocol):
         self.sink = sink
         self.buf = bytearray()
         self.busy = False
+        self.continued = False  # "100 Continue" sent for the request being read
         self.transport: asyncio.Transport | None = None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -178,7 +179,12 @@ class _Conn(asyncio.Protocol):
                 return self._fail(413, "request body too large")
             start = end + 4
             if len(buf) < start + size:
+                # curl and others wait (1 s) for this before sending a body over 1 KB.
+                if not self.continued and headers.get(b"expect", b"").lower() == b"100-continue":
+                    self.continued = True
+                    self.transport.write(b"HTTP/1.1 100 Continue\r\n\r\n")
                 return
+            self.continued = False
             body = bytes(buf[start : start + size])
             del buf[: start + size]
             close = headers.get(b"connection", b"").lower() == b"close" or parts[2] == b"HTTP/1.0"
