@@ -62,7 +62,7 @@ class _AppArgsParser(_Parser):
 # Every subcommand `build_parser` adds (a test checks the two agree).
 _COMMANDS = frozenset(
     {"status", "mark", "set", "export", "token", "doctor", "checklists", "check", "demo"}
-    | {"sandbox", "tui", "signoff"}
+    | {"sandbox", "tui", "signoff", "harness"}
 )
 
 

@@ -361,6 +361,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _globals(p, "sandbox")
 
+    from golive_tui.cli_harness import add_harness
+
+    add_harness(sub, tuple(sandbox_faults), _Parser, _env_name)
+
     p = sub.add_parser(
         "tui", help="open the interactive app (same as no command)", allow_abbrev=False
     )

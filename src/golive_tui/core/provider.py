@@ -51,6 +51,9 @@ class Provider:
     # The checklist's file when it is not in golive's checklists/ folder: an installed
     # third-party package cannot add files there, so it ships its own.
     checklist_file: str = ""
+    # "module:attr" of its `core.harness.dialect.IngestDialect` (`golive harness`);
+    # "" when the platform has no ingest sink.
+    harness_ref: str = ""
 
     # --- derived from the data ---
 
@@ -99,6 +102,14 @@ class Provider:
 
     def sandbox(self) -> Any:
         return resolve(self.sandbox_ref)
+
+    def harness(self) -> Any:
+        """Its ingest dialect; a one-line error when it has none."""
+        if not self.harness_ref:
+            from golive_tui.core.errors import GoliveError
+
+            raise GoliveError(f"--provider {self.name}: golive has no ingest harness for it")
+        return resolve(self.harness_ref)
 
     def environment_reader(self) -> Any:
         return resolve(self.environment_ref) if self.environment_ref else None

@@ -25,6 +25,7 @@ PROVIDER = Provider(
         "golive_tui.providers.flexprice.probes.security",
     ),
     sandbox_ref="golive_tui.providers.flexprice.sandbox.kit:KIT",
+    harness_ref="golive_tui.providers.flexprice.harness:INGEST",
     environment_ref="golive_tui.providers.flexprice.environment:flexprice_environment",
     faults=(
         "event-name-typo", "customer-missing", "aggregation-field-missing", "no-subscription",

@@ -20,6 +20,7 @@ PROVIDER = Provider(
         "golive_tui.providers.metronome.probes.security",
     ),
     sandbox_ref="golive_tui.providers.metronome.sandbox.kit:KIT",
+    harness_ref="golive_tui.providers.metronome.harness:INGEST",
     # The API cannot tell a sandbox key from a production one.
     environment_ref=None,
     faults=(
