@@ -143,8 +143,16 @@ async def test_prices_come_from_the_subscription_not_the_plans_expired_or_eur_on
 async def test_every_request_is_valid_for_the_real_api_or_a_listed_exception(faulty) -> None:
     checked = 0
     outside: set[tuple[str, str]] = set()
-    for faults in ((), ("no-subscription",), ("event-name-typo",)):
-        sb = faulty(*faults)
+    runs: list[tuple[tuple[str, ...], tuple[str, ...]]] = [
+        ((), ()),
+        (("no-subscription",), ()),
+        (("event-name-typo",), ()),
+        # Real account shapes: other routes and bodies (plans with expired prices, …).
+        ((), ("expired-prices", "entitlements", "commitment")),
+        ((), ("volume-closed-tier", "staggered")),
+    ]
+    for faults, variants in runs:
+        sb = faulty(*faults, variants=variants)
         await sb.run()
         for rec in sb.app.log:
             if rec.path.startswith("/_sandbox/"):

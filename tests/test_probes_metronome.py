@@ -127,6 +127,37 @@ async def test_every_request_the_probes_send_is_valid_for_the_real_api(faulty) -
     assert sent > 40  # the probes really did talk to the API
 
 
+@pytest.mark.parametrize(
+    ("variants", "environment"),
+    [
+        (("commits", "credits", "overrides"), "sandbox"),
+        (("several-contracts", "pricing-groups", "staggered"), "sandbox"),
+        ((), "production"),  # invoice-draft's previewEvents dry run; writers are refused
+    ],
+)
+async def test_requests_on_real_account_shapes_are_valid_for_the_real_api(
+    variants: tuple[str, ...], environment: str
+) -> None:
+    sb = Sandbox(variants=variants)
+    try:
+        results = await sb.run(environment=environment)
+    finally:
+        sb.server.stop()
+    paths = {rec.path for rec in sb.app.log}
+    for rec in sb.app.log:
+        if rec.path.startswith("/_sandbox/"):
+            continue
+        errors = spec_check.request_errors(
+            "metronome", rec.method, rec.path, dict(rec.query), rec.body
+        )
+        assert errors == [], f"{rec.method} {rec.path}: {errors}"
+    assert "/v1/contracts/getContractRateSchedule" in paths
+    if environment == "production":
+        assert any(p.endswith("/previewEvents") for p in paths), paths
+        assert "/v1/ingest" not in paths
+        assert results["invoice-draft"].status == "pass", results["invoice-draft"].summary
+
+
 async def test_test_events_carry_the_run_id(sandbox: Sandbox) -> None:
     results = await sandbox.run(["ingest-dedup"])
     run_id = results["ingest-dedup"].run_id
