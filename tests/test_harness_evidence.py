@@ -89,8 +89,9 @@ def test_without_the_peak_or_a_fault_the_items_warn_and_say_what_to_run(
 
 def test_a_buggy_producer_fails_the_items_with_the_cause(tmp_path: Path) -> None:
     report = _run(tmp_path, "flexprice", faults={"timeout": 0.3}, bug="new-id-on-retry")
-    state = _state(tmp_path, "flexprice")
-    assert golive("harness", "record", str(report), cwd=tmp_path).returncode == 0
+    state = tmp_path / "golive-state.toml"  # none yet: --checklist starts it, as mark does
+    proc = golive("harness", "record", str(report), "--checklist", "flexprice", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
     rec = _latest(state, "post-launch.ingestion")  # Flexprice's retries-unchanged item
     assert rec.status is ProbeStatus.FAIL
     assert "double_billed" in rec.summary and "keep the record's id" in rec.summary

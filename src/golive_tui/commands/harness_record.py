@@ -12,11 +12,15 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from golive_tui.commands._session import open_existing
+from golive_tui.commands._session import open_for_write
 from golive_tui.core import providers
 from golive_tui.core.errors import GoliveError
 from golive_tui.core.textsafe import terminal as safe
+
+if TYPE_CHECKING:
+    from golive_tui.core.checklist import Checklist
 
 
 def run(args: argparse.Namespace) -> int:
@@ -35,13 +39,13 @@ def run(args: argparse.Namespace) -> int:
     report = evidence.check(data, where)
     if args.peak is not None and not args.peak > 0:
         raise GoliveError(f"--peak {args.peak:g}: give your expected peak in records per second")
-    checklist, sf = open_existing(Path(args.state), args.checklist)
+    if args.checklist and not Path(args.state).exists():
+        from golive_tui.core import checklist as checklists
+
+        _same_provider(report, checklists.load(args.checklist), where, args)  # before creating
+    checklist, sf = open_for_write(args, create=True)  # --checklist starts a new state
     with sf:
-        if checklist.provider != report["provider"]:
-            raise GoliveError(
-                f"{where}: a {report['provider']} report, but {args.state} tracks the"
-                f" {checklist.provider} checklist; record it in that provider's state"
-            )
+        _same_provider(report, checklist, where, args)
         provider = providers.get(checklist.provider)
         items = {k: v for k, v in provider.harness_items.items() if k in checklist.by_id}
         if not items:
@@ -54,3 +58,14 @@ def run(args: argparse.Namespace) -> int:
     for item_id, rec in evidence.records(report, items, peak=args.peak).items():
         print(safe(f"{item_id}: {rec.status.value.upper()} {rec.summary}"))
     return 0
+
+
+def _same_provider(
+    report: dict[str, Any], checklist: Checklist, where: str, args: argparse.Namespace
+) -> None:
+    provider = checklist.provider
+    if provider != report["provider"]:
+        raise GoliveError(
+            f"{where}: a {report['provider']} report, but {args.state} tracks the"
+            f" {provider} checklist; record it in that provider's state"
+        )
