@@ -65,3 +65,24 @@ def add_harness(sub: Any, names: tuple[str, ...], parser_class: Any, env_name: A
     s.add_argument(
         "--seed", type=int, default=0, help="which requests get faults (same seed, same run)"
     )
+    _add_record(hsub)
+
+
+def _add_record(hsub: Any) -> None:
+    from golive_tui.cli_flags import add_globals
+
+    r = hsub.add_parser(
+        "record",
+        help="save a serve --report as the evidence for its checklist items",
+        description="Save the report as the result of the checklist items it covers"
+        " (load testing, fault injection, retries resent unchanged): pass"
+        " when nothing was lost, double-billed or altered and every 429 was honoured,"
+        " and the run proved the item (the load reached --peak; a fault was injected).",
+        allow_abbrev=False,
+    )
+    r.add_argument("report_file", metavar="REPORT.json", help="what serve --report wrote")
+    r.add_argument(
+        "--peak", type=float, metavar="EV_PER_S",
+        help="your expected peak records/s: the load-test item passes only at or above it",
+    )  # fmt: skip
+    add_globals(r, "harness")

@@ -26,6 +26,10 @@ DAY = 86400.0
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.harness_command == "record":
+        from golive_tui.commands import harness_record
+
+        return harness_record.run(args)
     dialect = providers.get(args.provider).harness()
     if args.harness_command == "generate":
         return _generate(args, dialect)

@@ -184,6 +184,8 @@ def _item_lines(judged: ItemReview, stale: bool, run: ProbeRun | None, r: Redact
     item, st = judged.item, judged.state
     severity = "**blocker**" if item.severity is Severity.BLOCKER else "recommended"
     check = probe_ref(run, item.probe) if item.probe else "manual"
+    if not item.probe and run is not None:  # a harness report is evidence for it
+        check += " · " + probe_ref(run, run.record.probe)
     line = (
         f"- {standing_label(judged)} · **{inline(r(item.title))}** · `{item.id}` · {severity}"
         f" · {check} · {link('docs', item.docs)}"

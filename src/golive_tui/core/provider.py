@@ -54,6 +54,10 @@ class Provider:
     # "module:attr" of its `core.harness.dialect.IngestDialect` (`golive harness`);
     # "" when the platform has no ingest sink.
     harness_ref: str = ""
+    # Checklist items a harness report is evidence for, item id → what it proves:
+    # "load" (the pipeline kept up at the expected peak) or "faults" (it delivered
+    # exactly once while the ingest API misbehaved).
+    harness_items: Mapping[str, str] = field(default_factory=dict)
 
     # --- derived from the data ---
 

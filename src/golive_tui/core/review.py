@@ -3,7 +3,9 @@
 Two kinds of evidence count toward progress, and the review always says which:
 - *verified*: the item's latest probe passed, on the current target, and the item has
   not changed since;
-- *attested*: a person marked it done (manual items can only be attested).
+- *attested*: a person marked it done (manual items can only be attested, except that
+  a passing `golive harness` report verifies the manual items it covers: golive saw
+  every record arrive exactly once).
 
 A person can go against the evidence (mark done an item whose probe did not pass, or
 set a blocker aside), but only with a reason: that is an *override*, shown as such and
@@ -23,6 +25,7 @@ from functools import cached_property
 from golive_tui.core.checklist import Checklist, Item, Severity
 from golive_tui.core.state_document import State
 from golive_tui.core.state_records import (
+    HARNESS_PROBE,
     ItemState,
     ItemStatus,
     Override,
@@ -104,8 +107,8 @@ def latest_here(st: ItemState, target_identity: str) -> ProbeRecord | None:
 def review_item(item: Item, st: ItemState, target_identity: str, stale: bool) -> ItemReview:
     latest = latest_here(st, target_identity)
     verified = (
-        item.probe is not None
-        and latest is not None
+        latest is not None
+        and (item.probe is not None or latest.probe == HARNESS_PROBE)
         and latest.status is ProbeStatus.PASS
         and not stale
     )

@@ -16,6 +16,9 @@ from typing import Any
 from golive_tui.core.fields import Invalid, Loc, Table, text_item
 
 EVIDENCE_LIMIT = 4096  # characters per evidence excerpt
+# The probe id of a `golive harness` report saved as an item's result: its pass is
+# evidence golive saw, so it verifies a manual item too (`review`).
+HARNESS_PROBE = "harness"
 
 
 def now() -> datetime:

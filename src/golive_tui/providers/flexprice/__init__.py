@@ -26,6 +26,9 @@ PROVIDER = Provider(
     ),
     sandbox_ref="golive_tui.providers.flexprice.sandbox.kit:KIT",
     harness_ref="golive_tui.providers.flexprice.harness:INGEST",
+    # Retries resent unchanged is what the harness's faults prove. Not smoke-test.send-events:
+    # a loopback sink is not the Production path that item asks to see processed.
+    harness_items={"post-launch.ingestion": "faults"},
     environment_ref="golive_tui.providers.flexprice.environment:flexprice_environment",
     faults=(
         "event-name-typo", "customer-missing", "aggregation-field-missing", "no-subscription",

@@ -145,6 +145,7 @@ class ItemsPane:
             self._standing(item),
             stale=item.id in self._stale,
             view=view,
+            harness=item.id in self.harness_items,  # type: ignore[attr-defined]
             redact=self.golive.redact,
         )
 

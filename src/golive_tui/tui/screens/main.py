@@ -21,6 +21,7 @@ from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 from textual.worker import Worker
 
+from golive_tui.core import providers
 from golive_tui.core.checklist import Checklist, Item, Section
 from golive_tui.core.progress import progress
 from golive_tui.core.state import StateFile
@@ -90,6 +91,14 @@ class MainScreen(ItemsPane, ProbeRuns, Marking, Screen[None]):
             tooltip="Items shown: all, failing, open blockers (cycles)",
             id="filter",
         ),
+        Binding(
+            "H",
+            "harness",
+            "Harness",
+            show=False,  # the detail pane of the items it serves shows it
+            tooltip="Load- and fault-test your pipeline (for the ingestion items)",
+            id="harness",
+        ),
         Binding("o", "overview", "Overview", tooltip="The launch at a glance", id="overview"),
         Binding("e", "export", "Export", tooltip="Write the Markdown review", id="export"),
         Binding(
@@ -134,6 +143,9 @@ class MainScreen(ItemsPane, ProbeRuns, Marking, Screen[None]):
         self._ticker: Timer | None = None
         self._stale: set[str] = set(state_file.state.stale_items(checklist))
         self._confirm_lock = asyncio.Lock()
+        provider = providers.find(checklist.provider)
+        # Item id → what a harness run proves for it ("load" or "faults").
+        self.harness_items = dict(provider.harness_items) if provider else {}
 
     @property
     def golive(self) -> GoliveApp:
@@ -265,6 +277,19 @@ class MainScreen(ItemsPane, ProbeRuns, Marking, Screen[None]):
 
         self.flush_cursor()
         self.app.push_screen(OverviewScreen(self))
+
+    def action_harness(self) -> None:
+        if self.nothing_shown():
+            return
+        role = self.harness_items.get(self.item.id)
+        if role is None:
+            covered = ", ".join(self.harness_items) or "none in this checklist"
+            self.golive.notify(f"H: the harness is evidence for {covered}", timeout=6)
+            return
+        from golive_tui.tui.screens.harness import HarnessScreen
+
+        self.flush_cursor()
+        self.app.push_screen(HarnessScreen(self, self.item, role))
 
     def action_focus_sections(self) -> None:
         self.query_one(SectionList).focus()

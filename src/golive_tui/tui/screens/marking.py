@@ -89,6 +89,7 @@ class Marking:
             "run": self.action_run_probe,
             "run-section": self.action_run_section,
             "run-all": self.action_run_all,
+            "harness": self.action_harness,  # type: ignore[attr-defined]
         }
         action = actions.get(what)
         if action is not None:

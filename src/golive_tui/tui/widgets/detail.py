@@ -31,6 +31,7 @@ from golive_tui.core.checklist import Item
 from golive_tui.core.export_text import readable
 from golive_tui.core.review import Standing
 from golive_tui.core.state import ItemState, ItemStatus, ProbeRecord
+from golive_tui.core.state_records import HARNESS_PROBE
 from golive_tui.tui.widgets.evidence import evidence_content
 from golive_tui.tui.widgets.format import (
     RUNNING,
@@ -55,6 +56,7 @@ BLANK = Content("")
 
 MARK_LINKS = (("Done ␣", "done"), ("Skip s", "skip"), ("N/A x", "na"), ("Note n", "note"))
 RUN_LINKS = (("Run probe r", "run"), ("Run section ^r", "run-section"), ("Run all R", "run-all"))
+HARNESS_LINKS = (("Harness H", "harness"),)
 
 
 @dataclass(frozen=True)
@@ -117,6 +119,7 @@ class ItemDetail(VerticalScroll):
         stale: bool,
         view: ProbeView,
         redact: RedactFn,
+        harness: bool = False,
     ) -> None:
         self._head.update(_head(item, st, standing, stale=stale, redact=redact))
         if item.probe:
@@ -125,7 +128,11 @@ class ItemDetail(VerticalScroll):
             )
         else:
             self._probe_title = Content.styled("Manual check", HEADING)
-        self._status.update(self._probe_lines(_status_line(item, st, view, redact)))
+        if harness:  # a harness report is evidence for it: say how to get one
+            self._probe_title += Content.assemble(
+                "\n", _links(HARNESS_LINKS), (" load- and fault-test your pipeline", MUTED)
+            )
+        self._status.update(self._probe_lines(_status_line(item, st, view, redact, harness)))
         self._body.update(_body(item, st, redact))
         if item.id != self._item_id:
             self._item_id = item.id
@@ -184,7 +191,14 @@ def _head(
     return _lines(lines)
 
 
-def _status_line(item: Item, st: ItemState, view: ProbeView, redact: RedactFn) -> Content:
+def _status_line(
+    item: Item, st: ItemState, view: ProbeView, redact: RedactFn, harness: bool = False
+) -> Content:
+    if not item.probe and harness:
+        latest = st.latest
+        if latest is not None and latest.probe == HARNESS_PROBE:
+            return Content(f"Latest harness run, {_when(latest)}:")
+        return Content("No probe: run the harness (H), or verify by hand and mark it.")
     if not item.probe:
         return Content("No probe: verify by hand, then mark it (space done, s skip, x n/a).")
     if view.running_for is not None:
@@ -214,8 +228,8 @@ def _when(rec: ProbeRecord) -> str:
 
 def _body(item: Item, st: ItemState, redact: RedactFn) -> Content:
     lines: list[Content] = []
-    latest = st.latest if item.probe else None
-    if latest is not None:
+    latest = st.latest
+    if latest is not None and (item.probe or latest.probe == HARNESS_PROBE):
         lines += _record(latest, redact)
     lines.append(BLANK)
     earlier = st.probe_results[:-1][::-1][:HISTORY_SHOWN] if item.probe else []
@@ -247,7 +261,9 @@ def _record(rec: ProbeRecord, redact: RedactFn) -> list[Content]:
     lines = [
         # Saved text may predate the probes' own wording: no reprs or cents here either.
         Content.assemble(probe_label(rec.status), "  ", readable(redact(rec.summary))),
-        Content.styled(f"{rec.duration_ms} ms · run {rec.run_id}", MUTED),
+        Content.styled(
+            f"{rec.duration_ms} ms" + (f" · run {rec.run_id}" if rec.run_id else ""), MUTED
+        ),
     ]
     for detail in rec.details:
         lines.append(Content(f"  • {readable(redact(detail))}"))
