@@ -5,13 +5,15 @@ production needs --allow-writes and a typed confirmation, and the token never sh
 
 from __future__ import annotations
 
+import http.server
 import io
 import json
 import os
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
-from typing import Any
 
 import httpx
 import jsonschema
@@ -20,6 +22,7 @@ from tests.harness_kit import ROOT, Running, producer, write_records
 
 from golive_tui.cli import main
 from golive_tui.commands import harness_forward
+from golive_tui.core import providers
 from golive_tui.core.errors import GoliveError
 from golive_tui.core.harness import report as R
 from golive_tui.core.sandbox.server import SandboxServer
@@ -199,24 +202,85 @@ def test_production_asks_for_the_customer_id_on_a_terminal(
     assert "to api.metronome.com for customer acme-prod" in asked and "acme-prod)" in asked
 
 
-def test_a_production_host_is_production_whatever_it_is_called(tmp_path: Path) -> None:
+def test_a_production_host_is_production_whatever_it_is_called(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import argparse
 
     expect = write_records(tmp_path, "metronome", 3)
-    monkey_env: dict[str, Any] = {"GOLIVE_FWD_TOKEN": TOKEN}
-    os.environ.update(monkey_env)
+    monkeypatch.setenv("GOLIVE_FWD_TOKEN", TOKEN)
+    args = argparse.Namespace(
+        base_url="https://api.metronome.com", forward_state=None,
+        token_env="GOLIVE_FWD_TOKEN", allow_writes=False,
+    )  # fmt: skip
+    up = harness_forward.resolve(args, providers.get("metronome").harness(), expect)
+    assert (up.environment, up.customer) == ("production", "nimbus-test")
+    with pytest.raises(GoliveError, match="pass --allow-writes"):
+        harness_forward.gate(args, up, 3)
+
+
+class _SlowPlatform(http.server.BaseHTTPRequestHandler):
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers["Content-Length"]))
+        time.sleep(1.0)
+        self.send_response(200)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def test_a_slow_platform_does_not_hold_up_other_connections(tmp_path: Path) -> None:
+    expect = write_records(tmp_path, "metronome", 4)
+    recs = [json.loads(line) for line in expect.read_text().splitlines()]
+    auth = {"Authorization": f"Bearer {TOKEN}"}
+    slow = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _SlowPlatform)
+    threading.Thread(target=slow.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{slow.server_address[1]}"
     try:
-        args = argparse.Namespace(
-            base_url="https://api.metronome.com", forward_state=None,
-            token_env="GOLIVE_FWD_TOKEN", allow_writes=False,
-        )  # fmt: skip
-        d = __import__("golive_tui.core.providers", fromlist=["get"]).get("metronome").harness()
-        up = harness_forward.resolve(args, d, expect)
-        assert (up.environment, up.customer) == ("production", "nimbus-test")
-        with pytest.raises(GoliveError, match="pass --allow-writes"):
-            harness_forward.gate(args, up, 3)
+        with (
+            Running("metronome", expect, token=TOKEN, forward_to=(base, TOKEN)) as run,
+            httpx.Client(timeout=5) as a,
+            httpx.Client(timeout=5) as b,
+        ):
+            held = threading.Thread(
+                target=a.post, args=(run.url + "/v1/ingest",),
+                kwargs={"json": recs[:2], "headers": auth},
+            )  # fmt: skip
+            held.start()
+            time.sleep(0.2)  # the first request is now waiting on the platform
+            t = time.monotonic()
+            wrong = b.post(run.url + "/v1/ingest", json=recs[2:], headers={
+                "Authorization": "Bearer not-the-platforms"})  # fmt: skip
+            answered_in = time.monotonic() - t
+            held.join(5)
     finally:
-        os.environ.pop("GOLIVE_FWD_TOKEN")
+        slow.shutdown()
+    # The sink answered the second connection while the first waited a second upstream;
+    # and a producer without the platform's token is refused there, never forwarded.
+    assert wrong.status_code == 401 and answered_in < 0.5, answered_in
+    assert run.report["forward"]["requests"] == 1 and run.report["forward"]["status"] == {"200": 1}
+
+
+@pytest.mark.parametrize(
+    ("argv", "says"),
+    [
+        (["--base-url", "http://127.0.0.1:9"], "--base-url: only with --forward"),
+        (["--allow-writes"], "--allow-writes: only with --forward"),
+        (["--forward"], "--forward: give --base-url URL"),
+        (["--forward", "--base-url", "http://billing.example.com"], "plain http"),
+        (["--forward", "--state", "nope.toml"], "--state nope.toml: no such file"),
+    ],
+)
+def test_forward_flag_errors_are_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], argv: list[str], says: str
+) -> None:
+    expect = write_records(tmp_path, "metronome", 3)
+    base = ["harness", "serve", "--provider", "metronome", "--expect", str(expect)]
+    assert main([*base, *argv]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and says in err, err
 
 
 def test_the_sink_without_forward_never_imports_httpx() -> None:
