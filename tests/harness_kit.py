@@ -52,11 +52,23 @@ class Running:
         token: str | None = None,
         idle_exit: float = 0.6,
         seed: int = 0,
+        forward_to: tuple[str, str] | None = None,  # (base URL, token): --forward
     ) -> None:
         d = providers.get(provider).harness()
         ledger = Ledger(d, read_expected(expect, d))
+        forwarder = None
+        if forward_to is not None:
+            from golive_tui.core.harness.forward import Forwarder
+
+            forwarder = Forwarder(forward_to[0], d, forward_to[1], ledger.n)
         self.sink = Sink(
-            d, ledger, FaultPlan(faults or {}, seed), hold=hold, rate_limit=rate_limit, token=token
+            d,
+            ledger,
+            FaultPlan(faults or {}, seed),
+            hold=hold,
+            rate_limit=rate_limit,
+            token=token,
+            forwarder=forwarder,
         )
         self.idle_exit = idle_exit
         self.url = ""

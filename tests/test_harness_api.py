@@ -166,7 +166,8 @@ def test_the_report_follows_its_schema(tmp_path: Path) -> None:
     with Running("flexprice", expect, faults={"5xx": 0.3, "timeout": 0.2}, hold=0.3) as run:
         producer().main(
             ["--provider", "flexprice", "--url", run.url, "--input", str(expect),
-             "--batch", "10", "--timeout", "0.15", "--bug", "new-id-on-retry"]
+             "--batch", "10", "--timeout", "0.15", "--bug", "new-id-on-retry",
+             "--dead-letter", str(tmp_path / "dead.jsonl")]
         )  # fmt: skip
     schema = R.load_schema()
     jsonschema.Draft202012Validator.check_schema(schema)

@@ -60,7 +60,22 @@ def add_harness(sub: Any, names: tuple[str, ...], parser_class: Any, env_name: A
     s.add_argument("--report", metavar="FILE", help="write the JSON report here")
     s.add_argument(
         "--token-env", metavar="VAR", type=env_name,
-        help="accept only the token in this environment variable (default: any)",
+        help="accept only the token in this environment variable (default: any);"
+        " with --forward, the platform's token",
+    )  # fmt: skip
+    s.add_argument(
+        "--forward", action="store_true",
+        help="pass the requests the sink takes on to the platform (--base-url or --state),"
+        " with the token from --token-env or the keyring; the producer gets its answers",
+    )  # fmt: skip
+    s.add_argument("--base-url", metavar="URL", help="with --forward: the platform's API")
+    s.add_argument(
+        "--state", metavar="FILE", dest="forward_state",
+        help="with --forward: use this state file's target (as `golive check` saved it)",
+    )  # fmt: skip
+    s.add_argument(
+        "--allow-writes", action="store_true",
+        help="with --forward to a production account (then confirm on a terminal)",
     )  # fmt: skip
     s.add_argument(
         "--seed", type=int, default=0, help="which requests get faults (same seed, same run)"

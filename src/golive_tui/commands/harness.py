@@ -112,8 +112,14 @@ def _serve(args: argparse.Namespace, dialect: Any) -> int:
             raise GoliveError(f"{flag} {value:g}: give seconds, 0 or more")
     if args.rate_limit < 0:
         raise GoliveError(f"--rate-limit {args.rate_limit:g}: give records per second")
+    forward = getattr(args, "forward", False)
+    for flag, dest in (("--base-url", "base_url"), ("--state", "forward_state")):
+        if getattr(args, dest, None) and not forward:
+            raise GoliveError(f"{flag}: only with --forward")
+    if getattr(args, "allow_writes", False) and not forward:
+        raise GoliveError("--allow-writes: only with --forward")
     token = None
-    if args.token_env:
+    if args.token_env and not forward:
         token = os.environ.get(args.token_env, "").strip()
         if not token:
             raise GoliveError(f"--token-env {args.token_env}: the variable is not set or empty")
@@ -125,6 +131,15 @@ def _serve(args: argparse.Namespace, dialect: Any) -> int:
     ledger = Ledger(dialect, read_expected(expect, dialect))
     if not ledger.n:
         raise GoliveError(f"--expect {expect}: the file holds no records")
+    forwarder = up = None
+    if forward:
+        from golive_tui.commands import harness_forward
+        from golive_tui.core.harness.forward import Forwarder
+
+        up = harness_forward.resolve(args, dialect, expect)
+        harness_forward.gate(args, up, ledger.n)
+        token = up.token  # the producer must send the real token (no open relay)
+        forwarder = Forwarder(up.base_url, dialect, up.token, ledger.n)
     sink = Sink(
         dialect,
         ledger,
@@ -132,10 +147,15 @@ def _serve(args: argparse.Namespace, dialect: Any) -> int:
         hold=args.hold,
         rate_limit=args.rate_limit,
         token=token,
+        forwarder=forwarder,
     )
 
     def ready(url: str) -> None:
         auth = "any token" if token is None else f"the token in ${args.token_env}"
+        if up is not None:
+            auth = "only the platform's token (" + (
+                f"${args.token_env})" if args.token_env else "the keyring's)"
+            )
         routes = ", ".join(f"POST {url}{p}" for p in dialect.routes)
         faults = ", ".join(f"{k}={v:g}" for k, v in fractions.items()) or "none"
         stop = f"{args.idle_exit:g} s after the last request" if args.idle_exit else "on Ctrl+C"
@@ -144,6 +164,12 @@ def _serve(args: argparse.Namespace, dialect: Any) -> int:
             f"  expecting {ledger.n:,} records; faults: {faults}; accepts {auth}; stops {stop}",
             flush=True,
         )
+        if up is not None:
+            print(
+                f"  forwarding what it takes to {up.base_url} ({up.environment});"
+                " 5xx/429 faults are not forwarded, timeout/slow/reset ones are",
+                flush=True,
+            )
 
     try:
         asyncio.run(serve(sink, args.port, args.idle_exit, ready))

@@ -50,12 +50,17 @@ class IngestDialect:
     time_field = "timestamp"
     props_field = "properties"
     routes: Mapping[str, str] = MappingProxyType({})  # path → route kind the adapter understands
+    answer_headers: tuple[str, ...] = ("retry-after",)  # what --forward passes back
     batch_limit = 1  # records per request the producer may send
     default_customer = ""  # the demo account's test customer
     templates: tuple[Template, ...] = ()  # the demo account's usage, for `generate`
 
     def token(self, headers: Mapping[bytes, bytes]) -> str | None:
         """The credential the request carries (None: none where the platform looks)."""
+        raise NotImplementedError
+
+    def credential(self, token: str) -> dict[str, str]:
+        """The header that carries `token` to the platform (--forward)."""
         raise NotImplementedError
 
     def unauthorized(self) -> Reply:

@@ -90,10 +90,18 @@ class Ledger:
         `exp_id` / `exp_fp` (benchmarks)."""
         return cls(dialect, ((seq, 0, 0, 0) for seq in range(n)))
 
-    def receive(self, records: list[dict[str, Any]], fault: int, now: float, wait: float) -> bool:
+    def receive(
+        self,
+        records: list[dict[str, Any]],
+        fault: int,
+        now: float,
+        wait: float,
+        taken: bool | None = None,
+    ) -> bool:
         """Account for one request's records. `fault` is the code injected on it (0: none);
         `now` is seconds since the sink started, `wait` what a 429 says to wait. Records
-        are billed unless the fault refused them. True if the request retried records
+        are billed unless the fault refused them (`taken` overrides: a reset forwarded to
+        the platform was taken). True if the request retried records
         sooner than a 429 allowed."""
         d = self.d
         idf, pf = d.id_field, d.props_field
@@ -102,7 +110,7 @@ class Ledger:
         n = self.n
         billed, last_id, fault_of, flags = self.billed, self.last_id, self.fault, self.flags
         exp_id, exp_fp = self.exp_id, self.exp_fp
-        take = fault not in REFUSED
+        take = fault not in REFUSED if taken is None else taken
         early = False
         self.received += len(records)
         for rec in records:

@@ -76,6 +76,10 @@ def build(sink: Sink) -> dict[str, Any]:
             "altered": led.seqs_with("altered") if led.altered else [],
         },
     }
+    if sink.forwarder is not None:
+        fwd = sink.forwarder.summary(led.billed)
+        fwd["duplicates_forwarded"] = led.duplicates
+        report["forward"] = fwd
     report["problems"] = problems(report)
     report["verdict"] = "fail" if report["problems"] else "pass"
     return report
@@ -107,6 +111,17 @@ def problems(r: dict[str, Any]) -> list[str]:
         out.append(
             f"altered {r['altered']}: customer, event type, timestamp or properties changed"
             " on the way; send the record as generated"
+        )
+    fwd = r.get("forward")
+    if fwd and fwd["not_delivered"]:
+        codes = ", ".join(k for k in fwd["status"] if not k.startswith("2"))
+        why = f"it answered {codes}" if codes else "it did not answer"
+        if codes and fwd["errors"]:
+            why += f" or did not answer ({fwd['errors']})"
+        out.append(
+            f"not_delivered {fwd['not_delivered']}: the sink took them but {fwd['host']} never"
+            f" answered 2xx ({why}); retry them until the platform answers 2xx, or fix what"
+            " its error says"
         )
     if r["ignored_retry_after"]:
         out.append(
@@ -142,6 +157,18 @@ def table(r: dict[str, Any]) -> str:
                 f" {v['kept_id']:>9} {v['new_id']:>9}"
             )
     eps, lat = r["events_per_s"], r["latency_ms"]
+    fwd = r.get("forward")
+    if fwd:
+        status = "  ".join(f"{k}×{v}" for k, v in fwd["status"].items()) or "none"
+        lines.append(
+            f"  forwarded   {fwd['records']:,} records in {fwd['requests']:,} requests to"
+            f" {fwd['host']}: {status}; no answer {fwd['errors']}"
+        )
+        if fwd["duplicates_forwarded"]:
+            lines.append(
+                f"    {fwd['duplicates_forwarded']:,} retries under the same id were passed on:"
+                " the platform's dedupe on the id is what keeps them from billing twice"
+            )
     lines.append(f"  events/s    sustained {eps['sustained']:,.0f}   peak {eps['peak']:,}")
     lines.append(
         f"  latency ms  p50 {lat['p50']}  p90 {lat['p90']}  p99 {lat['p99']}  max {lat['max']}"

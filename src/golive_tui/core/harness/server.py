@@ -20,6 +20,7 @@ from typing import Any
 
 from golive_tui.core.harness.dialect import DEFAULT_BACKOFF, IngestDialect, Reply
 from golive_tui.core.harness.faults import Bucket, FaultPlan
+from golive_tui.core.harness.forward import Forward
 from golive_tui.core.harness.ledger import CODE, REFUSED, Ledger
 
 MAX_HEAD = 64 * 1024
@@ -28,7 +29,7 @@ _REASONS = {
     200: "OK", 202: "Accepted", 400: "Bad Request", 401: "Unauthorized", 404: "Not Found",
     405: "Method Not Allowed", 411: "Length Required", 413: "Payload Too Large",
     429: "Too Many Requests", 431: "Request Header Fields Too Large",
-    500: "Internal Server Error", 503: "Service Unavailable",
+    500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable",
 }  # fmt: skip
 _F429, _TIMEOUT, _RESET, _SLOW = CODE["429"], CODE["timeout"], CODE["reset"], CODE["slow"]
 
@@ -56,11 +57,13 @@ class Sink:
         hold: float = 5.0,
         rate_limit: float = 0.0,
         token: str | None = None,
+        forwarder: Any = None,
     ) -> None:
         self.d, self.ledger, self.plan = dialect, ledger, plan
         self.hold = hold
         self.bucket = Bucket(rate_limit) if rate_limit else None
         self.token = token
+        self.forwarder = forwarder  # forward.Forwarder for --forward, else None
         self.t0 = time.monotonic()
         self.requests = 0
         self.rejected = 0  # requests the platform's validation refuses (400)
@@ -72,6 +75,7 @@ class Sink:
         self.pending = 0  # replies being held
         self.activity = 0.0
         self.conns: set[asyncio.Transport] = set()
+        self.tasks: set[asyncio.Task[None]] = set()  # forwards under way
 
     def handle(self, method: str, path: str, headers: dict[bytes, bytes], body: bytes) -> Any:
         """(reply or None to reset the connection, seconds to hold it)."""
@@ -105,10 +109,18 @@ class Sink:
                 fault = _F429
                 self.rate_limited += 1
         said = d.retry_after(wait) if fault == _F429 else None
-        self.ledger.receive(records, fault, now, DEFAULT_BACKOFF if said is None else said)
-        if fault not in REFUSED:
+        fw = self.forwarder
+        # Forwarded, a reset request reaches the platform: its records are taken.
+        taken = fault not in REFUSED or (fw is not None and fault == _RESET)
+        self.ledger.receive(
+            records, fault, now, DEFAULT_BACKOFF if said is None else said, taken=taken
+        )
+        if taken:
             self.accepted += len(records)
             self.per_second[int(now)] += len(records)
+        if fw is not None and taken:
+            delay = self.hold if fault == _TIMEOUT else self.hold / 4 if fault == _SLOW else 0.0
+            return Forward(path, body, records, delay, fault == _RESET), 0.0
         if fault == _RESET:
             return None, 0.0
         if fault == _F429:
@@ -193,6 +205,13 @@ class _Conn(asyncio.Protocol):
             if reply is None:
                 self.transport.abort()  # RST: the client sees a reset, not an answer
                 return
+            if type(reply) is Forward:
+                self.busy = True
+                self.sink.pending += 1
+                task = asyncio.get_running_loop().create_task(self._forward(reply, close, t))
+                self.sink.tasks.add(task)
+                task.add_done_callback(self.sink.tasks.discard)
+                return
             if delay:
                 self.busy = True
                 self.sink.pending += 1
@@ -209,6 +228,23 @@ class _Conn(asyncio.Protocol):
         self.sink.activity = max(self.sink.activity, now - self.sink.t0)
         if close:
             self.transport.close()
+
+    async def _forward(self, fw: Forward, close: bool, t: float) -> None:
+        """Pass the request on, hold it if its fault says so, then answer (or reset)."""
+        try:
+            reply = await self.sink.forwarder.send(fw)
+            if fw.delay:
+                await asyncio.sleep(fw.delay)
+        finally:
+            self.sink.pending -= 1
+            self.busy = False
+        if fw.reset:
+            if self.transport is not None:
+                self.transport.abort()
+            return
+        self._send(reply, close, t)
+        if not close:
+            self._drain()
 
     def _later(self, reply: Reply, close: bool, t: float) -> None:
         self.sink.pending -= 1
@@ -247,9 +283,13 @@ async def serve(
                 break
     finally:
         server.close()
+        for task in list(sink.tasks):
+            task.cancel()
         for transport in list(sink.conns):
             transport.abort()
         await server.wait_closed()
+        if sink.forwarder is not None:
+            await sink.forwarder.aclose()
         try:
             loop.remove_signal_handler(signal.SIGINT)
             loop.remove_signal_handler(signal.SIGTERM)

@@ -98,6 +98,9 @@ class FlexpriceIngest(IngestDialect):
     def token(self, headers: Mapping[bytes, bytes]) -> str | None:
         return headers.get(b"x-api-key", b"").decode("latin-1").strip() or None
 
+    def credential(self, token: str) -> dict[str, str]:
+        return {"x-api-key": token}
+
     def unauthorized(self) -> Reply:
         return json_reply(401, {"error": "Unauthorized"})  # the auth middleware's own shape
 

@@ -56,6 +56,7 @@ class MetronomeIngest(IngestDialect):
     customer_field = "customer_id"
     type_field = "event_type"
     routes = MappingProxyType({"/v1/ingest": "ingest"})
+    answer_headers = ("retry-after", "x-metronome-rate-limit-type")
     batch_limit = 100
     # The sandbox demo account's test customer (its ingest alias) and its usage:
     # sandbox/demo.py seeds llm.completion (model, project_id, tokens) and api.request.
@@ -71,6 +72,9 @@ class MetronomeIngest(IngestDialect):
     def token(self, headers: Mapping[bytes, bytes]) -> str | None:
         scheme, _, given = headers.get(b"authorization", b"").decode("latin-1").partition(" ")
         return given.strip() or None if scheme.lower() == "bearer" else None
+
+    def credential(self, token: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {token}"}
 
     def unauthorized(self) -> Reply:
         return json_reply(401, {"message": "Unauthorized"})
