@@ -100,8 +100,7 @@ def _with_templates(dialect: Any, templates: Any) -> Any:
 def _serve(args: argparse.Namespace, dialect: Any) -> int:
     from golive_tui.core.harness import report as R
     from golive_tui.core.harness.faults import FaultPlan, parse_faults
-    from golive_tui.core.harness.ledger import Ledger
-    from golive_tui.core.harness.records import read_expected
+    from golive_tui.core.harness.live import load_ledger
     from golive_tui.core.harness.server import Sink, serve
 
     fractions = parse_faults(args.fault)
@@ -124,13 +123,7 @@ def _serve(args: argparse.Namespace, dialect: Any) -> int:
         if not token:
             raise GoliveError(f"--token-env {args.token_env}: the variable is not set or empty")
     expect = Path(args.expect)
-    if not expect.is_file():
-        raise GoliveError(
-            f"--expect {expect}: no such file (make it with `golive harness generate`)"
-        )
-    ledger = Ledger(dialect, read_expected(expect, dialect))
-    if not ledger.n:
-        raise GoliveError(f"--expect {expect}: the file holds no records")
+    ledger = load_ledger(dialect, expect)
     forwarder = up = None
     if forward:
         from golive_tui.commands import harness_forward

@@ -20,6 +20,18 @@ from golive_tui.core.harness.records import read_expected
 from golive_tui.core.harness.server import Sink
 
 
+def load_ledger(dialect: IngestDialect, expect: Path) -> Ledger:
+    """The ledger of the records in `expect`; one-line errors naming the flag."""
+    if not expect.is_file():
+        raise GoliveError(
+            f"--expect {expect}: no such file (make it with `golive harness generate`)"
+        )
+    ledger = Ledger(dialect, read_expected(expect, dialect))
+    if not ledger.n:
+        raise GoliveError(f"--expect {expect}: the file holds no records")
+    return ledger
+
+
 def open_sink(
     dialect: IngestDialect,
     expect: Path,
@@ -31,13 +43,7 @@ def open_sink(
 ) -> Sink:
     """A sink expecting the records in `expect`; one-line errors (as the CLI's flags)."""
     fractions = parse_faults(faults)
-    if not expect.is_file():
-        raise GoliveError(
-            f"--expect {expect}: no such file (make it with `golive harness generate`)"
-        )
-    ledger = Ledger(dialect, read_expected(expect, dialect))
-    if not ledger.n:
-        raise GoliveError(f"--expect {expect}: the file holds no records")
+    ledger = load_ledger(dialect, expect)
     return Sink(dialect, ledger, FaultPlan(fractions, seed), hold=hold, rate_limit=rate_limit)
 
 
