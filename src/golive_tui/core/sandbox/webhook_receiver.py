@@ -7,14 +7,14 @@ A provider supplies how to read the signature, verify it, and record a delivery.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Callable
 from typing import Any
 
 from golive_tui.core.sandbox.asgi import HttpError, Request, Response
 
 
 class WebhookReceiver:
-    faults: Collection[str]
+    faults: frozenset[str]
     webhooks: list[Any]  # the provider's records: .accepted, .signature, …
 
     def receive(
