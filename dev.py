@@ -78,8 +78,41 @@ def run_tests(extra: list[str]) -> int:
             if _run(*cmd) != 0:
                 _say(f"{name} failed")
                 return 1
-    _say("pytest")
-    return _run(PY, "-m", "pytest", *extra)
+    if extra:
+        _say("pytest")
+        return _run(PY, "-m", "pytest", *extra)
+    return run_pytest_groups()
+
+
+# The suite mostly waits (sandboxes settling, held requests, app pauses): its CPU time
+# is about a third of its wall time, so a few pytest processes side by side finish it
+# in about a third of the time. Each group is whole test files, dealt round-robin.
+GROUPS = 4
+
+
+def run_pytest_groups() -> int:
+    import tempfile
+
+    files = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "tests").rglob("test_*.py"))
+    groups = [files[i::GROUPS] for i in range(GROUPS)]
+    _say(f"pytest: {len(files)} test files in {GROUPS} processes side by side")
+    with tempfile.TemporaryDirectory() as tmp:
+        running = []
+        for i, group in enumerate(groups):
+            log = open(Path(tmp) / f"group-{i}.log", "w+", encoding="utf-8")  # noqa: SIM115
+            cmd = [str(PY), "-m", "pytest", "-p", "no:cacheprovider", *group]
+            running.append((log, subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=log)))
+        failed = 0
+        for i, (log, proc) in enumerate(running):
+            code = proc.wait()
+            log.seek(0)
+            print(f"--- pytest group {i + 1}/{GROUPS} (exit {code}) ---", flush=True)
+            print(log.read(), flush=True)
+            log.close()
+            failed += code != 0
+    if failed:
+        _say(f"pytest: {failed} of {GROUPS} groups failed (their output is above)")
+    return 1 if failed else 0
 
 
 def main(argv: list[str]) -> int:
