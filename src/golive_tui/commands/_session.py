@@ -92,3 +92,19 @@ def checklist_for(
             f" {state.checklist_id!r}; drop --checklist or pass --state for a new file"
         )
     return checklist
+
+
+def checked_base_url(base_url: str, source: str) -> str:
+    """`base_url` normalised as the keyring keys it; one-line error naming `source` when
+    it carries credentials or is not a usable URL."""
+    from golive_tui.core import secrets
+    from golive_tui.core.errors import GoliveError, SecretStoreError
+    from golive_tui.core.net import credential_url_problem
+
+    refused = credential_url_problem(base_url)
+    if refused:
+        raise GoliveError(f"{source}: {refused}")
+    try:
+        return secrets.normalise_base_url(base_url)
+    except SecretStoreError as exc:
+        raise GoliveError(exc.message) from None

@@ -36,15 +36,15 @@ from pathlib import Path
 from typing import Any
 
 from golive_tui.commands._output import output_path, refuse_checklist, write_file, write_stdout
-from golive_tui.commands._session import open_for_write
+from golive_tui.commands._session import checked_base_url, open_for_write
 from golive_tui.core import checklist as checklists
 from golive_tui.core import providers, secrets
 from golive_tui.core.checklist import Checklist
 from golive_tui.core.checkrun import CheckReport, run_check
-from golive_tui.core.errors import GoliveError, SecretStoreError
+from golive_tui.core.errors import GoliveError
 from golive_tui.core.fields import Invalid
 from golive_tui.core.liveline import live_line
-from golive_tui.core.net import credential_url_problem, is_production_host
+from golive_tui.core.net import is_production_host
 from golive_tui.core.redact import Secret
 from golive_tui.core.state import DEFAULT_STATE_FILE, StateFile, Target
 
@@ -151,13 +151,7 @@ def _target(args: argparse.Namespace, checklist: Checklist, saved: Target | None
             )
         base_url = found.default_base_url
     source = "--base-url" if args.base_url else "base_url (state file; golive set base_url)"
-    refused = credential_url_problem(base_url)
-    if refused:
-        raise GoliveError(f"{source}: {refused}")
-    try:
-        base_url = secrets.normalise_base_url(base_url)
-    except SecretStoreError as exc:
-        raise GoliveError(exc.message) from None
+    base_url = checked_base_url(base_url, source)
     # No environment given: the host decides (a vendor's production host is production).
     environment = args.environment or (base.environment if base and base.base_url else "")
     if not environment:

@@ -20,9 +20,10 @@ from pathlib import Path
 from typing import Any, TextIO
 from urllib.parse import urlsplit
 
+from golive_tui.commands._session import checked_base_url
 from golive_tui.core import secrets
-from golive_tui.core.errors import GoliveError, SecretStoreError
-from golive_tui.core.net import credential_url_problem, is_production_host
+from golive_tui.core.errors import GoliveError
+from golive_tui.core.net import is_production_host
 
 
 @dataclass(frozen=True)
@@ -43,13 +44,7 @@ def resolve(args: argparse.Namespace, dialect: Any, expect: Path) -> Upstream:
             " (the target `golive check` saved)"
         )
     source = "--base-url" if args.base_url else f"--state {args.forward_state}: base_url"
-    refused = credential_url_problem(base_url)
-    if refused:
-        raise GoliveError(f"{source}: {refused}")
-    try:
-        base_url = secrets.normalise_base_url(base_url)
-    except SecretStoreError as exc:
-        raise GoliveError(exc.message) from None
+    base_url = checked_base_url(base_url, source)
     environment = saved.environment if saved and saved.base_url == base_url else ""
     if is_production_host(provider, base_url):
         environment = "production"  # a vendor's production host is, whatever the state says
