@@ -119,6 +119,10 @@ def _writers() -> set[str]:
     return {pid for pid, spec in specs_for("metronome").items() if spec.writes}
 
 
+# Items that speak of production (checklists/metronome.toml `production = true`).
+PRODUCTION_ITEMS = {i.id for i in checklists.load("metronome").items() if i.production}
+
+
 def _automatable() -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
     for item in checklists.load("metronome").items():
@@ -142,20 +146,29 @@ def test_healthy_sandbox_every_probe_passes_and_is_saved(sandbox: Sandbox, tmp_p
     )  # fmt: skip
     data = json.loads(proc.stdout)
     _validate(data)
-    not_passed = {r["probe"]: r["summary"] for r in data["results"] if r["status"] != "pass"}
+    ran = [r for r in data["results"] if not r.get("not_applicable")]
+    not_passed = {r["probe"]: r["summary"] for r in ran if r["status"] != "pass"}
     assert not_passed == {}, not_passed
     assert proc.returncode == 0, proc.stderr
+    # The production items are skipped against a sandbox, with the reason, and not saved.
+    skipped = {r["item"]: r for r in data["results"] if r.get("not_applicable")}
+    assert set(skipped) == PRODUCTION_ITEMS
+    assert all(r["status"] == "skipped" for r in skipped.values())
+    assert all("not applicable to a sandbox target" in r["summary"] for r in skipped.values())
     expected = _automatable()
     assert {r["probe"] for r in data["results"]} == set(expected)
     assert len(data["results"]) == sum(len(v) for v in expected.values())
     assert data["target"]["base_url"] == sandbox.base_url
-    assert data["summary"]["pass"] == len(data["results"])
+    assert data["summary"]["pass"] == len(ran)
 
     saved = S.read(state)
     run_id = data["run_id"]
     for probe, items in expected.items():
         for item in items:
             latest = saved.item(item).latest
+            if item in PRODUCTION_ITEMS:
+                assert latest is None, item
+                continue
             assert latest is not None, item
             assert (latest.probe, latest.run_id, latest.status) == (probe, run_id, "pass")
     events = [o for o in saved.created_objects if o.kind == "usage-event"]
@@ -205,7 +218,8 @@ def test_a_broken_account_exits_3(faults: tuple[str, ...], tmp_path: Path) -> No
         _validate(data)
         statuses = {r["probe"]: r["status"] for r in data["results"]}
         assert statuses["customer-contract"] == "fail"
-        assert statuses["auth"] == "pass"
+        assert statuses["allowlist"] == "pass"
+        assert statuses["auth"] == "skipped"  # production items: n/a to a sandbox target
 
 
 def test_the_text_table_reads_as_words_not_python_reprs(tmp_path: Path) -> None:

@@ -88,6 +88,10 @@ def sandbox() -> Iterator[Sandbox]:
     yield from _sandbox()
 
 
+# Items that speak of production (checklists/flexprice.toml `production = true`).
+PRODUCTION_ITEMS = {i.id for i in checklists.load("flexprice").items() if i.production}
+
+
 def _automatable() -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
     for item in checklists.load("flexprice").items():
@@ -108,9 +112,15 @@ def test_healthy_sandbox_every_probe_passes_and_is_saved(sandbox: Sandbox, tmp_p
     proc = sandbox.golive("check", *sandbox.state_flags(state), "--format", "json", cwd=tmp_path)
     data = json.loads(proc.stdout)
     _validate(data)
-    not_passed = {r["probe"]: r["summary"] for r in data["results"] if r["status"] != "pass"}
+    ran = [r for r in data["results"] if not r.get("not_applicable")]
+    not_passed = {r["probe"]: r["summary"] for r in ran if r["status"] != "pass"}
     assert not_passed == {}, not_passed
     assert proc.returncode == 0, proc.stderr
+    # The production items are skipped against a sandbox, with the reason, and not saved.
+    skipped = {r["item"]: r for r in data["results"] if r.get("not_applicable")}
+    assert set(skipped) == PRODUCTION_ITEMS
+    assert all(r["status"] == "skipped" for r in skipped.values())
+    assert all("not applicable to a sandbox target" in r["summary"] for r in skipped.values())
     expected = _automatable()
     assert {r["probe"] for r in data["results"]} == set(expected)
     assert len(data["results"]) == sum(len(v) for v in expected.values())
@@ -123,6 +133,9 @@ def test_healthy_sandbox_every_probe_passes_and_is_saved(sandbox: Sandbox, tmp_p
     for probe, items in expected.items():
         for item in items:
             latest = saved.item(item).latest
+            if item in PRODUCTION_ITEMS:
+                assert latest is None, item
+                continue
             assert latest is not None, item
             assert (latest.probe, latest.run_id, latest.status) == (probe, data["run_id"], "pass")
     # The probes really reached the sandbox, with the key in Flexprice's header.

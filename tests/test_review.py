@@ -109,7 +109,7 @@ def test_override_needed_names_what_it_goes_against(checklist: Checklist) -> Non
 
     state = _state(checklist)
     probed = checklist.by_id[_probed_blocker(checklist)]
-    ident = state.target.identity
+    ident = state.target
     assert override_needed(probed, state.item(probed.id), ItemStatus.DONE, ident) is None
     assert override_needed(probed, state.item(probed.id), ItemStatus.SKIPPED, ident) == (
         "blocker marked skipped"

@@ -24,7 +24,7 @@ def run(args: argparse.Namespace) -> int:
             )
         status = ItemStatus(args.status)
         state = sf.state
-        against = override_needed(item, state.item(item.id), status, state.target.identity)
+        against = override_needed(item, state.item(item.id), status, state.target)
         reason = (args.reason or "").strip()
         if against is not None and not reason:
             raise GoliveError(

@@ -27,6 +27,7 @@ from golive_tui.core.errors import ChecklistError
 from golive_tui.core.fields import Invalid, check_depth
 
 SCHEMA_VERSION = 1
+DEFAULT_TTL_DAYS = 7  # how long a probe's pass stays evidence unless the checklist says
 
 
 class Severity(StrEnum):
@@ -48,6 +49,11 @@ class Item:
     probe: str | None = None  # the probe that verifies the item
     manual: bool = False
     origin: str | None = None  # which source document the item comes from
+    # It speaks of production (the production token, URL or environment): only a
+    # production target can verify it; against a sandbox it is not applicable.
+    production: bool = False
+    # Days a probe's pass stays evidence before it must be re-run (None: the checklist's).
+    ttl_days: int | None = None
 
     @property
     def automatable(self) -> bool:
@@ -70,6 +76,9 @@ class Item:
             "probe": self.probe,
             "manual": self.manual,
             "origin": self.origin,
+            # Only when set: items without them keep their fingerprint.
+            **({"production": True} if self.production else {}),
+            **({"ttl_days": self.ttl_days} if self.ttl_days is not None else {}),
         }
 
     @classmethod
@@ -102,6 +111,8 @@ class Checklist:
     source: str  # the vendor page this checklist follows
     description: str = ""
     signoff_roles: tuple[str, ...] = ()  # roles whose approval a GO needs
+    # Days a probe's pass stays evidence (`[evidence] ttl_days`); items may say otherwise.
+    evidence_ttl_days: int = DEFAULT_TTL_DAYS
     sections: list[Section]
 
     def items(self) -> list[Item]:
@@ -132,6 +143,11 @@ class Checklist:
             "description": self.description,
             # Only when set: checklists without roles keep their fingerprint.
             **({"signoff": {"roles": list(self.signoff_roles)}} if self.signoff_roles else {}),
+            **(
+                {"evidence": {"ttl_days": self.evidence_ttl_days}}
+                if self.evidence_ttl_days != DEFAULT_TTL_DAYS
+                else {}
+            ),
             "sections": [s.to_data() for s in self.sections],
         }
 
@@ -148,8 +164,15 @@ class Checklist:
             for s in data["sections"]
         ]
         roles = tuple((data.get("signoff") or {}).get("roles", ()))
-        rest = {k: v for k, v in data.items() if k != "signoff"}
-        return cls(**{**rest, "signoff_roles": roles, "sections": sections})
+        ttl = (data.get("evidence") or {}).get("ttl_days", DEFAULT_TTL_DAYS)
+        rest = {k: v for k, v in data.items() if k not in ("signoff", "evidence")}
+        return cls(
+            **{**rest, "signoff_roles": roles, "evidence_ttl_days": ttl, "sections": sections}
+        )
+
+    def ttl_days(self, item: Item) -> int:
+        """How many days a pass of `item` stays evidence."""
+        return item.ttl_days if item.ttl_days is not None else self.evidence_ttl_days
 
 
 def _digest(data: Any) -> str:

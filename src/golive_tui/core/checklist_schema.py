@@ -19,12 +19,14 @@ from pydantic import (
     ConfigDict,
     Field,
     StrictBool,
+    SerializerFunctionWrapHandler,
     ValidationError,
     field_validator,
+    model_serializer,
     model_validator,
 )
 
-from golive_tui.core.checklist import Severity
+from golive_tui.core.checklist import DEFAULT_TTL_DAYS, Severity
 from golive_tui.core.errors import ChecklistError
 from golive_tui.core.fields import shown
 
@@ -63,6 +65,24 @@ class Item(_Strict):
     origin: str | None = Field(
         default=None, description="Which source document the item comes from."
     )
+    production: StrictBool = Field(
+        default=False,
+        description="It speaks of production: only a production target can verify it.",
+    )
+    ttl_days: int | None = Field(
+        default=None, ge=1, le=365, description="Days a probe's pass stays evidence."
+    )
+
+    @model_serializer(mode="wrap")
+    def _without_unset_options(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        # Options added after the first release are left out while at their default,
+        # so items that do not use them keep their fingerprint.
+        data: dict[str, Any] = handler(self)
+        if not data.get("production"):
+            data.pop("production", None)
+        if data.get("ttl_days") is None:
+            data.pop("ttl_days", None)
+        return data
 
     @field_validator("probe")
     @classmethod
@@ -109,6 +129,12 @@ class Signoff(_Strict):
         return v
 
 
+class EvidencePolicy(_Strict):
+    """How long a probe's pass stays evidence: `[evidence] ttl_days = 7`."""
+
+    ttl_days: int = Field(default=DEFAULT_TTL_DAYS, ge=1, le=365)
+
+
 class Checklist(_Strict):
     schema_version: Literal[1] = 1
     id: StableId
@@ -117,7 +143,15 @@ class Checklist(_Strict):
     source: str = Field(min_length=1, description="The vendor page this checklist follows.")
     description: str = ""
     signoff: Signoff = Field(default_factory=Signoff)
+    evidence: EvidencePolicy = Field(default_factory=EvidencePolicy)
     sections: list[Section] = Field(min_length=1)
+
+    @model_serializer(mode="wrap")
+    def _without_default_evidence(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        data: dict[str, Any] = handler(self)
+        if data.get("evidence") == {"ttl_days": DEFAULT_TTL_DAYS}:
+            data.pop("evidence")
+        return data
 
     @field_validator("provider")
     @classmethod

@@ -20,6 +20,7 @@ from datetime import datetime
 from golive_tui.core import providers
 from golive_tui.core.checklist import Checklist, Item
 from golive_tui.core.errors import GoliveError
+from golive_tui.core.freshness import not_applicable
 from golive_tui.core.net import credential_url_problem
 from golive_tui.core.probes.engine import (
     ConfirmWrite,
@@ -51,6 +52,9 @@ class ItemResult:
     duration_ms: int = 0
     evidence: list[Evidence] = field(default_factory=list)
     writes: bool = False
+    # Skipped because the target cannot verify it (a production item on a sandbox): by
+    # design, so it does not make the run's outcome "skipped".
+    not_applicable: bool = False
 
 
 @dataclass
@@ -76,19 +80,21 @@ class CheckReport:
 
     @property
     def outcome(self) -> RunStatus:
-        """The worst status: fail/error > warn > skipped > pass (pass also when empty)."""
-        seen = {r.status for r in self.results}
+        """The worst status: fail/error > warn > skipped > pass (pass also when empty);
+        items not applicable to the target do not count."""
+        seen = {r.status for r in self.results if not r.not_applicable}
         for status in ("error", "fail", "warn", "skipped"):
             if status in seen:
                 return status
         return "pass"
 
     def by_probe(self) -> list[tuple[str, list[ItemResult]]]:
-        """Results grouped per probe, in order of first appearance."""
-        groups: dict[str, list[ItemResult]] = {}
+        """Results grouped per probe, in order of first appearance; a probe's items that
+        are not applicable to the target form a group of their own after it."""
+        groups: dict[tuple[str, bool], list[ItemResult]] = {}
         for r in self.results:
-            groups.setdefault(r.probe, []).append(r)
-        return list(groups.items())
+            groups.setdefault((r.probe, r.not_applicable), []).append(r)
+        return [(probe, rows) for (probe, _), rows in groups.items()]
 
 
 def _registered(provider: str) -> dict[str, ProbeSpec]:
@@ -179,6 +185,12 @@ async def run_check(
         concurrency=max(1, concurrency),
         run_id=run_id or uuid.uuid4().hex[:12],
     )
+    # Production items cannot be verified against a sandbox: not run for them.
+    not_here = [(spec, [i for i in items if not_applicable(i, target)]) for spec, items in planned]
+    planned = [
+        (spec, [i for i in items if not not_applicable(i, target)]) for spec, items in planned
+    ]
+    runnable = [(spec, items) for spec, items in planned if items]
     items_of = {spec.id: items for spec, items in planned}
     by_probe: dict[str, ProbeResult] = {}
 
@@ -192,12 +204,23 @@ async def run_check(
 
     started_at = now()
     t0 = time.monotonic()
-    await runner.run([spec for spec, _ in planned], on_done=done, on_start=on_start)
+    await runner.run([spec for spec, _ in runnable], on_done=done, on_start=on_start)
     duration = int((time.monotonic() - t0) * 1000)
 
     specs = {spec.id: spec for spec, _ in planned}
     rows: dict[str, ItemResult] = {}
-    for spec, items in planned:
+    for spec, items in not_here:
+        for item in items:
+            rows[item.id] = ItemResult(
+                item=item.id,
+                item_title=item.title,
+                probe=spec.id,
+                probe_title=spec.title,
+                status="skipped",
+                summary=not_applicable(item, target),
+                not_applicable=True,
+            )
+    for spec, items in runnable:
         res = by_probe[spec.id]
         for item in items:
             rows[item.id] = ItemResult(
@@ -245,7 +268,7 @@ def _record(state_file: StateFile, result: ProbeResult, items: Sequence[Item]) -
     state = state_file.state
     if record is not None:
         for item in items:
-            state.add_probe_result(item.id, record)
+            state.add_probe_result(item.id, record, item.fingerprint)
     for obj in result.created:
         state.add_created(obj)
     state_file.save()

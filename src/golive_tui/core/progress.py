@@ -7,7 +7,9 @@ counts keep both apart; overrides are counted on their own, never as done
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from golive_tui.core.checklist import Checklist, Item, Section, Severity
 from golive_tui.core.review import ItemReview, Review, Standing, review
@@ -33,6 +35,8 @@ STANDING_GLYPH = {
     Standing.ATTESTED: "✓",
     Standing.OVERRIDDEN: "⚑",
     Standing.FAILING: "✗",
+    Standing.STALE: "△",
+    Standing.SANDBOX_ONLY: "⊘",
     Standing.NOT_APPLICABLE: "–",
     Standing.SKIPPED: "↷",
     Standing.OPEN: "○",
@@ -56,6 +60,8 @@ class Counts:
     not_applicable: int = 0
     todo: int = 0
     failing: int = 0  # marked failed, or its latest probe failed, with no override
+    stale: int = 0  # its latest result no longer counts (another target, drift, too old)
+    sandbox_only: int = 0  # production items a sandbox target cannot verify
 
     @property
     def resolved(self) -> int:
@@ -77,6 +83,8 @@ class Counts:
         self.attested += r.attested
         self.overridden += r.override is not None
         self.failing += r.failing
+        self.stale += bool(r.stale) and not r.done
+        self.sandbox_only += bool(r.not_here)
         match r.state.status:
             case ItemStatus.FAILED:
                 self.failed += 1
@@ -99,12 +107,18 @@ class Progress:
     sections: list[SectionProgress]
     overall: Counts
     open_blockers: list[Item]  # blockers that stop the launch (not done, no override)
-    stale: list[str]
+    stale: list[str]  # items whose latest result no longer counts, or whose text changed
     review: Review
 
 
-def progress(checklist: Checklist, state: State | None) -> Progress:
-    judged = review(checklist, state)
+def progress(
+    checklist: Checklist,
+    state: State | None,
+    *,
+    at: datetime | None = None,
+    drift: Mapping[str, str] | None = None,
+) -> Progress:
+    judged = review(checklist, state, at=at, drift=drift)
     sections = []
     overall = Counts()
     for section in checklist.sections:
@@ -115,5 +129,6 @@ def progress(checklist: Checklist, state: State | None) -> Progress:
             overall.add(r)
         sections.append(sp)
     blockers = [r.item for r in judged.verdict.blocking if r.item.severity is Severity.BLOCKER]
-    stale = state.stale_items(checklist) if state else []
+    changed = set(state.stale_items(checklist)) if state else set()
+    stale = [r.item.id for r in judged.items if (r.stale and not r.done) or r.item.id in changed]
     return Progress(sections, overall, blockers, stale, judged)

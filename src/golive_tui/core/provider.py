@@ -58,6 +58,12 @@ class Provider:
     # "load" (the pipeline kept up at the expected peak) or "faults" (it delivered
     # exactly once while the ingest API misbehaved).
     harness_items: Mapping[str, str] = field(default_factory=dict)
+    # "module:attr" of its `core.recheck.ConfigReader`: the read-only re-reads that tell
+    # whether a pass still holds; "" when golive cannot re-read its configuration.
+    recheck_ref: str = ""
+    # "module:attr" of its `core.cleanup.Cleaner`: removes or archives what probes
+    # created; "" when golive cannot clean up after itself there.
+    cleanup_ref: str = ""
 
     # --- derived from the data ---
 

@@ -128,7 +128,7 @@ def to_text(report: CheckReport, *, width: int = WIDTH) -> str:
 
 
 def _result_dict(row: ItemResult, r: Any) -> dict[str, Any]:
-    return {
+    data = {
         "item": row.item,
         "probe": row.probe,
         "status": row.status,
@@ -136,6 +136,7 @@ def _result_dict(row: ItemResult, r: Any) -> dict[str, Any]:
         "details": [r(d) for d in row.details],
         "duration_ms": row.duration_ms,
     }
+    return {**data, "not_applicable": True} if row.not_applicable else data
 
 
 def to_dict(report: CheckReport) -> dict[str, Any]:

@@ -18,11 +18,15 @@ UI-free: the CLI, the export and the app all ask here.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 from functools import cached_property
 
+from golive_tui.core import freshness
 from golive_tui.core.checklist import Checklist, Item, Severity
+from golive_tui.core.freshness import Basis
 from golive_tui.core.state_document import State
 from golive_tui.core.state_records import (
     HARNESS_PROBE,
@@ -32,7 +36,9 @@ from golive_tui.core.state_records import (
     ProbeRecord,
     ProbeStatus,
     Signoff,
+    now,
 )
+from golive_tui.core.state_target import Target
 
 ROLE_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]*$")  # a sign-off role: "engineering"
 GO = "GO"
@@ -49,6 +55,8 @@ class Standing(StrEnum):
     ATTESTED = "attested"
     OVERRIDDEN = "overridden"
     FAILING = "failing"
+    STALE = "stale"  # its pass no longer holds: another target, drift, or too old
+    SANDBOX_ONLY = "sandbox-n/a"  # a production item against a sandbox target
     NOT_APPLICABLE = "not-applicable"
     SKIPPED = "skipped"
     OPEN = "open"
@@ -62,6 +70,8 @@ class ItemReview:
     attested: bool
     override: Override | None  # only while it still goes against the evidence
     failing: bool
+    stale: str = ""  # why its latest result no longer counts ("" when it does or has none)
+    not_here: str = ""  # why the target cannot verify it (a production item on a sandbox)
 
     @property
     def done(self) -> bool:
@@ -77,6 +87,10 @@ class ItemReview:
             return Standing.ATTESTED
         if self.failing:
             return Standing.FAILING
+        if self.not_here:
+            return Standing.SANDBOX_ONLY
+        if self.stale:
+            return Standing.STALE
         if self.state.status is ItemStatus.NOT_APPLICABLE:
             return Standing.NOT_APPLICABLE
         if self.state.status is ItemStatus.SKIPPED:
@@ -95,17 +109,24 @@ class ItemReview:
         )
 
 
-def latest_here(st: ItemState, target_identity: str) -> ProbeRecord | None:
-    """The latest probe result if it ran on this target (older files did not record
-    where: those count as here)."""
+def latest_here(st: ItemState, target: Target) -> ProbeRecord | None:
+    """The latest probe result if it is evidence for this target (see `freshness.elsewhere`)."""
     latest = st.latest
-    if latest is None or (latest.target and latest.target != target_identity):
+    if latest is None or freshness.elsewhere(latest, target):
         return None
     return latest
 
 
-def review_item(item: Item, st: ItemState, target_identity: str, stale: bool) -> ItemReview:
-    latest = latest_here(st, target_identity)
+def review_item(item: Item, st: ItemState, basis: Basis) -> ItemReview:
+    not_here = freshness.not_applicable(item, basis.target)
+    latest = None if not_here else st.latest
+    stale = ""
+    if latest is not None:
+        stale = freshness.elsewhere(latest, basis.target)
+        if stale:
+            latest = None
+        elif latest.status is ProbeStatus.PASS:
+            stale = freshness.stale_reason(latest, item, st, basis)
     verified = (
         latest is not None
         and (item.probe is not None or latest.probe == HARNESS_PROBE)
@@ -125,19 +146,17 @@ def review_item(item: Item, st: ItemState, target_identity: str, stale: bool) ->
         st.status is ItemStatus.FAILED
         or (st.status in (ItemStatus.TODO, ItemStatus.DONE) and against)
     )
-    return ItemReview(item, st, verified, attested, override, failing)
+    return ItemReview(item, st, verified, attested, override, failing, stale, not_here)
 
 
-def override_needed(
-    item: Item, st: ItemState, status: ItemStatus, target_identity: str
-) -> str | None:
+def override_needed(item: Item, st: ItemState, status: ItemStatus, target: Target) -> str | None:
     """What marking `item` as `status` would go against, in words; None when nothing."""
     if item.severity is Severity.BLOCKER and status in (
         ItemStatus.SKIPPED,
         ItemStatus.NOT_APPLICABLE,
     ):
         return f"blocker marked {status.value}"
-    latest = latest_here(st, target_identity)
+    latest = latest_here(st, target)
     if status is ItemStatus.DONE and latest is not None and latest.status in _NOT_PASSING:
         return f"probe {latest.probe} {latest.status.value}: {latest.summary}"
     return None
@@ -167,6 +186,10 @@ def _why_blocking(r: ItemReview) -> str:
         return f"probe {latest.probe} {latest.status.value}: {latest.summary}"
     if r.failing:
         return "marked failed"
+    if r.not_here:
+        return r.not_here
+    if r.stale:
+        return f"stale: {r.stale}"
     if r.state.status is ItemStatus.SKIPPED:
         return "blocker skipped without a reason"
     return "blocker not verified or attested yet"
@@ -185,19 +208,37 @@ class Review:
         return self._by_id[item_id]
 
 
-def review(checklist: Checklist, state: State | None) -> Review:
-    identity = state.target.identity if state else ""
-    stale = set(state.stale_items(checklist)) if state else set()
+def basis_for(
+    checklist: Checklist,
+    state: State | None,
+    *,
+    at: datetime | None = None,
+    drift: Mapping[str, str] | None = None,
+) -> Basis:
+    target = state.target if state else Target(provider=checklist.provider)
+    return Basis(target=target, checklist=checklist, at=at or now(), drift=dict(drift or {}))
+
+
+def review(
+    checklist: Checklist,
+    state: State | None,
+    *,
+    at: datetime | None = None,
+    drift: Mapping[str, str] | None = None,
+) -> Review:
+    """Judge every item. `at` is the clock (TTL), `drift` what re-reads found changed
+    (core/recheck.py: item id → what changed)."""
+    basis = basis_for(checklist, state, at=at, drift=drift)
     items = tuple(
-        review_item(item, state.item(item.id) if state else ItemState(), identity, item.id in stale)
+        review_item(item, state.item(item.id) if state else ItemState(), basis)
         for item in checklist.items()
     )
     blocking = tuple(r for r in items if r.blocks_launch)
     overrides = tuple(r for r in items if r.override is not None)
     facts = NO_GO if blocking else GO_WITH_OVERRIDES if overrides else GO
-    basis = (facts, frozenset(o.item.id for o in overrides))
+    approved = (facts, frozenset(o.item.id for o in overrides))
     signoffs = tuple(state.signoffs) if state else ()
-    current = tuple(s for s in signoffs if (s.verdict, frozenset(s.overrides)) == basis)
+    current = tuple(s for s in signoffs if (s.verdict, frozenset(s.overrides)) == approved)
     outdated = tuple(s for s in signoffs if s not in current)
     signed = {s.role for s in current}
     missing = tuple(role for role in checklist.signoff_roles if role not in signed)
@@ -206,8 +247,10 @@ def review(checklist: Checklist, state: State | None) -> Review:
     return Review(items, verdict)
 
 
-def facts_basis(checklist: Checklist, state: State) -> tuple[str, list[str]]:
+def facts_basis(
+    checklist: Checklist, state: State, *, drift: Mapping[str, str] | None = None
+) -> tuple[str, list[str]]:
     """The verdict before sign-offs, and the overridden item ids: what a sign-off
     approves. It stays current while both are unchanged."""
-    v = review(checklist, state).verdict
+    v = review(checklist, state, drift=drift).verdict
     return v.facts, sorted(o.item.id for o in v.overrides)

@@ -122,10 +122,21 @@ class State:
         st.at = now()
         self.updated_at = st.at
 
-    def add_probe_result(self, item_id: str, record: ProbeRecord) -> None:
+    def add_probe_result(
+        self, item_id: str, record: ProbeRecord, item_fingerprint: str = ""
+    ) -> None:
+        """Keep `record` in the item's history, stamped with where it ran (the target's
+        identity, environment and account) and the item's text it verified."""
         st = self.items.setdefault(item_id, ItemState())
-        if not record.target:
-            record = dataclasses.replace(record, target=self.target.identity)
+        t = self.target
+        where = {"provider": t.provider, "base url": t.base_url, "customer": t.customer_id}
+        record = dataclasses.replace(
+            record,
+            target=record.target or t.identity,
+            environment=record.environment or t.environment,
+            account={**{k: v for k, v in where.items() if v}, **record.account},
+            item=record.item or item_fingerprint,
+        )
         st.probe_results = trimmed([*st.probe_results, record], self.target.history_limit)
         self.updated_at = now()
 

@@ -14,6 +14,7 @@ from enum import StrEnum
 from typing import Any
 
 from golive_tui.core.fields import Invalid, Loc, Table, text_item
+from golive_tui.core.fingerprint import Snapshot
 
 EVIDENCE_LIMIT = 4096  # characters per evidence excerpt
 # The probe id of a `golive harness` report saved as an item's result: its pass is
@@ -81,6 +82,16 @@ class ProbeRecord:
     # Where it ran (`Target.identity`): a pass elsewhere is not evidence for this target.
     # Empty in files from before golive recorded it.
     target: str = ""
+    # The target's environment then ("sandbox"/"production"): a production verdict
+    # counts production results only. "" in files from before golive recorded it.
+    environment: str = ""
+    # What the API said about the account it reached (environment id and type, tenant,
+    # the customer's id and name …): a re-read that sees others makes the result stale.
+    account: dict[str, str] = field(default_factory=dict)
+    # The configuration the verdict rests on, as the probe saw it (core/fingerprint.py).
+    verified: list[Snapshot] = field(default_factory=list)
+    # The checklist item's fingerprint when the result was recorded for it.
+    item: str = ""
 
     def __post_init__(self) -> None:
         self.status = ProbeStatus(self.status)
@@ -101,6 +112,14 @@ class ProbeRecord:
             data["run_id"] = self.run_id
         if self.target:
             data["target"] = self.target
+        if self.environment:
+            data["environment"] = self.environment
+        if self.item:
+            data["item"] = self.item
+        if self.account:
+            data["account"] = dict(self.account)
+        if self.verified:
+            data["verified"] = [v.to_data() for v in self.verified]
         return data
 
     @classmethod
@@ -116,6 +135,10 @@ class ProbeRecord:
             evidence=t.list_of("evidence", Evidence.from_data),
             run_id=t.text("run_id", None),
             target=t.text("target", ""),
+            environment=t.text("environment", ""),
+            account={str(k): str(v) for k, v in t.table("account").data.items()},
+            verified=t.list_of("verified", Snapshot.from_data),
+            item=t.text("item", ""),
         )
         t.done()
         return record
@@ -125,6 +148,8 @@ def trimmed(records: list[ProbeRecord], limit: int) -> list[ProbeRecord]:
     """The last `limit` records; all but the latest keep only status, summary and time."""
     kept = records[-limit:]
     older = [
+        # The fingerprints stay: they are small, and the export says what an old pass
+        # rested on.
         dataclasses.replace(r, details=[], evidence=[]) if r.details or r.evidence else r
         for r in kept[:-1]
     ]

@@ -15,14 +15,17 @@ import uuid
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any
 
 import httpx
 
+from golive_tui.core.fingerprint import Snapshot
 from golive_tui.core.probes.approval import Clocks, WriteGate
 from golive_tui.core.probes.approval import ConfirmWrite as ConfirmWrite
 from golive_tui.core.probes.batch import BatchView, UsageBatch
 from golive_tui.core.probes.http import ApiClient, ApiError, DeadlineExceeded, Dialect
+from golive_tui.core.probes.result import ProbeResult as ProbeResult
+from golive_tui.core.probes.result import RunStatus as RunStatus
 from golive_tui.core.probes.shared import SharedSteps, SharedView
 from golive_tui.core.probes.verdict import Concluded as Concluded
 from golive_tui.core.probes.verdict import Declined, verdict_for_api_error
@@ -32,10 +35,9 @@ from golive_tui.core.probes.verdict import failed as failed
 from golive_tui.core.probes.verdict import passed as passed
 from golive_tui.core.probes.verdict import warned as warned
 from golive_tui.core.redact import Redactor, Secret
-from golive_tui.core.state import CreatedObject, Evidence, ProbeRecord, ProbeStatus, Target, now
+from golive_tui.core.state import CreatedObject, Evidence, Target, now
 
 ProbeFn = Callable[["ProbeContext"], Awaitable["Verdict"]]
-RunStatus = Literal["pass", "warn", "fail", "error", "skipped"]
 
 
 @dataclass(frozen=True)
@@ -112,6 +114,10 @@ class ProbeContext:
     step: str = "starting"
     created: list[CreatedObject] = field(default_factory=list)
     findings: list[Evidence] = field(default_factory=list)
+    # What the verdict rests on (core/fingerprint.py): the account the API showed and
+    # the configuration as read; a later re-read that differs makes the result stale.
+    account: dict[str, str] = field(default_factory=dict)
+    snapshots: dict[tuple[str, str], Snapshot] = field(default_factory=dict)
     sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep
     shared: SharedView = field(init=False)  # per-run shared steps (core/probes/shared.py)
     usage_batch: BatchView = field(init=False)  # the run's usage batch (core/probes/batch.py)
@@ -128,6 +134,15 @@ class ProbeContext:
         """Keep a finding (e.g. expected vs actual) as evidence, redacted."""
         self.findings.append(Evidence(label=label, text=self.redactor(text)))
 
+    def verified(self, *snapshots: Snapshot) -> None:
+        """Bind the verdict to these pieces of configuration as they are now."""
+        for snap in snapshots:
+            self.snapshots[snap.key] = snap
+
+    def saw_account(self, **facts: object) -> None:
+        """What the API said about the account ("environment id", "tenant", …)."""
+        self.account.update({k.replace("_", " "): str(v) for k, v in facts.items() if v})
+
     def created_object(self, kind: str, object_id: str) -> None:
         self.created.append(
             CreatedObject(run_id=self.run_id, probe=self.spec.id, kind=kind, id=object_id, at=now())
@@ -139,36 +154,6 @@ class ProbeContext:
             return False
         await self.sleep(seconds)
         return True
-
-
-@dataclass
-class ProbeResult:
-    probe: str
-    title: str
-    status: RunStatus
-    summary: str
-    details: list[str]
-    evidence: list[Evidence]
-    duration_ms: int
-    started_at: datetime
-    run_id: str
-    created: list[CreatedObject] = field(default_factory=list)
-    requests: int = 0
-
-    def to_record(self) -> ProbeRecord | None:
-        """What goes into the state's history; a skipped probe leaves no record."""
-        if self.status == "skipped":
-            return None
-        return ProbeRecord(
-            probe=self.probe,
-            status=ProbeStatus(self.status),
-            summary=self.summary,
-            details=self.details,
-            at=self.started_at,
-            duration_ms=self.duration_ms,
-            evidence=self.evidence,
-            run_id=self.run_id,
-        )
 
 
 @dataclass
@@ -328,6 +313,8 @@ class Runner:
             run_id=self.run_id,
             created=ctx.created,
             requests=api.requests_sent,
+            account=dict(ctx.account),
+            verified=list(ctx.snapshots.values()),
         )
 
     async def _resolve_write_env(self, http: httpx.AsyncClient) -> tuple[str, str]:

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from golive_tui.core.fingerprint import webhook_snapshot
 from golive_tui.core.net import has_userinfo, is_loopback
 from golive_tui.core.probes.body import read_head
 from golive_tui.core.probes.engine import (
@@ -89,6 +90,8 @@ def signature_probe(provider: str, scheme: Scheme, sign: Signer) -> ProbeFn:
         if problem:
             return problem
         assert ctx.webhook_secret is not None
+        # Bound to this URL and this secret: a rotated secret makes the pass stale.
+        ctx.verified(webhook_snapshot(str(ctx.settings.get("webhook_url", "")), ctx.webhook_secret))
         return await check_endpoint(ctx, scheme, sign(ctx, ctx.webhook_secret.reveal()))
 
     return webhook_signature

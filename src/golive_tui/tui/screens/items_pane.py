@@ -16,7 +16,7 @@ from textual.widgets.option_list import Option
 
 from golive_tui.core.checklist import Item, Section, Severity
 from golive_tui.core.progress import Progress, progress
-from golive_tui.core.review import Standing, review_item
+from golive_tui.core.review import Standing, basis_for, review_item
 from golive_tui.tui.widgets.detail import ItemDetail, ProbeView
 from golive_tui.tui.widgets.format import item_row, section_row
 from golive_tui.tui.widgets.header import TargetHeader
@@ -48,6 +48,8 @@ class ItemsPane:
     """The items half of `MainScreen`."""
 
     item_filter: ItemFilter = ItemFilter.ALL
+    # What a re-read of the configuration found changed: item id → what (core/recheck.py).
+    drift: dict[str, str] = {}  # noqa: RUF012 (replaced, never mutated)
 
     # --- lookups --------------------------------------------------------------------
 
@@ -64,8 +66,8 @@ class ItemsPane:
 
     def _standing(self, item: Item) -> Standing:
         state = self.state_file.state
-        stale = item.id in self._stale
-        return review_item(item, state.item(item.id), state.target.identity, stale).standing
+        basis = basis_for(self.checklist, state, drift=self.drift)
+        return review_item(item, state.item(item.id), basis).standing
 
     def _row(self, item: Item) -> object:
         st = self.state_file.state.item(item.id)

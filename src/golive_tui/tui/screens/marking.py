@@ -38,7 +38,7 @@ class Marking:
         state = self.state_file.state
         current = state.item(item.id).status
         new = ItemStatus.TODO if current is status else status
-        against = override_needed(item, state.item(item.id), new, state.target.identity)
+        against = override_needed(item, state.item(item.id), new, state.target)
         if against is None:
             self._apply_status(item, new, None)
             return
