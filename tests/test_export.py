@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import json
 import os
+import re
 import secrets
 import subprocess
 import sys
@@ -242,7 +243,11 @@ def section_after(tokens: list[Token], h2: str) -> list[Token]:
 def check_structure(md: str, checklist: Checklist, state: State | None) -> list[Token]:
     tokens = parse(md)
     heads = headings(tokens)
-    prog = progress(checklist, state)
+    # Judged at the review's own clock (TTLs count from it), which it states.
+    stamp = re.search(r"\*\*Generated:\*\* (\d{4}-\d\d-\d\d \d\d:\d\d:\d\d) UTC", md)
+    assert stamp is not None, "the review says when it was generated"
+    at = datetime.strptime(stamp.group(1), "%Y-%m-%d %H:%M:%S").replace(tzinfo=UTC)
+    prog = progress(checklist, state, at=at)
 
     h1 = [text for tag, text in heads if tag == "h1"]
     assert h1 == [f"Go-live review: {checklist.title}"]
@@ -255,9 +260,9 @@ def check_structure(md: str, checklist: Checklist, state: State | None) -> list[
     assert h2.index("Target") < h2.index("Summary") < h2.index(section_titles[0])
     assert [t for t in h2 if t in section_titles] == section_titles
     if prog.stale:
-        assert h2.index("Target") < h2.index("Changed since checked") < h2.index("Summary")
+        assert h2.index("Target") < h2.index("Stale results") < h2.index("Summary")
     else:
-        assert "Changed since checked" not in h2
+        assert "Stale results" not in h2
 
     # The verdict section's own H3s (overrides, sign-off), then one H3 per probe run.
     h3 = [text for tag, text in heads if tag == "h3"]
@@ -288,14 +293,24 @@ def check_structure(md: str, checklist: Checklist, state: State | None) -> list[
 
     # The summary table: one row per section, then the total.
     (summary,) = tables(section_after(tokens, "Summary"))
-    assert summary[0] == ["Section", "Done", "Verified", "Attested", "Failing", "Overridden", "N/A"]
+    assert summary[0] == [
+        "Section",
+        "Done",
+        "Verified",
+        "Attested",
+        "Failing",
+        "Stale",
+        "Overridden",
+        "N/A",
+    ]
     body = summary[1:]
     assert len(body) == len(checklist.sections) + 1
 
     def counts(c: Counts) -> list[str]:
         return [
             f"{c.done}/{c.total}",
-            *map(str, (c.verified, c.attested, c.failing, c.overridden, c.not_applicable)),
+            *map(str, (c.verified, c.attested, c.failing, c.stale, c.overridden)),
+            str(c.not_applicable + c.sandbox_only),
         ]
 
     for row, sp in zip(body, prog.sections, strict=False):
@@ -495,10 +510,10 @@ def test_markdown_stale_items(mini: Checklist) -> None:
     state.items["usage.metrics"].fingerprint = "0123456789abcdef"
     md = export.to_markdown(mini, state, generated_at=GENERATED)
     tokens = check_structure(md, mini, state)
-    stale_part = section_after(tokens, "Changed since checked")
+    stale_part = section_after(tokens, "Stale results")
     entries = [plain(t) for t in stale_part if t.type == "inline"]
     assert any("usage.metrics" in e for e in entries)
-    assert "Changed since checked:" in md  # the item's own warning
+    assert "Stale:" in md and "the checklist changed this item" in md  # the item's own warning
 
 
 def test_markdown_created_objects(mini: Checklist) -> None:
@@ -652,7 +667,7 @@ def test_json_content(mini: Checklist) -> None:
     state.items["usage.metrics"].fingerprint = "0123456789abcdef"
     doc = export.to_dict(mini, state, generated_at=GENERATED)
     assert doc["schema"] == "golive-export"
-    assert doc["schema_version"] == export.EXPORT_SCHEMA_VERSION == 2
+    assert doc["schema_version"] == export.EXPORT_SCHEMA_VERSION == 3
     assert doc["generated_at"] == "2025-03-05T17:00:00Z"
     assert doc["target"]["environment"] == "production"
     summary = doc["summary"]

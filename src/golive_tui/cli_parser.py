@@ -119,6 +119,16 @@ def _titles() -> str:
     return " or ".join(p.title for p in providers.all_providers().values())
 
 
+def _reread_flags(p: argparse.ArgumentParser) -> None:
+    """`status` and `export` re-read what each pass rests on (read-only) unless offline."""
+    p.add_argument(
+        "--offline",
+        action="store_true",
+        help="do not re-read the configuration passes rest on; judge by target and age only",
+    )
+    _app_secrets(p, sub=True)
+
+
 def _app_secrets(p: argparse.ArgumentParser, *, sub: bool = False) -> None:
     """The app's `--token-env` / `--webhook-secret-env`: for machines with no keyring."""
     default = argparse.SUPPRESS if sub else None  # as for --config
@@ -165,6 +175,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("status", help="show progress per section")
     _globals(p, "status")
     p.add_argument("--items", action="store_true", help="also list every item with its status")
+    _reread_flags(p)
 
     p = sub.add_parser("mark", help="set an item's status (for scripts)")
     _globals(p, "mark")
@@ -212,6 +223,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="md for a launch PR, html: one self-contained page for a browser, json for tools",
     )
     p.add_argument("-o", "--output", metavar="FILE", help="write here instead of stdout")
+    _reread_flags(p)
 
     p = sub.add_parser("token", help="store, check or delete API tokens in the OS keyring")
     tsub = p.add_subparsers(dest="token_command", metavar="ACTION", parser_class=_Parser)
@@ -285,6 +297,12 @@ def build_parser() -> argparse.ArgumentParser:
         nargs="+",
         action="extend",
         help="run only these probes (ids as in the checklist, e.g. auth ingest-dedup)",
+    )
+    p.add_argument(
+        "--only-stale",
+        action="store_true",
+        help="re-run only the probes whose results went stale (another target, a changed"
+        " configuration, older than the checklist's TTL); needs the state file",
     )
     p.add_argument(
         "--allow-writes",

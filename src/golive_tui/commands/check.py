@@ -47,6 +47,7 @@ from golive_tui.core.liveline import live_line
 from golive_tui.core.net import is_production_host
 from golive_tui.core.redact import Secret
 from golive_tui.core.state import DEFAULT_STATE_FILE, StateFile, Target
+from golive_tui.core.textsafe import terminal as safe
 
 EXIT_OK = 0
 EXIT_FAILED = 3
@@ -106,6 +107,11 @@ def run(args: argparse.Namespace) -> int:
         if sf is not None and sf.state.target != target:
             sf.state.target = target
             sf.save()
+        only = args.only
+        if args.only_stale:
+            only = _stale_probes(args, checklist, sf, token, webhook_secret)
+            if not only:
+                return EXIT_OK
         report = asyncio.run(
             with_progress(
                 run_check,
@@ -113,7 +119,7 @@ def run(args: argparse.Namespace) -> int:
                 target,
                 token,
                 webhook_secret=webhook_secret,
-                only=args.only,
+                only=only,
                 allow_writes=args.allow_writes,
                 state_file=sf,
             )
@@ -130,6 +136,37 @@ def run(args: argparse.Namespace) -> int:
         if args.format != "text":
             write_stdout(render(report, "text"))  # the table still shows in CI logs
     return exit_code(report)
+
+
+def _stale_probes(
+    args: argparse.Namespace,
+    checklist: Checklist,
+    sf: StateFile | None,
+    token: Secret,
+    webhook_secret: Secret | None,
+) -> list[str]:
+    """The probes of the items whose results went stale, after a read-only re-read;
+    says on stderr what it found (stdout stays the report)."""
+    from golive_tui.core.progress import progress
+    from golive_tui.core.recheck import recheck
+
+    if sf is None:
+        raise GoliveError("--only-stale: needs the state file whose results to refresh (--state)")
+    if args.only:
+        raise GoliveError("--only-stale: give either --only PROBE … or --only-stale, not both")
+    found = asyncio.run(recheck(checklist, sf.state, token, webhook_secret))
+    prog = progress(checklist, sf.state, drift=found.drift)
+    stale = [checklist.by_id[i] for i in prog.stale]
+    probes = list(dict.fromkeys(i.probe for i in stale if i.probe))
+    print(safe(f"golive: {found.summary}"), file=sys.stderr)
+    if not probes:
+        print("golive: nothing is stale: every probe result still holds", file=sys.stderr)
+        return []
+    for item in stale:
+        why = prog.review.of(item.id).stale or "the checklist item changed since it was checked"
+        print(safe(f"golive: stale {item.id}: {why}"), file=sys.stderr)
+    print(f"golive: re-running {', '.join(probes)}", file=sys.stderr)
+    return probes
 
 
 def _target(args: argparse.Namespace, checklist: Checklist, saved: Target | None) -> Target:

@@ -2,7 +2,8 @@
 PR), one self-contained HTML page (for a browser), or JSON (for tools).
 
 Reads the state without locking it. With no state file yet (but `--checklist`),
-exports an all-to-do view, which is useful for a kickoff PR.
+exports an all-to-do view, which is useful for a kickoff PR. Before judging, it
+re-reads (read-only) what each pass rests on, unless `--offline` (commands/_reread.py).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import argparse
 from pathlib import Path
 
 from golive_tui.commands._output import output_path, refuse_checklist, write_file, write_stdout
+from golive_tui.commands._reread import reread
 from golive_tui.commands._session import load_for_read
 from golive_tui.core.export import RedactFn, to_html, to_json, to_markdown
 from golive_tui.core.state import State
@@ -25,12 +27,13 @@ def run(args: argparse.Namespace) -> int:
             out, args.output, args.checklist or (state.checklist_source if state else None)
         )
     redactor = _redactor(state)
+    found = reread(args, checklist, state) if state is not None else None
     if args.format == "json":
-        text = to_json(checklist, state, redactor=redactor)
+        text = to_json(checklist, state, redactor=redactor, reread=found)
     elif args.format == "html":
-        text = to_html(checklist, state, redactor=redactor)
+        text = to_html(checklist, state, redactor=redactor, reread=found)
     else:
-        text = to_markdown(checklist, state, redactor=redactor)
+        text = to_markdown(checklist, state, redactor=redactor, reread=found)
     if out is None:
         write_stdout(text)
     else:

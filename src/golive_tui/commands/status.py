@@ -10,6 +10,7 @@ import argparse
 import unicodedata
 from pathlib import Path
 
+from golive_tui.commands._reread import reread
 from golive_tui.commands._session import load_for_read, open_for_write
 from golive_tui.core.checklist import Checklist
 from golive_tui.core.progress import progress, standing_label
@@ -30,7 +31,8 @@ def _snapshot(args: argparse.Namespace) -> tuple[Checklist, State]:
 
 def run(args: argparse.Namespace) -> int:
     checklist, state = _snapshot(args)
-    prog = progress(checklist, state)
+    found = reread(args, checklist, state)
+    prog = progress(checklist, state, drift=found.drift if found else None)
     t = state.target
     # Titles, ids and target fields come from files the user (or anyone) wrote: their
     # control characters are shown escaped, never sent to the terminal.
@@ -41,12 +43,12 @@ def run(args: argparse.Namespace) -> int:
     print()
     titles = [safe(sp.section.title) for sp in prog.sections]
     width = max(cells(t) for t in ["section", *titles])
-    heads = ("done", "verified", "attested", "failing", "overridden", "n/a")
+    heads = ("done", "verified", "attested", "failing", "stale", "overridden", "n/a", "n/a here")
     print(f"{pad('section', width)}  " + "  ".join(f"{h:>{max(len(h), 7)}}" for h in heads))
     for title, sp in zip(titles, prog.sections, strict=True):
         c = sp.counts
-        figures = (f"{c.done}/{c.total}", c.verified, c.attested, c.failing, c.overridden)
-        cols = [*figures, c.not_applicable]
+        figures = (f"{c.done}/{c.total}", c.verified, c.attested, c.failing, c.stale)
+        cols = [*figures, c.overridden, c.not_applicable, c.sandbox_only]
         print(
             f"{pad(title, width)}  "
             + "  ".join(f"{v!s:>{max(len(h), 7)}}" for v, h in zip(cols, heads, strict=True))
@@ -55,8 +57,10 @@ def run(args: argparse.Namespace) -> int:
     print()
     print(
         f"overall: {o.done}/{o.total} done ({o.verified} verified, {o.attested} attested),"
-        f" {o.overridden} overridden, {o.failing} failing, {o.not_applicable} not applicable;"
-        f" {len(prog.open_blockers)} open blockers"
+        f" {o.overridden} overridden, {o.failing} failing, {o.stale} stale,"
+        f" {o.not_applicable} not applicable"
+        + (f", {o.sandbox_only} not applicable to a sandbox target" if o.sandbox_only else "")
+        + f"; {len(prog.open_blockers)} open blockers"
     )
     verdict = prog.review.verdict
     print(safe(f"verdict: {verdict.decision}"))
@@ -65,8 +69,13 @@ def run(args: argparse.Namespace) -> int:
         print(safe(f"  · {line}"))
     if len(reasons) > 5:
         print(f"  · … and {len(reasons) - 5} more (golive export has them all)")
+    if found is not None:
+        print(safe(f"configuration: {found.summary}"))
     if prog.stale:
-        print(safe(f"changed since checked (re-check): {', '.join(prog.stale)}"))
+        print(safe(f"stale ({len(prog.stale)}; golive check --only-stale re-runs them):"))
+        for item_id in prog.stale:
+            why = prog.review.of(item_id).stale or "the checklist item changed since it was checked"
+            print(safe(f"  △ {item_id}: {why}"))
     if args.items:
         print()
         id_width = max(cells(safe(item.id)) for item in checklist.items())

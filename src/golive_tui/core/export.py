@@ -1,5 +1,5 @@
 """Export a session: Markdown for a launch PR (`export_md`), the same as one HTML page
-(`export_html`), JSON (schema v2) for tools.
+(`export_html`), JSON (schema v3) for tools.
 
 UI-free and deterministic: given the same checklist, state and `generated_at`,
 the output is byte for byte the same (tests compare it with golden files).
@@ -25,11 +25,12 @@ from pathlib import Path
 from typing import Any
 
 from golive_tui.core.checklist import Checklist
-from golive_tui.core.export_common import RedactFn, _iso, _now, _target, scrubber
+from golive_tui.core.export_common import RedactFn, _iso, _now, _target, scrubber, stale_reason
 from golive_tui.core.export_html import to_html
 from golive_tui.core.export_md import EXCERPT_MAX_CHARS, EXCERPT_MAX_LINES, to_markdown
 from golive_tui.core.export_text import readable
 from golive_tui.core.progress import Counts, Progress, progress
+from golive_tui.core.recheck import Recheck
 from golive_tui.core.state import ProbeRecord, State
 from golive_tui.core.state_records import Override, Signoff
 
@@ -47,8 +48,10 @@ __all__ = [
 ]
 
 EXPORT_SCHEMA = "golive-export"
-EXPORT_SCHEMA_VERSION = 2  # 2: verdict, sign-offs, overrides, verified/attested counts
-SCHEMA_PATH = Path(__file__).parent / "schemas" / "export-v2.schema.json"
+# 2: verdict, sign-offs, overrides, verified/attested counts; 3: where each result ran,
+# what it rests on, stale and not-applicable-here items, the re-read
+EXPORT_SCHEMA_VERSION = 3
+SCHEMA_PATH = Path(__file__).parent / "schemas" / "export-v3.schema.json"
 
 
 def load_schema() -> dict[str, Any]:
@@ -66,8 +69,9 @@ def to_json(
     *,
     generated_at: datetime | None = None,
     redactor: RedactFn | None = None,
+    reread: Recheck | None = None,
 ) -> str:
-    data = to_dict(checklist, state, generated_at=generated_at, redactor=redactor)
+    data = to_dict(checklist, state, generated_at=generated_at, redactor=redactor, reread=reread)
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
 
@@ -77,9 +81,11 @@ def to_dict(
     *,
     generated_at: datetime | None = None,
     redactor: RedactFn | None = None,
+    reread: Recheck | None = None,
 ) -> dict[str, Any]:
+    """`reread`: what a re-read of the configuration found (core/recheck.py), if made."""
     r = scrubber(redactor)
-    prog = progress(checklist, state)
+    prog = progress(checklist, state, at=generated_at, drift=reread.drift if reread else None)
     target = _target(checklist, state)
     stale = set(prog.stale)
     sections = []
@@ -101,6 +107,8 @@ def to_dict(
                     "by": r(st.by),
                     "at": _iso(st.at) if st.at else None,
                     "stale": item.id in stale,
+                    "stale_reason": readable(r(stale_reason(judged, item.id in stale))),
+                    "not_applicable_here": judged.not_here,
                     "docs": item.docs,
                     "irreversible": r(item.irreversible) if item.irreversible else None,
                     "latest_probe": _probe_dict(st.latest, r) if st.latest else None,
@@ -139,6 +147,15 @@ def to_dict(
             "operator": r(target.operator),
             "region": r(target.region),
         },
+        "recheck": (
+            {
+                "summary": r(reread.summary),
+                "notes": [r(n) for n in reread.notes],
+                "changed": {k: readable(r(v)) for k, v in reread.drift.items()},
+            }
+            if reread is not None
+            else None
+        ),
         "verdict": _verdict_dict(prog, checklist, r),
         "summary": {
             **_counts_dict(prog.overall),
@@ -171,6 +188,8 @@ def _counts_dict(c: Counts) -> dict[str, int]:
         "skipped": c.skipped,
         "not_applicable": c.not_applicable,
         "todo": c.todo,
+        "stale_results": c.stale,
+        "sandbox_only": c.sandbox_only,
     }
 
 
@@ -213,4 +232,11 @@ def _probe_dict(rec: ProbeRecord, r: RedactFn) -> dict[str, Any]:
         "at": _iso(rec.at),
         "duration_ms": rec.duration_ms,
         "evidence": [{"label": r(ev.label), "text": r(ev.text)} for ev in rec.evidence],
+        "environment": rec.environment,
+        "target": r(rec.target),
+        "account": {k: r(v) for k, v in rec.account.items()},
+        "verified": [
+            {"kind": v.kind, "ref": r(v.ref), "name": r(v.name), "digest": v.digest}
+            for v in rec.verified
+        ],
     }

@@ -18,6 +18,7 @@ from golive_tui.core.checklist import Checklist
 from golive_tui.core.export_common import RedactFn, scrubber
 from golive_tui.core.export_md import to_markdown
 from golive_tui.core.export_mdsafe import slug
+from golive_tui.core.recheck import Recheck
 from golive_tui.core.review import GO, GO_WITH_OVERRIDES
 from golive_tui.core.state import State
 
@@ -57,8 +58,11 @@ def to_html(
     *,
     generated_at: datetime | None = None,
     redactor: RedactFn | None = None,
+    reread: Recheck | None = None,
 ) -> str:
-    markdown = to_markdown(checklist, state, generated_at=generated_at, redactor=redactor)
+    markdown = to_markdown(
+        checklist, state, generated_at=generated_at, redactor=redactor, reread=reread
+    )
     body = render(markdown)
     title = html.escape(f"Go-live review: {scrubber(redactor)(checklist.title)}", quote=True)
     return (

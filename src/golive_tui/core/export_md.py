@@ -14,7 +14,14 @@ from collections.abc import Callable
 from datetime import datetime
 
 from golive_tui.core.checklist import Checklist, Severity
-from golive_tui.core.export_common import RedactFn, _human, _now, _target, scrubber
+from golive_tui.core.export_common import (
+    RedactFn,
+    _human,
+    _now,
+    _target,
+    scrubber,
+    stale_reason,
+)
 from golive_tui.core.export_md_probes import (
     EXCERPT_MAX_CHARS,
     EXCERPT_MAX_LINES,
@@ -27,6 +34,7 @@ from golive_tui.core.export_mdsafe import blockquote, inline, link, table
 from golive_tui.core.export_text import readable
 from golive_tui.core.export_verdict import verdict_blocks
 from golive_tui.core.progress import Counts, progress, standing_label
+from golive_tui.core.recheck import Recheck
 from golive_tui.core.review import ItemReview
 from golive_tui.core.state import CreatedObject, ItemStatus, State, Target
 
@@ -39,7 +47,9 @@ def to_markdown(
     *,
     generated_at: datetime | None = None,
     redactor: RedactFn | None = None,
+    reread: Recheck | None = None,
 ) -> str:
+    """`reread`: what a re-read of the configuration found (core/recheck.py), if made."""
     r = scrubber(redactor)
 
     def text(value: str) -> str:
@@ -50,9 +60,9 @@ def to_markdown(
         """Probe text for one line: reprs and minor-unit amounts made readable too."""
         return inline(readable(r(value)))
 
-    prog = progress(checklist, state)
+    prog = progress(checklist, state, at=generated_at, drift=reread.drift if reread else None)
     target = _target(checklist, state)
-    stale = set(prog.stale)
+    changed = set(state.stale_items(checklist)) if state else set()
     blocks: list[str] = [f"# Go-live review: {text(checklist.title)}"]
     blocks.extend(verdict_blocks(prog, checklist.signoff_roles, said))
 
@@ -65,12 +75,16 @@ def to_markdown(
             " probes that ran here touched real data."
         )
 
+    if reread is not None:
+        blocks.append(f"Configuration re-read for this review: {said(reread.summary)}.")
     if prog.stale:
-        blocks.append("## Changed since checked")
-        blocks.append("The checklist changed these items after they were marked; re-check them:")
+        blocks.append("## Stale results")
         blocks.append(
-            "\n".join(
-                f"- **{text(checklist.by_id[i].title)}** (`{i}`)"
+            "These results no longer count as evidence; `golive check --only-stale` re-runs"
+            " them:\n"
+            + "\n".join(
+                f"- △ **{text(checklist.by_id[i].title)}** (`{i}`):"
+                f" {said(stale_reason(prog.review.of(i), i in changed))}"
                 for i in prog.stale
                 if i in checklist.by_id
             )
@@ -86,17 +100,20 @@ def to_markdown(
             str(c.verified),
             str(c.attested),
             str(c.failing),
+            str(c.stale),
             str(c.overridden),
-            str(c.not_applicable),
+            str(c.not_applicable + c.sandbox_only),
         )
 
     summary_rows = [row(text(sp.section.title), sp.counts) for sp in prog.sections]
     summary_rows.append(row("**All sections**", prog.overall))
-    header = ("Section", "Done", "Verified", "Attested", "Failing", "Overridden", "N/A")
+    header = ("Section", "Done", "Verified", "Attested", "Failing", "Stale", "Overridden", "N/A")
     blocks.append(
         table(header, summary_rows) + "\n\n*Done* is verified (the latest probe passed on"
-        " this target) or attested (a person marked it); *overridden* items went against"
-        " the evidence with a reason and do not count as done."
+        " this target and still holds) or attested (a person marked it); *stale* results"
+        " ran elsewhere, rest on configuration that changed, or are too old; *overridden*"
+        " items went against the evidence with a reason and do not count as done; *N/A*"
+        " counts production items a sandbox target cannot verify."
     )
 
     # --- every item, section by section, pointing at its probe's block
@@ -106,7 +123,7 @@ def to_markdown(
     sections = []
     for sp in prog.sections:
         lines = [
-            _item_lines(prog.review.of(item.id), item.id in stale, runs.get(item.id), r)
+            _item_lines(prog.review.of(item.id), item.id in changed, runs.get(item.id), r)
             for item in sp.section.items
         ]
         sections.append(f"## {text(sp.section.title)}\n" + "\n".join(lines))
@@ -180,7 +197,7 @@ def _target_lines(
     return "\n".join(f"- {line}" for line in lines if line)
 
 
-def _item_lines(judged: ItemReview, stale: bool, run: ProbeRun | None, r: RedactFn) -> str:
+def _item_lines(judged: ItemReview, changed: bool, run: ProbeRun | None, r: RedactFn) -> str:
     item, st = judged.item, judged.state
     severity = "**blocker**" if item.severity is Severity.BLOCKER else "recommended"
     check = probe_ref(run, item.probe) if item.probe else "manual"
@@ -200,11 +217,11 @@ def _item_lines(judged: ItemReview, stale: bool, run: ProbeRun | None, r: Redact
     if st.at is not None and st.status is not ItemStatus.TODO:
         by = inline(r(st.by))
         sub.append(f"Marked {st.status.value}" + (f" by {by}" if by else "") + f", {_human(st.at)}")
-    if stale:
-        sub.append(
-            "**⚠ Changed since checked:** the checklist changed this item after it was"
-            " marked; re-check it."
-        )
+    why_stale = stale_reason(judged, changed)
+    if why_stale:
+        sub.append(f"**△ Stale:** {inline(readable(r(why_stale)))}")
+    if judged.not_here:
+        sub.append(f"**⊘ Not applicable here:** {inline(r(judged.not_here))}")
     if item.irreversible:
         sub.append(f"**⚠ Irreversible:** {inline(r(item.irreversible))}")
     out = [line, *(f"  - {s}" for s in sub)]

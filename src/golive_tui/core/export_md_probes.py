@@ -72,6 +72,19 @@ def probe_ref(run: ProbeRun | None, probe: str) -> str:
     return f"probe [{glyph} {inline(run.record.probe)}]({run.anchor})"
 
 
+# Account facts golive stamps from the target itself (the target line says them).
+_TARGET_FACTS = frozenset({"provider", "base url", "customer"})
+
+
+def _rests_on(rec: ProbeRecord) -> str:
+    """ "rate card 'Standard' · billable metric 'tokens' · account environment id env_1" """
+    parts = [v.label for v in rec.verified]
+    facts = [f"{k} {v}" for k, v in rec.account.items() if k not in _TARGET_FACTS]
+    if facts:
+        parts.append("account " + ", ".join(facts))
+    return " · ".join(parts)
+
+
 def probe_blocks(runs: list[ProbeRun], identity: str, r: RedactFn) -> list[str]:
     def text(value: str) -> str:
         return inline(readable(r(value)))
@@ -82,8 +95,9 @@ def probe_blocks(runs: list[ProbeRun], identity: str, r: RedactFn) -> list[str]:
         when = f"{_human(rec.at)}, {_duration(rec.duration_ms)}"
         if run.runs > 1:
             when += f", {run.runs} runs kept"
+        when += f", {rec.environment or 'environment not recorded'}"
         if rec.target and identity and rec.target != identity:
-            when += ", on another target: not evidence for this one"
+            when += " on another target: not evidence for this one"
         covers = ", ".join(f"`{i}`" for i in run.items)
         head = (
             f"### {inline(run.heading)}\n"
@@ -91,6 +105,9 @@ def probe_blocks(runs: list[ProbeRun], identity: str, r: RedactFn) -> list[str]:
             f" ({when}; for {covers})"
         )
         lines = [f"- {text(d)}" for d in rec.details if d.strip()]
+        rests = _rests_on(rec)
+        if rests:
+            lines.append(f"- **Rests on:** {text(rests)}")
         evidence = explaining_first(rec)
         shown = rec.status is not ProbeStatus.PASS
         if evidence:

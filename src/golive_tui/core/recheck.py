@@ -20,7 +20,7 @@ import asyncio
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from golive_tui.core import providers
 from golive_tui.core.checklist import Checklist
@@ -31,11 +31,13 @@ from golive_tui.core.fingerprint import (
     changes,
     webhook_snapshot,
 )
-from golive_tui.core.probes.http import ApiClient, ApiError, DeadlineExceeded
 from golive_tui.core.provider import resolve
 from golive_tui.core.redact import Redactor, Secret
 from golive_tui.core.review import latest_here
 from golive_tui.core.state import ProbeRecord, ProbeStatus, State, Target
+
+if TYPE_CHECKING:
+    from golive_tui.core.probes.http import ApiClient
 
 READ_TIMEOUT = 10.0  # seconds for the whole re-read
 CONCURRENCY = 6
@@ -70,6 +72,11 @@ class Recheck:
         head = f"re-read {self.read} piece{'s' if self.read != 1 else ''} of configuration"
         head += f": {len(self.drift)} result(s) changed" if self.drift else ": nothing changed"
         return head + (f" ({'; '.join(self.notes)})" if self.notes else "")
+
+
+def needs_reading(checklist: Checklist, state: State) -> bool:
+    """Whether any passing result here rests on something to re-read."""
+    return bool(_passes(checklist, state))
 
 
 def _passes(checklist: Checklist, state: State) -> dict[str, ProbeRecord]:
@@ -158,9 +165,10 @@ async def _read_remote(
     timeout: float,
 ) -> dict[str, str] | None:
     """Fill `now_of` for `remote`; return the account facts (None when not read)."""
-    import httpx
+    import httpx  # only now: `status` with nothing to re-read stays light
 
     from golive_tui.core.probes import engine
+    from golive_tui.core.probes.http import ApiClient, ApiError, DeadlineExceeded
 
     found = providers.find(target.provider)
     if found is None or not found.recheck_ref:
