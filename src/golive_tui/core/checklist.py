@@ -61,8 +61,11 @@ class Item:
 
     @cached_property
     def fingerprint(self) -> str:
-        """Changes whenever what the user was asked to verify changes."""
-        return _digest(self.to_data())
+        """Changes whenever what the user was asked to verify changes (not its TTL: how
+        long evidence lasts is policy, and changing it must not void the evidence)."""
+        data = self.to_data()
+        data.pop("ttl_days", None)
+        return _digest(data)
 
     def to_data(self) -> dict[str, Any]:
         return {
