@@ -102,7 +102,7 @@ def to_text(report: CheckReport, *, width: int = WIDTH) -> str:
     ]
     for probe, rows in groups:
         first = rows[0]
-        status = f"{GLYPH[first.status]} {WORD[first.status]}"
+        status = "⊘ N/A" if first.not_applicable else f"{GLYPH[first.status]} {WORD[first.status]}"
         head = (
             f"{status:<{status_w}}  {clean(probe):<{probe_w}}  "
             f"{_duration(first.duration_ms):>{time_w}}  "
