@@ -75,19 +75,29 @@ async def test_setup_probe_marks_notes_resume_export(
         assert app.token is None  # not handed over in memory: it is loaded when needed
         assert sandbox.token.reveal() not in state.read_text()
 
-        # Sections: the fifth is "Production security"; its first item uses the auth probe.
-        await pilot.press("left", "down", "down", "down", "down", "enter")
-        assert main.item_id == "security.production-token"
+        # The first item's probe (ingest-dedup) runs against the sandbox and passes.
+        assert main.item_id == "usage.required-fields"
         await pilot.press("r")
         await _settle(pilot)
         panel = widget_text(app, "#detail-body")
         assert "✓ PASS" in panel
-        assert "token" in panel.lower()
+        assert f"Ran against: metronome sandbox {sandbox.base_url}" in panel
         assert "⟳" not in screen_text(app)
-        history = read(state).items["security.production-token"].probe_results
+        history = read(state).items["usage.required-fields"].probe_results
         assert [r.status.value for r in history] == ["pass"]
-        # The auth probe's other item (same probe) got the result too.
-        assert read(state).items["security.production-url"].probe_results
+        # The probe's other items got the result too.
+        assert read(state).items["usage.idempotency"].probe_results
+
+        # Sections: the fifth is "Production security"; its first item is a production
+        # one: a sandbox target cannot verify it, so its probe is not run for it.
+        await pilot.press("left", "down", "down", "down", "down", "enter")
+        assert main.item_id == "security.production-token"
+        assert "⊘ N/A HERE" in widget_text(app, "#detail-head")
+        assert "not applicable to a sandbox target" in widget_text(app, "#detail-head")
+        await pilot.press("r")
+        await _settle(pilot)
+        assert "not applicable to a sandbox target" in widget_text(app, "#probe-status")
+        assert not read(state).item("security.production-token").probe_results
 
         # Mark: done, then the next items skipped and not applicable.
         await pilot.press("space", "down", "s", "down", "x")
@@ -131,8 +141,10 @@ async def test_setup_probe_marks_notes_resume_export(
         # Rows say what each item rests on: a person's mark, a probe's pass, an override.
         assert "✓ ATTESTED" in text or "✓ VERIFIED" in text, text
         assert "↷ SKIPPED" in text and "⚑ OVERRIDE" in text, text
-        assert "checked with our rep" in widget_text(app, "#detail-head")
-        assert "✓ PASS" in widget_text(app, "#detail-body")
+        head = widget_text(app, "#detail-head")
+        assert "checked with our rep" in head
+        # Attested by a person; the badge still says a sandbox cannot verify it.
+        assert "✓ ATTESTED" in head and "⊘ N/A HERE" in head
         await pilot.press("e")
         await pilot.pause()
         review = tmp_path / "golive-state-review.md"
@@ -214,7 +226,7 @@ async def test_cancelling_a_probe_records_nothing(tmp_path: Path, sandbox_factor
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         main = _main(app)
-        main.jump_to("security.production-token")
+        main.jump_to("pricing.products")
         await pilot.pause()
         await pilot.press("r")
         await pilot.pause(0.3)
@@ -227,8 +239,8 @@ async def test_cancelling_a_probe_records_nothing(tmp_path: Path, sandbox_factor
         # Still responsive: the cursor moves and marks still save.
         await pilot.press("down", "space")
         await pilot.pause()
-        assert main.item_id == "security.allowlist"
+        assert main.item_id == "pricing.usage-product-metric"
         await pilot.press("q")
     saved = read(state)
-    assert not saved.item("security.production-token").probe_results
-    assert saved.item("security.allowlist").status is ItemStatus.DONE
+    assert not saved.item("pricing.products").probe_results
+    assert saved.item("pricing.usage-product-metric").status is ItemStatus.DONE

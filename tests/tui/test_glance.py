@@ -144,7 +144,9 @@ async def test_run_all_runs_every_probe_of_the_checklist(tmp_path: Path, sandbox
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         main = _main(app)
-        probes = {i.probe for i in main.checklist.items() if i.probe}
+        # Production items are not run against a sandbox (core/checkrun.py): their
+        # probe runs only if an item a sandbox can verify uses it too.
+        probes = {i.probe for i in main.checklist.items() if i.probe and not i.production}
         sections = {s.id for s in main.checklist.sections if any(i.probe for i in s.items)}
         assert len(sections) > 1
         await pilot.press("R")

@@ -259,7 +259,7 @@ async def test_missing_token_is_asked_for_and_remembered(
     app = make_app(path, clock=fixed_clock)
     async with app.run_test(size=(100, 32)) as pilot:
         await pilot.pause()
-        app.screen.jump_to("security.production-token")
+        app.screen.jump_to("pricing.products")
         await pilot.press("r")
         await wait_for_screen(pilot, TokenScreen)
         app.screen.query_one("#token-input", Input).value = sandbox.token.reveal()

@@ -216,6 +216,26 @@ class GoliveApp(App[int]):
             self._redactor = Redactor(s for s in (self.token, self.webhook_secret) if s)
             return found
 
+    async def stored_token(self) -> Secret | None:
+        """The API token in memory or in the keyring, never asking (background re-reads:
+        a dialog nobody asked for must not pop up). The same key as `acquire_token`."""
+        async with self._token_lock:
+            if self.token is not None or not self.use_keyring:
+                return self.token
+            assert self.state_file is not None
+            from golive_tui.core import secrets
+
+            target = self.state_file.state.target
+            try:
+                key = secrets.SecretKey(target.provider, target.environment, target.base_url)
+                found = await asyncio.to_thread(secrets.load, key)
+            except GoliveError:  # no usable key or keyring: the probe run will say why
+                return None
+            if found is not None:
+                self.token = found
+                self._redactor = Redactor(s for s in (self.token, self.webhook_secret) if s)
+            return found
+
     async def acquire_webhook_secret(self, *, ask: bool = False) -> Secret | None:
         """The webhook secret: in memory, else the keyring. Without a usable keyring it is
         asked for (run-only, never saved) when `ask` (a probe needs it); otherwise None

@@ -16,7 +16,7 @@ from textual.widgets.option_list import Option
 
 from golive_tui.core.checklist import Item, Section, Severity
 from golive_tui.core.progress import Progress, progress
-from golive_tui.core.review import Standing, basis_for, review_item
+from golive_tui.core.review import ItemReview
 from golive_tui.tui.widgets.detail import ItemDetail, ProbeView
 from golive_tui.tui.widgets.format import item_row, section_row
 from golive_tui.tui.widgets.header import TargetHeader
@@ -50,6 +50,20 @@ class ItemsPane:
     item_filter: ItemFilter = ItemFilter.ALL
     # What a re-read of the configuration found changed: item id → what (core/recheck.py).
     drift: dict[str, str] = {}  # noqa: RUF012 (replaced, never mutated)
+    # The judgement of every item, made once per refresh (`judge`), read by every row.
+    _prog: Progress | None = None
+    _changed: frozenset[str] = frozenset()  # marked items whose checklist text changed
+
+    def judge(self) -> Progress:
+        """Judge every item now (the app's clock for TTLs, the re-read's drift)."""
+        state = self.state_file.state
+        self._prog = progress(self.checklist, state, at=self.golive.now(), drift=self.drift)
+        self._changed = frozenset(state.stale_items(self.checklist))
+        return self._prog
+
+    @property
+    def judged(self) -> Progress:
+        return self._prog or self.judge()
 
     # --- lookups --------------------------------------------------------------------
 
@@ -64,20 +78,23 @@ class ItemsPane:
     def _is_running(self, item: Item) -> bool:
         return item.probe is not None and item.probe in self.running
 
-    def _standing(self, item: Item) -> Standing:
-        state = self.state_file.state
-        basis = basis_for(self.checklist, state, drift=self.drift)
-        return review_item(item, state.item(item.id), basis).standing
+    def _review(self, item: Item) -> ItemReview:
+        return self.judged.review.of(item.id)
+
+    def text_changed(self, item: Item) -> bool:
+        """Marked before its checklist text changed (a result's staleness is `review`'s)."""
+        return item.id in self._changed
 
     def _row(self, item: Item) -> object:
-        st = self.state_file.state.item(item.id)
-        stale = item.id in self._stale
-        return item_row(item, st, self._standing(item), running=self._is_running(item), stale=stale)
+        r = self._review(item)
+        # △ beside the title when the standing column does not already say STALE.
+        marked = self.text_changed(item) or (bool(r.stale) and r.done)
+        return item_row(item, r.state, r.standing, running=self._is_running(item), stale=marked)
 
     def visible_items(self, prog: Progress | None = None) -> list[Item]:
         if self.item_filter is ItemFilter.ALL:
             return list(self.section.items)
-        return filtered(prog or progress(self.checklist, self.state_file.state), self.item_filter)
+        return filtered(prog or self.judged, self.item_filter)
 
     def nothing_shown(self) -> bool:
         """A filter that matches nothing shows no item: keys that act on one say so."""
@@ -136,16 +153,15 @@ class ItemsPane:
 
     def _show_detail(self) -> None:
         item = self.item
-        st = self.state_file.state.item(item.id)
+        r = self._review(item)
         running_for = None
         if item.probe and item.probe in self.running:
             running_for = time.monotonic() - self.running[item.probe]
         view = ProbeView(running_for=running_for, transient=self.transient.get(item.id))
         self.query_one(ItemDetail).show(
             item,
-            st,
-            self._standing(item),
-            stale=item.id in self._stale,
+            r,
+            text_changed=self.text_changed(item),
             view=view,
             harness=item.id in self.harness_items,  # type: ignore[attr-defined]
             redact=self.golive.redact,
@@ -153,7 +169,7 @@ class ItemsPane:
 
     def refresh_items(self, item_ids: Iterable[str] | None = None) -> None:
         """Re-render rows, section counts, header and the detail after a change."""
-        prog = progress(self.checklist, self.state_file.state)
+        prog = self.judge()
         if self.item_filter is not ItemFilter.ALL and [
             i.id for i in self.visible_items(prog)
         ] != getattr(self, "_shown_ids", None):

@@ -23,13 +23,13 @@ from textual.worker import Worker
 
 from golive_tui.core import providers
 from golive_tui.core.checklist import Checklist, Item, Section
-from golive_tui.core.progress import progress
 from golive_tui.core.state import StateFile
 from golive_tui.tui.screens.items_pane import ItemFilter, ItemsPane
 from golive_tui.tui.screens.marking import Marking
 from golive_tui.tui.screens.probe_runs import ProbeRuns
+from golive_tui.tui.screens.rechecks import Rechecks
 from golive_tui.tui.widgets.detail import ItemDetail
-from golive_tui.tui.widgets.format import ago, section_row
+from golive_tui.tui.widgets.format import ago, plural, section_row
 from golive_tui.tui.widgets.header import TargetHeader
 from golive_tui.tui.widgets.keybar import KeyBar
 from golive_tui.tui.widgets.lists import ItemList, SectionList
@@ -40,7 +40,7 @@ if TYPE_CHECKING:
 CURSOR_SAVE_DELAY = 0.5  # seconds without movement before the cursor is saved
 
 
-class MainScreen(ItemsPane, ProbeRuns, Marking, Screen[None]):
+class MainScreen(ItemsPane, Rechecks, ProbeRuns, Marking, Screen[None]):
     """Sections | items | detail; two panes (lists stacked) below 140 columns."""
 
     AUTO_FOCUS = "#items"
@@ -75,6 +75,14 @@ class MainScreen(ItemsPane, ProbeRuns, Marking, Screen[None]):
             "Run all",
             tooltip="Run every probe of the checklist",
             id="run-all",
+        ),
+        Binding(
+            "S",
+            "rerun_stale",
+            "Re-run stale",
+            show=False,  # the detail pane of a stale item and the re-read's notice show it
+            tooltip="Re-run the probes of every stale result",
+            id="rerun-stale",
         ),
         Binding(
             "ctrl+r",
@@ -139,9 +147,9 @@ class MainScreen(ItemsPane, ProbeRuns, Marking, Screen[None]):
         self.transient: dict[str, tuple[str, str]] = {}
         """Item id → an outcome shown but never saved: cancelled, skipped, error."""
         self._worker_probes: dict[Worker[None], list[str]] = {}
+        self._recheck_after: set[Worker[None]] = set()  # run-all workers: then re-read
         self._cursor_timer: Timer | None = None
         self._ticker: Timer | None = None
-        self._stale: set[str] = set(state_file.state.stale_items(checklist))
         self._confirm_lock = asyncio.Lock()
         provider = providers.find(checklist.provider)
         # Item id → what a harness run proves for it ("load" or "faults").
@@ -174,7 +182,7 @@ class MainScreen(ItemsPane, ProbeRuns, Marking, Screen[None]):
         sections.border_title = "Sections"
         self.query_one(ItemList).border_title = "Items"
         self.query_one(ItemDetail).border_title = "Detail"
-        prog = progress(self.checklist, state)
+        prog = self.judge()
         sections.add_options(
             Option(section_row(sp.section, sp.counts), id=sp.section.id) for sp in prog.sections
         )
@@ -197,9 +205,12 @@ class MainScreen(ItemsPane, ProbeRuns, Marking, Screen[None]):
                 f"resumed: {o.done}/{o.total} done ({o.basis}), {o.failing} failing,"
                 f" last saved {ago(state.updated_at, self.golive.now())}"
             )
-            if prog.stale:
-                text += f"; {len(prog.stale)} changed since checked ({STALE_HINT})"
+            if self._changed:
+                text += f"; {len(self._changed)} changed since checked ({STALE_HINT})"
+            if o.stale:
+                text += f"; {plural(o.stale, 'result')} stale (△; S re-runs them)"
             self.golive.notify(text, title="golive")
+            self.start_recheck()  # is what the passes saw still there? (in a worker)
 
     def _initial_cursor(self) -> tuple[Section, Item]:
         cursor = self.state_file.state.cursor

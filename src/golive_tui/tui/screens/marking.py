@@ -54,7 +54,6 @@ class Marking:
         self, item: Item, status: ItemStatus, override: tuple[str, str] | None
     ) -> None:
         if self._save(functools.partial(self.state_file.mark, override=override), item, status):
-            self._stale.discard(item.id)
             self.refresh_items([item.id])
 
     def action_toggle_done(self) -> None:

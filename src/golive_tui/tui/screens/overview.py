@@ -18,7 +18,7 @@ from textual.screen import Screen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from golive_tui.core.progress import STANDING_GLYPH, progress
+from golive_tui.core.progress import STANDING_GLYPH
 from golive_tui.core.review import GO, NO_GO, Review, Standing
 from golive_tui.tui.widgets.keybar import KeyBar
 from golive_tui.tui.widgets.lists import NavList
@@ -32,10 +32,20 @@ COLUMNS = (
     (Standing.VERIFIED, "verified"),
     (Standing.ATTESTED, "attested"),
     (Standing.FAILING, "failing"),
+    (Standing.STALE, "stale"),
+    (Standing.SANDBOX_ONLY, "n/a here"),
     (Standing.OPEN, "open"),
     (Standing.OVERRIDDEN, "overridden"),
 )
-SECTION_WIDTH = 28
+COLUMN_STYLE = {
+    Standing.FAILING: "$text-error",
+    Standing.STALE: "$text-warning",
+    Standing.SANDBOX_ONLY: "$text-accent",
+}
+SECTION_WIDTH = 28  # at most; less on a narrow terminal so every column stays in view
+MIN_SECTION_WIDTH = 12
+# What stops the launch, in the order to look at it: the cause of a NO-GO first.
+BLOCKING_ORDER = (Standing.FAILING, Standing.STALE, Standing.SANDBOX_ONLY)
 
 
 class BlockingList(NavList):
@@ -82,20 +92,27 @@ class OverviewScreen(Screen[None]):
 
     def show_review(self) -> None:
         main = self.main
-        prog = progress(main.checklist, main.state_file.state)
+        prog = main.judge()  # the main screen's judgement: its clock and re-read drift
         judged = prog.review
         verdict = judged.verdict
         style = DECISION_STYLE.get(verdict.decision, "b reverse $warning")
         o = prog.overall
-        self.query_one("#ov-verdict", Static).update(
-            Content.assemble(
-                (f" {verdict.decision} ", style),
-                "  ",
-                (main.checklist.title, "b"),
-                (f"  {o.done}/{o.total} done ({o.basis})", MUTED),
-            )
+        head = Content.assemble(
+            (f" {verdict.decision} ", style),
+            "  ",
+            (main.checklist.title, "b"),
+            (f"  {o.done}/{o.total} done ({o.basis})", MUTED),
         )
-        self.query_one("#ov-sections", Static).update(_sections_table(main, judged))
+        if o.stale:
+            head += Content.styled(f" · △ {o.stale} stale (S re-runs)", "$text-warning")
+        if o.sandbox_only:
+            head += Content.styled(f" · ⊘ {o.sandbox_only} n/a here", "$text-accent")
+        if main.recheck_result is not None:
+            head += Content.styled(f"\nRe-read: {main.recheck_result.summary}", MUTED)
+        self.query_one("#ov-verdict", Static).update(head)
+        width = self.app.size.width - 2 - sum(len(label) + 1 for _s, label in COLUMNS)
+        table = _sections_table(main, judged, max(MIN_SECTION_WIDTH, min(SECTION_WIDTH, width)))
+        self.query_one("#ov-sections", Static).update(table)
         blocking = self.query_one(BlockingList)
         blocking.border_title = f"Blocks the launch ({len(verdict.blocking)})"
         if verdict.overrides:
@@ -103,13 +120,17 @@ class OverviewScreen(Screen[None]):
         highlighted = blocking.highlighted
         blocking.clear_options()
         why_of = {r.item.id: why for r, why in zip(verdict.blocking, verdict.reasons, strict=False)}
-        # What fails first (the cause of a NO-GO), then the blockers nobody has done yet.
-        for r in sorted(verdict.blocking, key=lambda r: not r.failing):
-            why = why_of[r.item.id].split(": ", 1)[-1] if r.failing else "open blocker"
+        # What fails first (the cause of a NO-GO), then stale results, results this
+        # target cannot give, then the blockers nobody has done yet.
+        order = {standing: n for n, standing in enumerate(BLOCKING_ORDER)}
+        for r in sorted(verdict.blocking, key=lambda r: order.get(r.standing, len(order))):
+            why = why_of[r.item.id].removeprefix(f"{r.item.id}: ")
+            if not (r.failing or r.stale or r.not_here):
+                why = "open blocker"
             blocking.add_option(
                 Option(
                     Content.assemble(
-                        (f"{STANDING_GLYPH[r.standing]} ", "$text-error"),
+                        (f"{STANDING_GLYPH[r.standing]} ", COLUMN_STYLE.get(r.standing, "")),
                         (r.item.title, "b"),
                         (f" — {why}", MUTED),
                     ),
@@ -156,7 +177,7 @@ class OverviewScreen(Screen[None]):
 
         main = self.main
         checklist, sf = main.checklist, main.state_file
-        verdict = progress(checklist, sf.state).review.verdict
+        verdict = main.judge().review.verdict
         missing = list(verdict.missing_roles)
         screen = SignoffScreen(
             decision=verdict.decision,
@@ -171,35 +192,44 @@ class OverviewScreen(Screen[None]):
             from golive_tui.core.review import facts_basis
 
             name, role, note = answer
-            basis = facts_basis(checklist, sf.state)
+            basis = facts_basis(checklist, sf.state, drift=main.drift)
             if main._save(lambda: (sf.state.sign_off(name, role, basis, note=note), sf.save())):
                 self.show_review()
-                now = progress(checklist, sf.state).review.verdict.decision
+                now = main.judge().review.verdict.decision
                 main.golive.notify(f"signed off as {role}: {name}, on {basis[0]}; verdict: {now}")
 
         self.app.push_screen(screen, signed)
 
 
-def _sections_table(main: MainScreen, judged: Review) -> Content:
+def _sections_table(main: MainScreen, judged: Review, section_width: int) -> Content:
+    """Per section and overall: how many items rest on what (glyph-free: the column says)."""
     head = Content.assemble(
-        (f"{'Section':<{SECTION_WIDTH}}", "b"),
-        *((f"{label:>{len(label) + 2}}", "b") for _s, label in COLUMNS),
+        (f"{'Section':<{section_width}}", "b"),
+        *((f"{label:>{len(label) + 1}}", "b") for _s, label in COLUMNS),
     )
     lines = [head]
+    total = dict.fromkeys(Standing, 0)
     for section in main.checklist.sections:
         counts = dict.fromkeys(Standing, 0)
         for item in section.items:
             counts[judged.of(item.id).standing] += 1
-        title = section.title
-        if len(title) > SECTION_WIDTH - 1:
-            title = title[: SECTION_WIDTH - 2] + "…"
-        cells: list[tuple[str, str] | str] = [f"{title:<{SECTION_WIDTH}}"]
-        for standing, label in COLUMNS:
-            n = counts[standing]
-            style = MUTED if not n else "$text-error" if standing is Standing.FAILING else ""
-            cells.append((f"{n:>{len(label) + 2}}", style))
-        lines.append(Content.assemble(*cells))
+            total[judged.of(item.id).standing] += 1
+        lines.append(_counts_row(section.title, counts, section_width))
+    lines.append(_counts_row("All sections", total, section_width, bold=True))
     return Content("\n").join(lines)
+
+
+def _counts_row(
+    title: str, counts: dict[Standing, int], width: int, *, bold: bool = False
+) -> Content:
+    if len(title) > width - 1:
+        title = title[: width - 2] + "…"
+    cells: list[tuple[str, str] | str] = [(f"{title:<{width}}", "b" if bold else "")]
+    for standing, label in COLUMNS:
+        n = counts[standing]
+        style = MUTED if not n else COLUMN_STYLE.get(standing, "")
+        cells.append((f"{n:>{len(label) + 1}}", f"b {style}".strip() if bold else style))
+    return Content.assemble(*cells)
 
 
 def _signoffs(main: MainScreen, judged: Review) -> Content:

@@ -66,7 +66,9 @@ class ProbeRuns:
         if not probes:
             self.golive.notify("no probes in this checklist; its items are manual")
             return
-        self.run_probes(probes)
+        worker = self.run_probes(probes)
+        if worker is not None:
+            self._recheck_after.add(worker)  # then re-read what the rest rests on
 
     def action_run_section(self) -> None:
         probes = list(dict.fromkeys(i.probe for i in self.section.items if i.probe))
@@ -75,12 +77,12 @@ class ProbeRuns:
             return
         self.run_probes(probes)
 
-    def run_probes(self, probe_ids: list[str]) -> None:
+    def run_probes(self, probe_ids: list[str]) -> Worker[None] | None:
         """Start one worker running `probe_ids` (those not already running)."""
         probe_ids = [p for p in probe_ids if p not in self.running]
         if not probe_ids:
             self.golive.notify("already running; esc cancels")
-            return
+            return None
         started = time.monotonic()
         for probe_id in probe_ids:
             self.running[probe_id] = started
@@ -99,6 +101,7 @@ class ProbeRuns:
         if self._ticker is None:
             self._ticker = self.set_interval(0.1, self._tick)
         self.refresh_items()
+        return worker
 
     def _tick(self) -> None:
         if not self.running:
@@ -167,6 +170,8 @@ class ProbeRuns:
     def on_probe_finished(self, message: ProbeFinished) -> None:
         result = message.result
         self.running.pop(result.probe, None)
+        if result.status != "skipped":  # a new result, saved: judged afresh
+            self.forget_drift(message.item_ids)
         for item_id in message.item_ids:
             if result.status == "skipped":
                 self.transient[item_id] = ("skipped", result.summary)
@@ -197,6 +202,10 @@ class ProbeRuns:
         ):
             return
         probe_ids = self._worker_probes.pop(worker)
+        if worker in self._recheck_after:
+            self._recheck_after.discard(worker)
+            if event.state is WorkerState.SUCCESS:
+                self.start_recheck()
         left = [p for p in probe_ids if p in self.running]
         for probe_id in left:
             self.running.pop(probe_id, None)

@@ -29,13 +29,15 @@ from textual.widgets import Static
 
 from golive_tui.core.checklist import Item
 from golive_tui.core.export_text import readable
-from golive_tui.core.review import Standing
+from golive_tui.core.progress import STANDING_GLYPH
+from golive_tui.core.review import ItemReview, Standing
 from golive_tui.core.state import ItemState, ItemStatus, ProbeRecord
 from golive_tui.core.state_records import HARNESS_PROBE
 from golive_tui.tui.widgets.evidence import evidence_content
 from golive_tui.tui.widgets.format import (
     RUNNING,
     STALE,
+    STANDING_WORD,
     STATUS_WORD,
     TRANSIENT_GLYPH,
     probe_label,
@@ -113,15 +115,15 @@ class ItemDetail(VerticalScroll):
     def show(
         self,
         item: Item,
-        st: ItemState,
-        standing: Standing,
+        r: ItemReview,
         *,
-        stale: bool,
+        text_changed: bool,
         view: ProbeView,
         redact: RedactFn,
         harness: bool = False,
     ) -> None:
-        self._head.update(_head(item, st, standing, stale=stale, redact=redact))
+        st = r.state
+        self._head.update(_head(item, r, text_changed=text_changed, redact=redact))
         if item.probe:
             self._probe_title = Content.assemble(
                 ("Probe ", HEADING), (item.probe, "b"), "\n", _links(RUN_LINKS)
@@ -146,12 +148,11 @@ class ItemDetail(VerticalScroll):
         return _lines([self._probe_title, BLANK, line])
 
 
-def _head(
-    item: Item, st: ItemState, standing: Standing, *, stale: bool, redact: RedactFn
-) -> Content:
+def _head(item: Item, r: ItemReview, *, text_changed: bool, redact: RedactFn) -> Content:
+    st = r.state
     probe = f"probe {item.probe}" if item.probe else "manual"
     meta = Content.assemble(
-        standing_label(standing),
+        standing_label(r.standing),
         (f"  · {item.severity.value.upper()} · {probe} · {item.id}", MUTED),
     )
     if st.status is not ItemStatus.TODO or st.by or st.at:
@@ -161,19 +162,7 @@ def _head(
         when = f" {st.at.astimezone().strftime('%Y-%m-%d %H:%M')}" if st.at else ""
         meta += Content.styled(f" · marked{what}{who}{when}", MUTED)
     lines = [Content.styled(item.title, "b"), meta, BLANK]
-    if stale:
-        # A reverse-video badge, like the production one: unmissable, also without colour.
-        lines += [
-            Content.assemble(
-                (f" {STALE} CHANGED ", "b reverse $text-warning"),
-                (
-                    " since checked: the checklist's text for this item changed after you"
-                    " marked it; re-check it and mark it again.",
-                    "b $text-warning",
-                ),
-            ),
-            BLANK,
-        ]
+    lines += _badges(item, r, text_changed)
     lines += [_links(MARK_LINKS), BLANK]
     if st.note:
         lines.append(Content.assemble(("Note:", "b"), " ", redact(st.note)))
@@ -189,6 +178,44 @@ def _head(
             ),
         ]
     return _lines(lines)
+
+
+def _badges(item: Item, r: ItemReview, text_changed: bool) -> list[Content]:
+    """Why the latest result does not count, as reverse-video badges like the production
+    one: unmissable, also without colour (glyph and word, then the reason and the fix)."""
+    lines: list[Content] = []
+    if r.not_here:
+        glyph = STANDING_GLYPH[Standing.SANDBOX_ONLY]
+        lines += [
+            Content.assemble(
+                (f" {glyph} {STANDING_WORD[Standing.SANDBOX_ONLY]} ", "b reverse $text-accent"),
+                (f" {r.not_here}.", "b $text-accent"),
+            ),
+            BLANK,
+        ]
+    if r.stale:
+        rerun = "r re-runs it, S every stale result" if item.probe else "H re-runs the harness"
+        lines += [
+            Content.assemble(
+                (f" {STALE} {STANDING_WORD[Standing.STALE]} ", "b reverse $text-warning"),
+                (f" {r.stale}.", "b $text-warning"),
+                (f" ({rerun})", MUTED),
+            ),
+            BLANK,
+        ]
+    if text_changed and not r.stale:
+        lines += [
+            Content.assemble(
+                (f" {STALE} CHANGED ", "b reverse $text-warning"),
+                (
+                    " since checked: the checklist's text for this item changed after you"
+                    " marked it; re-check it and mark it again.",
+                    "b $text-warning",
+                ),
+            ),
+            BLANK,
+        ]
+    return lines
 
 
 def _status_line(
@@ -257,6 +284,13 @@ def _body(item: Item, st: ItemState, redact: RedactFn) -> Content:
     return _lines(lines)
 
 
+def _ran_against(rec: ProbeRecord) -> str:
+    """Where the result came from: a result is evidence for that account only."""
+    if not rec.target:
+        return "Ran against: not recorded (a result from an older golive)"
+    return f"Ran against: {rec.target}"  # provider, environment, base URL · customer
+
+
 def _record(rec: ProbeRecord, redact: RedactFn) -> list[Content]:
     lines = [
         # Saved text may predate the probes' own wording: no reprs or cents here either.
@@ -264,6 +298,7 @@ def _record(rec: ProbeRecord, redact: RedactFn) -> list[Content]:
         Content.styled(
             f"{rec.duration_ms} ms" + (f" · run {rec.run_id}" if rec.run_id else ""), MUTED
         ),
+        Content.styled(_ran_against(rec), MUTED),
     ]
     for detail in rec.details:
         lines.append(Content(f"  • {readable(redact(detail))}"))

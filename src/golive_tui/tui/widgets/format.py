@@ -113,6 +113,11 @@ def section_row(section: Section, counts: Counts) -> Content:
     )
 
 
+def plural(n: int, noun: str) -> str:
+    """`1 result`, `3 results`."""
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
 def ago(then: datetime | None, now: datetime) -> str:
     """`just now`, `12 s ago`, `3 min ago`, `2 h ago`, or the date."""
     if then is None:

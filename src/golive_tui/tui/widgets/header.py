@@ -18,7 +18,7 @@ MUTED = "$foreground-muted"  # not $text-muted: "auto 60%" is not resolved in Co
 class TargetHeader(Widget):
     """One line, one widget, rendered as a single `Content`.
 
-    `golive  PROVIDER  ⚠ PRODUCTION  8/39 done ✗ 2 failing  saved 3 s ago  https://…`
+    `golive  PROVIDER  ⚠ PRODUCTION  8/39 done ✗ 2 failing  saved 3 s ago · re-read: …  https://…`
 
     Production is a reverse-video `⚠ PRODUCTION` badge: hard to miss, even without
     colour. The base URL comes last and is the first to go on a narrow terminal (cut
@@ -32,6 +32,7 @@ class TargetHeader(Widget):
         self._target: Target | None = None
         self._progress = ""
         self._saved = ""
+        self._recheck = ""
 
     @property
     def production(self) -> bool:
@@ -44,7 +45,8 @@ class TargetHeader(Widget):
     def show_progress(self, counts: Counts) -> None:
         failing = f" ✗ {counts.failing} failing" if counts.failing else ""
         overridden = f" ⚑ {counts.overridden} overridden" if counts.overridden else ""
-        text = f"{counts.done}/{counts.total} done{failing}{overridden}"
+        stale = f" △ {counts.stale} stale" if counts.stale else ""
+        text = f"{counts.done}/{counts.total} done{failing}{stale}{overridden}"
         if text != self._progress:
             self._progress = text
             self.refresh()
@@ -53,6 +55,12 @@ class TargetHeader(Widget):
         text = f"saved {text}"
         if text != self._saved:
             self._saved = text
+            self.refresh()
+
+    def show_recheck(self, text: str) -> None:
+        """What the latest re-read of the configuration found, in a few words."""
+        if text != self._recheck:
+            self._recheck = text
             self.refresh()
 
     def render(self) -> Content:
@@ -71,6 +79,8 @@ class TargetHeader(Widget):
             parts.append(" " + self._progress)
         if self._saved:
             parts.append((" " + self._saved, MUTED))
+        if self._recheck:
+            parts.append((" · " + self._recheck, MUTED))
         line = Content.assemble(*parts)
         if target is not None:
             room = width - line.cell_length - 2  # a space either side
