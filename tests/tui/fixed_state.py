@@ -1,8 +1,10 @@
 """A fixed Metronome session for snapshots and screen tests: some progress, a PASS and
-a FAIL, fixed timestamps, saved 3 min before the fixed clock's now."""
+a FAIL, a pass gone stale (8 days old), fixed timestamps, saved 3 min before the fixed
+clock's now. Every result says where it ran, as golive records it."""
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import timedelta
 from pathlib import Path
 
@@ -79,6 +81,17 @@ TIERS_FAIL = ProbeRecord(
 )
 
 
+# Older than the checklist's 7-day TTL: shown △ STALE, counted apart from verified.
+CONTRACT_PASS = ProbeRecord(
+    probe="customer-contract",
+    status=ProbeStatus.PASS,
+    summary="customer nimbus-test has an active contract on rate card 'Standard 2026 (USD)'",
+    at=FIXED_NOW - timedelta(days=8),
+    duration_ms=64,
+    run_id="9b3f0e6a1c52",
+)
+
+
 def _auth_pass(environment: str) -> ProbeRecord:
     return ProbeRecord(
         probe="auth",
@@ -124,13 +137,19 @@ def write_state(
     mark("usage.idempotency", ItemStatus.DONE, "dedup verified in staging with replayed events")
     mark("usage.load-test", ItemStatus.SKIPPED, "load test booked for next sprint")
     mark("invoicing.lifecycle", ItemStatus.NOT_APPLICABLE)
+    def here(rec: ProbeRecord) -> list[ProbeRecord]:
+        """`rec` stamped with where it ran, as `State.add_probe_result` stamps it."""
+        return [dataclasses.replace(rec, target=target.identity, environment=target.environment)]
+
     for item_id in ("pricing.products", "pricing.usage-product-metric", "pricing.rate-card"):
-        mark(item_id, ItemStatus.DONE).probe_results = [PRICING_PASS]
-    state.items["pricing.setup-order"] = ItemState(probe_results=[PRICING_PASS])
-    state.items["pricing.tier-boundaries"] = ItemState(probe_results=[TIERS_FAIL])
-    state.items["end-to-end.dry-run"] = ItemState(probe_results=[TIERS_FAIL])
+        mark(item_id, ItemStatus.DONE).probe_results = here(PRICING_PASS)
+    state.items["pricing.setup-order"] = ItemState(probe_results=here(PRICING_PASS))
+    state.items["pricing.tier-boundaries"] = ItemState(probe_results=here(TIERS_FAIL))
+    state.items["end-to-end.dry-run"] = ItemState(probe_results=here(TIERS_FAIL))
+    for item_id in ("customers.created-aliases", "customers.contracts"):
+        state.items[item_id] = ItemState(probe_results=here(CONTRACT_PASS))
     for item_id in ("security.production-token", "security.production-url"):
-        state.items[item_id] = ItemState(probe_results=[_auth_pass(environment)])
+        state.items[item_id] = ItemState(probe_results=here(_auth_pass(environment)))
     section = cl.section_of(cursor)
     state.cursor = Cursor(section=section.id, item=cursor)
     path = folder / "golive-state.toml"

@@ -130,6 +130,16 @@ def test_main_probe_pass(snap_compare: SnapCompare, session: Callable[..., Goliv
     snap(snap_compare, session(cursor="pricing.rate-card"), (120, 36))
 
 
+def test_main_stale(snap_compare: SnapCompare, session: Callable[..., GoliveApp]) -> None:
+    """An 8-day-old pass: △ STALE rows, and the detail says why and how to re-run it."""
+    snap(snap_compare, session(cursor="customers.contracts"), WIDE)
+
+
+def test_main_not_here(snap_compare: SnapCompare, session: Callable[..., GoliveApp]) -> None:
+    """A production item against a sandbox target: ⊘ N/A HERE, its pass not counted."""
+    snap(snap_compare, session(cursor="security.production-token"), WIDE)
+
+
 def test_production_header(snap_compare: SnapCompare, session: Callable[..., GoliveApp]) -> None:
     """A production target: the reverse-video ⚠ PRODUCTION badge in the header."""
     snap(snap_compare, session(environment="production", cursor="security.production-token"), WIDE)
