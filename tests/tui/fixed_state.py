@@ -137,6 +137,7 @@ def write_state(
     mark("usage.idempotency", ItemStatus.DONE, "dedup verified in staging with replayed events")
     mark("usage.load-test", ItemStatus.SKIPPED, "load test booked for next sprint")
     mark("invoicing.lifecycle", ItemStatus.NOT_APPLICABLE)
+
     def here(rec: ProbeRecord) -> list[ProbeRecord]:
         """`rec` stamped with where it ran, as `State.add_probe_result` stamps it."""
         return [dataclasses.replace(rec, target=target.identity, environment=target.environment)]

@@ -153,6 +153,10 @@ async def test_run_all_runs_every_probe_of_the_checklist(tmp_path: Path, sandbox
         for _ in range(3):
             await app.workers.wait_for_complete()
             await pilot.pause()
+        # Then the re-read: the webhook pass's endpoint is compared (no request needed),
+        # nothing changed, so nothing is stale.
+        assert main.recheck_result is not None and main.recheck_result.read >= 1
+        assert main.drift == {} and "re-read: unchanged" in screen_text(app)
     saved = read(state)
     ran = {r.probe for st in saved.items.values() for r in st.probe_results}
     assert ran == probes  # every probe, not only the first section's

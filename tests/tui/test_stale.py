@@ -203,5 +203,5 @@ async def test_no_token_the_reread_never_asks_and_says_so(tmp_path: Path) -> Non
         assert "✓ VERIFIED" in widget_text(app, "#detail-head")  # unknown is not changed
         await pilot.press("o")
         await pilot.pause()
-        assert "Re-read: " in widget_text(app, "#ov-verdict")
+        assert "no API token in the keyring" in widget_text(app, "#ov-verdict")
         await pilot.press("q")

@@ -29,6 +29,9 @@ class GoliveCommands(Provider):
         if main is None:
             return commands
         commands.insert(0, ("Export Markdown", main.action_export, "Write the review file"))
+        commands.insert(
+            1, ("Re-run stale results", main.action_rerun_stale, "The probes of every △ STALE item")
+        )
         for item in main.checklist.items():
             commands.append((f"Jump to: {item.title}", partial(main.jump_to, item.id), item.id))
         probes = dict.fromkeys(i.probe for i in main.checklist.items() if i.probe)

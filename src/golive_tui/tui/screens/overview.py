@@ -108,7 +108,8 @@ class OverviewScreen(Screen[None]):
         if o.sandbox_only:
             head += Content.styled(f" · ⊘ {o.sandbox_only} n/a here", "$text-accent")
         if main.recheck_result is not None:
-            head += Content.styled(f"\nRe-read: {main.recheck_result.summary}", MUTED)
+            said = main.recheck_result.summary  # "re-read 2 pieces of configuration: …"
+            head += Content.styled(f"\n{said[:1].upper()}{said[1:]}", MUTED)
         self.query_one("#ov-verdict", Static).update(head)
         width = self.app.size.width - 2 - sum(len(label) + 1 for _s, label in COLUMNS)
         table = _sections_table(main, judged, max(MIN_SECTION_WIDTH, min(SECTION_WIDTH, width)))
