@@ -168,6 +168,11 @@ async def test_resume_rereads_a_rotated_webhook_secret_and_S_reruns_it(
         assert notice.startswith("1 result is stale (webhook endpoint changed")
         assert notice.endswith("— press S to re-run it")
         assert "re-read: △ 1 changed" in screen_text(app)
+        # The review written now says so too (the app hands its re-read to the export).
+        await pilot.press("e")
+        await pilot.pause()
+        assert app.last_export is not None
+        assert "webhook endpoint changed since this pass" in app.last_export.read_text()
 
         await pilot.press("S")
         for _ in range(2):
@@ -176,6 +181,9 @@ async def test_resume_rereads_a_rotated_webhook_secret_and_S_reruns_it(
         assert item not in main.drift
         assert "✓ VERIFIED" in widget_text(app, "#detail-head")
         assert "△ STALE" not in screen_text(app)
+        await pilot.press("e")
+        await pilot.pause()
+        assert "webhook endpoint changed" not in app.last_export.read_text()
         await pilot.press("q")
     history = read(state).item(item).probe_results
     assert [r.status for r in history] == [ProbeStatus.PASS, ProbeStatus.PASS]

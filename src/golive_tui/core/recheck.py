@@ -35,7 +35,6 @@ from golive_tui.core.provider import resolve
 from golive_tui.core.redact import Redactor, Secret
 from golive_tui.core.review import latest_here
 from golive_tui.core.state import ProbeRecord, ProbeStatus, State, Target
-from golive_tui.core.state_document import TARGET_FACTS as STAMPED_FACTS
 
 if TYPE_CHECKING:
     from golive_tui.core.probes.http import ApiClient
@@ -43,7 +42,7 @@ if TYPE_CHECKING:
 READ_TIMEOUT = 10.0  # seconds for the whole re-read
 CONCURRENCY = 6
 # Account facts golive stamps from the target itself: compared by identity, not re-read.
-TARGET_FACTS = frozenset(STAMPED_FACTS)
+TARGET_FACTS = frozenset({"provider", "base url", "customer"})
 
 
 class ConfigReader(Protocol):

@@ -30,10 +30,6 @@ from golive_tui.core.state_records import (
 from golive_tui.core.state_target import Target
 from golive_tui.core.state_toml import DEFAULT_STATE_FILE, SCHEMA_VERSION
 
-# The account facts every result is stamped with from the target itself (not read from
-# the API): a re-read compares them by identity, and needs no request for them.
-TARGET_FACTS = ("provider", "base url", "customer")
-
 
 @dataclass(slots=True, kw_only=True)
 class State:
@@ -133,7 +129,7 @@ class State:
         identity, environment and account) and the item's text it verified."""
         st = self.items.setdefault(item_id, ItemState())
         t = self.target
-        where = dict(zip(TARGET_FACTS, (t.provider, t.base_url, t.customer_id), strict=True))
+        where = {"provider": t.provider, "base url": t.base_url, "customer": t.customer_id}
         record = dataclasses.replace(
             record,
             target=record.target or t.identity,

@@ -102,7 +102,12 @@ class Marking:
 
         sf = self.state_file
         path = sf.path.with_name(f"{sf.path.stem}-review.md")
-        markdown = to_markdown(self.checklist, sf.state, redactor=self.golive.redact)
+        markdown = to_markdown(
+            self.checklist,
+            sf.state,
+            redactor=self.golive.redact,
+            reread=self.recheck_result,  # type: ignore[attr-defined]
+        )
         try:
             atomic_write(path, markdown.encode("utf-8"))
         except OSError as exc:

@@ -8,28 +8,25 @@ STALE, the rows say △ STALE, a notice says what changed, and `S` re-runs their
 
 It never asks for anything: the token comes from memory or the keyring (no dialog a
 person did not ask for); without one the re-read is partial and the header says so.
-httpx comes with core.recheck: imported in a thread, and only when some pass records
-what it verified (old results do not, and a fresh session has none).
+Nothing runs unless some pass records what it verified or what the API said about the
+account (results from an older golive do not, and a fresh session has none).
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import importlib
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from textual.message import Message
 
 from golive_tui.core.errors import GoliveError
+from golive_tui.core.recheck import TARGET_FACTS, Recheck, recheck
 from golive_tui.core.review import latest_here
 from golive_tui.core.state import ProbeStatus
-from golive_tui.core.state_document import TARGET_FACTS
 from golive_tui.tui.widgets.format import plural
 from golive_tui.tui.widgets.header import TargetHeader
-
-if TYPE_CHECKING:
-    from golive_tui.core.recheck import Recheck
 
 NOTICE_REASON_CHARS = 70  # of the first change, in the notice
 
@@ -59,7 +56,7 @@ class Rechecks:
             rec = latest_here(st, state.target)
             if rec is None or rec.status is not ProbeStatus.PASS:
                 continue
-            if rec.verified or set(rec.account) - set(TARGET_FACTS):  # something to re-read
+            if rec.verified or set(rec.account) - TARGET_FACTS:  # something to re-read
                 out[item_id] = rec.at
         return out
 
@@ -79,18 +76,20 @@ class Rechecks:
         )
 
     async def _recheck(self, seen: dict[str, datetime]) -> None:
-        module = await asyncio.to_thread(importlib.import_module, "golive_tui.core.recheck")
+        # The re-read imports httpx and the probe engine when it sends requests: in a
+        # thread, first, so the UI keeps answering keys (~100 ms the first time).
+        await asyncio.to_thread(importlib.import_module, "golive_tui.core.probes.engine")
         from golive_tui.tui.app import freeze_long_lived
 
         freeze_long_lived(collect=False)  # httpx lives as long as the app (see there)
         token = await self.golive.stored_token()
         secret = await self.golive.acquire_webhook_secret(ask=False)
         try:
-            result = await module.recheck(self.checklist, self.state_file.state, token, secret)
+            result = await recheck(self.checklist, self.state_file.state, token, secret)
         except GoliveError as exc:  # e.g. a base URL the token must not be sent to
-            result = module.Recheck(notes=[exc.message])
+            result = Recheck(notes=[exc.message])
         except Exception as exc:  # a background read must never end in a traceback
-            result = module.Recheck(notes=[f"could not re-read: {self.golive.redact(repr(exc))}"])
+            result = Recheck(notes=[f"could not re-read: {self.golive.redact(repr(exc))}"])
         self.post_message(RecheckDone(result, seen, token is None))
 
     def on_recheck_done(self, message: RecheckDone) -> None:
@@ -98,12 +97,14 @@ class Rechecks:
         fresh = self._bound_passes()
         # A result recorded since the re-read began is newer evidence: the drift was
         # about the one before it.
-        self.drift = {
-            item_id: why
-            for item_id, why in result.drift.items()
-            if fresh.get(item_id) == message.seen.get(item_id)
-        }
         self.recheck_result = result
+        self._set_drift(
+            {
+                item_id: why
+                for item_id, why in result.drift.items()
+                if fresh.get(item_id) == message.seen.get(item_id)
+            }
+        )
         self.query_one(TargetHeader).show_recheck(_status(result, self.drift, message.no_token))
         self.refresh_items()
         if self.drift:
@@ -112,7 +113,13 @@ class Rechecks:
     def forget_drift(self, item_ids: list[str]) -> None:
         """New results for `item_ids`: what the re-read found was about the old ones."""
         if any(i in self.drift for i in item_ids):
-            self.drift = {k: v for k, v in self.drift.items() if k not in item_ids}
+            self._set_drift({k: v for k, v in self.drift.items() if k not in item_ids})
+
+    def _set_drift(self, drift: dict[str, str]) -> None:
+        """The drift that still holds, on the screen and in the re-read the export gets."""
+        self.drift = drift
+        if self.recheck_result is not None:
+            self.recheck_result = dataclasses.replace(self.recheck_result, drift=dict(drift))
 
     def action_rerun_stale(self) -> None:
         stale = [r for r in self.judged.review.items if r.stale]
