@@ -12,7 +12,6 @@ Conventions the probes rely on (each one a documented Metronome fact):
 from __future__ import annotations
 
 import asyncio
-import re
 from datetime import datetime
 from decimal import Decimal
 from functools import partial
@@ -20,7 +19,6 @@ from typing import Any
 
 from golive_tui.core.probes.common import dec, fmt, iso, utc_now
 from golive_tui.core.probes.engine import Concluded, ProbeContext, failed, probe, warned
-from golive_tui.core.probes.http import ApiError
 from golive_tui.core.probes.steps import (
     customer_ref,
     required_customer,
@@ -28,6 +26,7 @@ from golive_tui.core.probes.steps import (
 )
 from golive_tui.core.probes.tiers import Tier, boundaries, graduated
 from golive_tui.providers.metronome.probes import contracts as terms
+from golive_tui.providers.metronome.probes import reads
 from golive_tui.providers.metronome.probes.rates import contract_rates
 
 PRODUCTION_URL = "https://api.metronome.com"
@@ -38,7 +37,6 @@ metronome_probe = partial(probe, "metronome")
 usage_probe = partial(metronome_probe, writes=True, batch="usage")
 MAX_BACKDATE_DAYS = 34
 DEFAULT_BACKDATE_DAYS = 14
-_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
 
 
 # --- shared look-ups ---------------------------------------------------------------
@@ -54,23 +52,9 @@ async def _paged(
     limit: int | None = 100,
     max_pages: int = 20,
 ) -> list[dict[str, Any]]:
-    items: list[dict[str, Any]] = []
-    cursor: str | None = None
-    for _ in range(max_pages):
-        q = dict(params or {})
-        if limit is not None:
-            q["limit"] = limit
-        if cursor:
-            q["next_page"] = cursor
-        resp = await ctx.api.request(
-            method, path, params=q, json_body=body, expect="object", keys=("data",)
-        )
-        data = resp.body.get("data", []) if isinstance(resp.body, dict) else []
-        items.extend(d for d in data if isinstance(d, dict))
-        cursor = resp.body.get("next_page") if isinstance(resp.body, dict) else None
-        if not cursor:
-            break
-    return items
+    return await reads.paged(
+        ctx.api, method, path, params=params, body=body, limit=limit, max_pages=max_pages
+    )
 
 
 async def _customer(ctx: ProbeContext) -> tuple[dict[str, Any] | None, str]:
@@ -79,27 +63,9 @@ async def _customer(ctx: ProbeContext) -> tuple[dict[str, Any] | None, str]:
     if not ref:
         return None, unconfigured_customer("the customer id (or one of its ingest aliases)")
     ctx.doing("looking up the test customer")
-    if _UUID.match(ref):
-        try:
-            resp = await ctx.api.request(
-                "GET", f"/v1/customers/{ref}", expect="object", keys=("data",)
-            )
-            data = resp.body.get("data") if isinstance(resp.body, dict) else None
-            if isinstance(data, dict):
-                return data, ""
-        except ApiError as exc:
-            if exc.status not in (400, 404):
-                raise
-    resp = await ctx.api.request(
-        "GET",
-        "/v1/customers",
-        params={"ingest_alias": ref, "limit": 1},
-        expect="object",
-        keys=("data",),
-    )
-    data = resp.body.get("data", []) if isinstance(resp.body, dict) else []
-    if data:
-        return data[0], ""
+    found = await reads.customer_by_ref(ctx.api, ref)
+    if found is not None:
+        return found, ""
     return None, (
         f"customer {ref!r} not found, neither as a customer id nor as an ingest alias;"
         " events sent with it would match no customer — create it or fix the id"
@@ -112,25 +78,12 @@ async def _contracts(
     """Every live contract starting before `until` (default: end of today; see
     probes/contracts.py): `covering_date=now` would miss one starting later today."""
     ctx.doing("listing the customer's contracts")
-    resp = await ctx.api.request(
-        "POST",
-        "/v2/contracts/list",
-        json_body={"customer_id": customer_id},
-        expect="object",
-        keys=("data",),
-    )
-    data = resp.body.get("data", []) if isinstance(resp.body, dict) else []
-    return terms.live([c for c in data if isinstance(c, dict)], utc_now(), until)
+    return terms.live(await reads.contracts_of(ctx.api, customer_id), utc_now(), until)
 
 
 async def _rates(ctx: ProbeContext, rate_card_id: str) -> list[dict[str, Any]]:
     ctx.doing("reading the rate card's current rates")
-    return await _paged(
-        ctx,
-        "POST",
-        "/v1/contract-pricing/rate-cards/getRates",
-        body={"rate_card_id": rate_card_id, "at": iso(utc_now())},
-    )
+    return await reads.card_rates(ctx.api, rate_card_id, utc_now())
 
 
 async def _products(ctx: ProbeContext) -> dict[str, dict[str, Any]]:
@@ -143,8 +96,7 @@ async def _products(ctx: ProbeContext) -> dict[str, dict[str, Any]]:
 
 async def _metrics(ctx: ProbeContext) -> dict[str, dict[str, Any]]:
     ctx.doing("listing billable metrics")
-    items = await _paged(ctx, "GET", "/v1/billable-metrics", params={"include_archived": True})
-    return {m["id"]: m for m in items if "id" in m}
+    return {m["id"]: m for m in await reads.metrics(ctx.api) if "id" in m}
 
 
 def _name(obj: dict[str, Any]) -> str:

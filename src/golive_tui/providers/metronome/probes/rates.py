@@ -19,9 +19,10 @@ from decimal import Decimal
 from typing import Any
 
 from golive_tui.core.money import format_minor, format_money
-from golive_tui.core.probes.common import dec, fmt, iso, utc_now
+from golive_tui.core.probes.common import dec, fmt, utc_now
 from golive_tui.core.probes.engine import ProbeContext
 from golive_tui.core.probes.lines import Line
+from golive_tui.providers.metronome.probes import reads
 
 Row = dict[str, Any]  # one ContractRateSchedule entry
 
@@ -31,27 +32,7 @@ async def contract_rates(
 ) -> list[Row]:
     """Every entitled rate of the contract at `at` (default now), all pages."""
     ctx.doing("reading the contract's rate schedule")
-    rows: list[Row] = []
-    cursor: str | None = None
-    body = {"customer_id": customer_id, "contract_id": contract_id, "at": iso(at or utc_now())}
-    for _ in range(20):
-        params: dict[str, Any] = {"limit": 100}
-        if cursor:
-            params["next_page"] = cursor
-        resp = await ctx.api.request(
-            "POST",
-            "/v1/contracts/getContractRateSchedule",
-            params=params,
-            json_body=body,
-            expect="object",
-            keys=("data",),
-        )
-        page = resp.body if isinstance(resp.body, dict) else {}
-        rows += [r for r in page.get("data") or [] if isinstance(r, dict)]
-        cursor = page.get("next_page")
-        if not cursor:
-            break
-    return rows
+    return await reads.rate_schedule(ctx.api, customer_id, contract_id, at or utc_now())
 
 
 def price_of(row: Row, *, commit_rate: bool = False) -> dict[str, Any]:
