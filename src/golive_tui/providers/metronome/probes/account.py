@@ -17,6 +17,12 @@ from golive_tui.core.probes.engine import (
 from golive_tui.core.probes.http import ApiError
 from golive_tui.core.probes.steps import customer_ref, outcome, required_customer
 from golive_tui.providers.metronome.probes import contracts as terms
+from golive_tui.providers.metronome.probes.fingerprints import (
+    contract_snapshot,
+    customer_snapshot,
+    metric_snapshot,
+    saw_setup,
+)
 from golive_tui.providers.metronome.probes.lookups import (
     PRODUCTION_URL,
     _aggregation,
@@ -98,15 +104,21 @@ async def metrics_active(ctx: ProbeContext) -> Verdict:
         )
     problems: list[str] = []
     warnings: list[str] = []
+    # The verdict rests on every active metric (group keys) and on those priced products
+    # are metered by (archived or not).
+    rests_on = {k: m for k, m in metrics.items() if not m.get("archived_at")}
     ref = customer_ref(ctx)
     if ref:
         setup = await _setup(ctx)
+        saw_setup(ctx, setup)
         for rate in setup.rates:
             product = setup.products.get(str(rate.get("product_id")))
             if not product or product.get("type") != "USAGE":
                 continue
             metric_id = str((product.get("current") or {}).get("billable_metric_id"))
             metric = metrics.get(metric_id)
+            if metric is not None:
+                rests_on[metric_id] = metric
             if metric is None:
                 problems.append(
                     f"product {_name(product)!r} uses billable metric {metric_id}, which does not"
@@ -130,6 +142,7 @@ async def metrics_active(ctx: ProbeContext) -> Verdict:
             f"metrics without group keys: {', '.join(keyless)} — group keys cannot be added"
             " later, so pricing or invoices can never be split by a dimension"
         )
+    ctx.verified(*(metric_snapshot(m) for m in rests_on.values()))
     active = sum(1 for m in metrics.values() if not m.get("archived_at"))
     ok = f"{active} active billable metrics, each with group keys"
     return outcome(problems, warnings, details, ok, warnings_when_failing=False)
@@ -139,6 +152,8 @@ async def metrics_active(ctx: ProbeContext) -> Verdict:
 async def customer_contract(ctx: ProbeContext) -> Verdict:
     customer = await required_customer(ctx, _customer)
     name = customer.get("name", customer["id"])
+    ctx.saw_account(customer_id=customer["id"], customer_name=customer.get("name"))
+    ctx.verified(customer_snapshot(customer))
     if customer.get("archived_at"):
         return failed(f"customer {name!r} is archived; events for it are not billed")
     aliases = customer.get("ingest_aliases") or []
@@ -172,6 +187,8 @@ async def customer_contract(ctx: ProbeContext) -> Verdict:
             *details,
         )
     cname = terms.label(contract)
+    ctx.saw_account(contract_id=contract.get("id"), rate_card_id=contract.get("rate_card_id"))
+    ctx.verified(contract_snapshot(contract))
     schedule = contract.get("usage_statement_schedule") or {}
     freq = str(schedule.get("frequency", "unknown")).upper()
     expected_card = ctx.settings.get("rate_card_id")
@@ -197,6 +214,7 @@ async def customer_contract(ctx: ProbeContext) -> Verdict:
             *details,
         )
     if today is not contract:
+        ctx.verified(contract_snapshot(today))
         also += f"; until {starts} usage goes to {terms.label(today)}"
     end = contract.get("ending_before")
     ends = parse_time(end) if end else None

@@ -13,6 +13,11 @@ from golive_tui.core.probes.engine import ProbeContext, Verdict, failed, warned
 from golive_tui.core.probes.lines import Line
 from golive_tui.core.probes.steps import customer_ref, outcome
 from golive_tui.providers.metronome.probes import contracts as terms
+from golive_tui.providers.metronome.probes.fingerprints import (
+    metric_snapshot,
+    saw_setup,
+    schedule_snapshot,
+)
 from golive_tui.providers.metronome.probes.lookups import (
     _aggregation,
     _event,
@@ -157,6 +162,10 @@ async def invoice_draft(ctx: ProbeContext) -> Verdict:
             " key); verify this invoice by hand"
         )
     row, product, metric, groups = choice
+    saw_setup(ctx, setup)
+    contract = setup.contract or {}
+    rows = setup.schedules.get(str(contract.get("id")), [])
+    ctx.verified(metric_snapshot(metric), schedule_snapshot(contract, rows))
     rate = price_of(row)
     before_inv = await _draft(ctx, setup)
     if before_inv is None:

@@ -15,6 +15,12 @@ from golive_tui.core.probes.common import dec, fmt
 from golive_tui.core.probes.engine import ProbeContext, Verdict, warned
 from golive_tui.core.probes.steps import customer_ref, outcome, required_customer
 from golive_tui.providers.metronome.probes import contracts as terms
+from golive_tui.providers.metronome.probes.fingerprints import (
+    RATE_CARD,
+    metric_snapshot,
+    rate_card_snapshot,
+    schedule_snapshot,
+)
 from golive_tui.providers.metronome.probes.lookups import (
     _contracts,
     _customer,
@@ -77,9 +83,12 @@ async def pricing_setup(ctx: ProbeContext) -> Verdict:
         m = metrics.get(str(mid)) if mid else None
         if not mid:
             problems.append(f"usage product {_name(p)!r} has no billable metric")
-        elif m is None:
+            continue
+        if m is None:
             problems.append(f"usage product {_name(p)!r} points at unknown metric {mid}")
-        elif m.get("archived_at"):
+            continue
+        ctx.verified(metric_snapshot(m))
+        if m.get("archived_at"):
             problems.append(
                 f"usage product {_name(p)!r} is metered by archived metric {m.get('name')!r}"
             )
@@ -91,6 +100,11 @@ async def pricing_setup(ctx: ProbeContext) -> Verdict:
     if customer_ref(ctx):
         customer = await required_customer(ctx, _customer)
         contracts = await _contracts(ctx, customer["id"])
+        ctx.saw_account(
+            customer_id=customer["id"],
+            customer_name=customer.get("name"),
+            contract_id=", ".join(str(k["id"]) for k in contracts if k.get("rate_card_id")),
+        )
         card_ids += [str(k["rate_card_id"]) for k in contracts if k.get("rate_card_id")]
     card_ids = list(dict.fromkeys(card_ids))  # every contract's card, once
     if not card_ids:
@@ -103,8 +117,14 @@ async def pricing_setup(ctx: ProbeContext) -> Verdict:
     for card_id in card_ids:
         said = await _check_card(ctx, card_id, live, problems, warnings, details)
         summary.append(said)
+    cards = [s for s in ctx.snapshots.values() if s.kind == RATE_CARD]
+    ctx.saw_account(
+        rate_card_id=", ".join(s.ref for s in cards),
+        rate_card_name=", ".join(s.name for s in cards),
+    )
     for k in [k for k in contracts if k.get("rate_card_id")]:
         rows = await contract_rates(ctx, customer["id"], str(k["id"]))
+        ctx.verified(schedule_snapshot(k, rows))
         for row in rows:
             product = live.get(str(row.get("product_id")))
             if not product or product.get("type") != "USAGE":
@@ -145,6 +165,7 @@ async def _check_card(
     if expected_currency and str(expected_currency).lower() not in currency.lower():
         problems.append(f"rate card {card_name!r} is in {currency}, expected {expected_currency}")
     rates = await _rates(ctx, card_id)
+    ctx.verified(rate_card_snapshot(card_id, card_data, rates))
     priced = {str(r.get("product_id")) for r in rates}
     for pid, p in live.items():
         if p.get("type") in ("USAGE", "SUBSCRIPTION") and pid not in priced:

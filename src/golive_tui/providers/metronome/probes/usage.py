@@ -11,6 +11,11 @@ from golive_tui.core.probes.common import dec, fmt, iso, utc_now
 from golive_tui.core.probes.engine import ProbeContext, Verdict, errored, failed, passed, warned
 from golive_tui.core.probes.http import ApiError
 from golive_tui.core.probes.steps import customer_ref, required_customer
+from golive_tui.providers.metronome.probes.fingerprints import (
+    customer_snapshot,
+    metric_snapshot,
+    saw_setup,
+)
 from golive_tui.providers.metronome.probes.lookups import (
     DEFAULT_BACKDATE_DAYS,
     MAX_BACKDATE_DAYS,
@@ -64,6 +69,8 @@ def _null_group(group: dict[str, Any], key: list[str]) -> bool:
 async def ingest_dedup(ctx: ProbeContext) -> Verdict:
     setup = await _setup(ctx)
     metrics = _target_metrics(setup)
+    saw_setup(ctx, setup)
+    ctx.verified(customer_snapshot(setup.customer), *(metric_snapshot(m) for m in metrics))
     if not metrics:
         return failed(
             "no usage product on the customer's rate card is metered by an active metric with"
@@ -156,6 +163,8 @@ async def backdated(ctx: ProbeContext) -> Verdict:
         )
     setup = await _setup(ctx)
     metrics = _target_metrics(setup, limit=1)
+    saw_setup(ctx, setup)
+    ctx.verified(customer_snapshot(setup.customer), *(metric_snapshot(m) for m in metrics))
     if not metrics:
         return failed("no usage product with an active metric to send a backdated event for")
     now = utc_now()
@@ -242,6 +251,8 @@ async def grouped_usage(ctx: ProbeContext) -> Verdict:
     keyed = [m for m in metrics.values() if m.get("group_keys") and not m.get("archived_at")]
     if not keyed:
         return warned("no active metric has group keys; nothing to verify by group")
+    ctx.saw_account(customer_id=customer["id"], customer_name=customer.get("name"))
+    ctx.verified(*(metric_snapshot(m) for m in keyed[:4]))
     end = utc_now().replace(minute=0, second=0) + timedelta(hours=1)
     start = end - timedelta(days=30)
     details, problems = [], []
