@@ -21,6 +21,7 @@ PROVIDER = Provider(
     ),
     sandbox_ref="golive_tui.providers.metronome.sandbox.kit:KIT",
     harness_ref="golive_tui.providers.metronome.harness:INGEST",
+    recheck_ref="golive_tui.providers.metronome.recheck:READER",
     harness_items={"usage.load-test": "load", "usage.fault-injection": "faults"},
     # The API cannot tell a sandbox key from a production one.
     environment_ref=None,
