@@ -29,6 +29,7 @@ from golive_tui.providers.metronome.sandbox.demo import WEBHOOK_PATH, MetronomeD
 from golive_tui.providers.metronome.sandbox.demo import seed as seed_demo
 from golive_tui.providers.metronome.sandbox.routes_billing import BillingRoutes
 from golive_tui.providers.metronome.sandbox.routes_catalog import CatalogRoutes
+from golive_tui.providers.metronome.sandbox.routes_config import ConfigRoutes
 from golive_tui.providers.metronome.sandbox.routes_events import EventRoutes
 from golive_tui.providers.metronome.sandbox.routes_pricing import PricingRoutes
 from golive_tui.providers.metronome.sandbox.routes_usage import UsageRoutes
@@ -90,7 +91,13 @@ SEARCH_BURST = 4
 
 
 class MetronomeSandbox(
-    EventRoutes, CatalogRoutes, PricingRoutes, BillingRoutes, UsageRoutes, WebhookRoutes
+    EventRoutes,
+    CatalogRoutes,
+    ConfigRoutes,
+    PricingRoutes,
+    BillingRoutes,
+    UsageRoutes,
+    WebhookRoutes,
 ):
     """`MetronomeSandbox(token)`: an ASGI app emulating Metronome's API."""
 
@@ -208,10 +215,12 @@ class MetronomeSandbox(
         r.add("GET", "/v1/customers/{customer_id}/invoices/{invoice_id}", self.get_invoice)
         r.add("GET", "/v1/billable-metrics", self.list_metrics)
         r.add("GET", "/v1/billable-metrics/{billable_metric_id}", self.get_metric)
+        r.add("POST", "/v1/billable-metrics/archive", self.archive_metric)
         r.add("POST", "/v1/contract-pricing/products/list", self.list_products)
         r.add("POST", "/v1/contract-pricing/rate-cards/list", self.list_rate_cards)
         r.add("POST", "/v1/contract-pricing/rate-cards/get", self.get_rate_card)
         r.add("POST", "/v1/contract-pricing/rate-cards/getRates", self.get_rates)
+        r.add("POST", "/v1/contract-pricing/rate-cards/addRate", self.add_rate)
         r.add("POST", "/v2/contracts/list", self.list_contracts)
         r.add("POST", "/v1/contracts/getContractRateSchedule", self.contract_rate_schedule)
         r.add("POST", "/v1/customers/{customer_id}/previewEvents", self.preview_events)
