@@ -48,6 +48,7 @@ ROUTES: dict[str, list[tuple[str, str]]] = {
     "metronome": [
         ("GET", "/v1/billable-metrics"),
         ("GET", "/v1/billable-metrics/{billable_metric_id}"),
+        ("POST", "/v1/billable-metrics/archive"),
         ("GET", "/v1/customers"),
         ("GET", "/v1/customers/{customer_id}"),
         ("GET", "/v1/customers/{customer_id}/billable-metrics"),
@@ -57,6 +58,7 @@ ROUTES: dict[str, list[tuple[str, str]]] = {
         ("POST", "/v1/contract-pricing/products/list"),
         ("POST", "/v1/contract-pricing/rate-cards/get"),
         ("POST", "/v1/contract-pricing/rate-cards/getRates"),
+        ("POST", "/v1/contract-pricing/rate-cards/addRate"),
         ("POST", "/v1/contract-pricing/rate-cards/list"),
         ("POST", "/v1/contracts/getContractRateSchedule"),
         ("POST", "/v1/customers/{customer_id}/previewEvents"),

@@ -21,6 +21,7 @@ from typing import Any
 import httpx
 import pytest
 
+import spec_check
 from golive_tui.core.checklist import Checklist
 from golive_tui.core.checklist import load as load_checklist
 from golive_tui.core.checkrun import run_check
@@ -61,6 +62,8 @@ class Sandbox:
         self.url = self.server.base_url
 
     def post(self, path: str, body: dict[str, Any]) -> httpx.Response:
+        """A configuration change as the user would make it; a valid request per the spec
+        unless the test means to send a bad one (then the sandbox must refuse it)."""
         return httpx.post(
             self.url + path, json=body, headers={"Authorization": f"Bearer {self.token}"}
         )
@@ -164,6 +167,8 @@ async def test_an_unchanged_account_rereads_equal_and_every_pass_stays_verified(
     assert found.drift == {} and found.notes == [], found
     assert found.read >= 5
     assert _reads_since(sb, mark) <= READS  # read-only, the probes' own endpoints
+    for r in sb.app.log[mark:]:
+        assert spec_check.request_errors("metronome", r.method, r.path, dict(r.query), r.body) == []
     judged = review(checklist, state, drift=found.drift)
     passed = [
         i.id
@@ -227,6 +232,8 @@ async def test_a_new_rate_in_force_now_makes_the_pricing_results_stale_naming_th
     )
     assert added.status_code == 200, added.text
     assert added.json()["data"]["tiers"][1]["price"] == 0.0002
+    sent = sb.app.log[-1]
+    assert spec_check.request_errors("metronome", "POST", sent.path, {}, sent.body) == []
 
     found = await _recheck(sb, checklist, state)
     why = found.drift["pricing.rate-card"]

@@ -260,7 +260,23 @@ def test_every_route_answers_as_the_spec_documents(sb: Sandbox) -> None:
                 "group_key": ["project_id"],
             },
         ),
+        # configuration changes: a rate scheduled for later, a metric archived again
+        (
+            "POST",
+            "/v1/contract-pricing/rate-cards/addRate",
+            None,
+            {
+                "rate_card_id": d.rate_card_id,
+                "product_id": d.api_requests_product_id,
+                "starting_at": iso(_now() + timedelta(days=40)),
+                "entitled": True,
+                "rate_type": "FLAT",
+                "price": 0.02,
+            },
+        ),
+        ("POST", "/v1/billable-metrics/archive", None, {"id": d.legacy_metric_id}),
         # documented error answers validate too
+        ("POST", "/v1/billable-metrics/archive", None, {"id": d.rate_card_id}),
         ("GET", f"/v1/billable-metrics/{d.customer_id}", None, None),
         ("POST", "/v1/contract-pricing/rate-cards/get", None, {"id": d.customer_id}),
         ("POST", "/v2/contracts/list", None, {"customer_id": d.rate_card_id}),
