@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from golive_tui.core.net import is_production_host
 from golive_tui.core.probes.common import insecure_url, parse_time, utc_now
@@ -104,9 +105,10 @@ async def metrics_active(ctx: ProbeContext) -> Verdict:
         )
     problems: list[str] = []
     warnings: list[str] = []
-    # The verdict rests on every active metric (group keys) and on those priced products
-    # are metered by (archived or not).
-    rests_on = {k: m for k, m in metrics.items() if not m.get("archived_at")}
+    # A pass rests on the metrics the customer's priced products are metered by: their
+    # definitions cannot be edited, so archiving is what a re-read can see change. (A
+    # pass needs a customer; every metric's group keys are fixed at creation.)
+    rests_on: dict[str, dict[str, Any]] = {}
     ref = customer_ref(ctx)
     if ref:
         setup = await _setup(ctx)

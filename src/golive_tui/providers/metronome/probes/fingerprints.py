@@ -150,7 +150,12 @@ def schedule_snapshot(contract: Obj, rows: list[Obj]) -> Snapshot:
         name = str(c.get("name") or c.get("id"))
         products = c.get("applicable_product_ids") or []
         values[f"{str(c.get('type', 'commit')).lower()} {name!r} draws priced at"] = (
-            "the commit rate" + (f", for {len(products)} products" if products else "")
+            "the commit rate"
+            + (
+                f", for {len(products)} product{'s' if len(products) != 1 else ''}"
+                if products
+                else ""
+            )
         )
     cid = str(contract.get("id", ""))
     return Snapshot.build(SCHEDULE, cid, str(contract.get("name") or cid), values)
@@ -168,9 +173,7 @@ def contract_snapshot(contract: Obj) -> Snapshot:
     values = {
         "rate card": _text(contract.get("rate_card_id")),
         "starting at": _text(contract.get("starting_at")),
-        "ending before": _text(contract.get("ending_before"))
-        if contract.get("ending_before")
-        else "open-ended",
+        "ending before": str(contract.get("ending_before") or "open-ended"),
         "billing frequency": _text(str(schedule.get("frequency") or "").upper()),
         "usage filter": "; ".join(rules) or "none",
     }
