@@ -143,6 +143,18 @@ def _reads_since(sb: Sandbox, mark: int) -> set[tuple[str, str]]:
     return shapes
 
 
+# probe → a kind of configuration its pass must be bound to
+BOUND = {
+    "metrics-active": "billable metric",
+    "pricing-setup": "rate card",
+    "invoice-draft": "contract rate schedule",
+    "customer-contract": "contract",
+    "ingest-dedup": "billable metric",
+    "backdated": "billable metric",
+    "grouped-usage": "billable metric",
+}
+
+
 # --- (a) nothing changed --------------------------------------------------------------
 
 
@@ -161,6 +173,13 @@ async def test_an_unchanged_account_rereads_equal_and_every_pass_stays_verified(
     # In the API's units, said so: USD rates are in cents.
     assert card.values["Input tokens tier 2 price (USD cents)"] == "0.00025"
     assert card.values["Input tokens tier 2 size"] == "9000000"
+
+    # Every probe whose verdict rests on configuration says which, and whose account.
+    for probe, kind in BOUND.items():
+        item = next(i.id for i in checklist.items() if i.probe == probe)
+        bound = state.item(item).latest
+        assert bound is not None and kind in {s.kind for s in bound.verified}, (probe, bound)
+        assert bound.account["customer id"] == sb.app.demo.customer_id, probe
 
     mark = len(sb.app.log)
     found = await _recheck(sb, checklist, state)

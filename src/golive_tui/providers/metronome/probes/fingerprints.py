@@ -149,14 +149,9 @@ def schedule_snapshot(contract: Obj, rows: list[Obj]) -> Snapshot:
     for c in _price_changing(contract):
         name = str(c.get("name") or c.get("id"))
         products = c.get("applicable_product_ids") or []
-        values[f"{str(c.get('type', 'commit')).lower()} {name!r} draws priced at"] = (
-            "the commit rate"
-            + (
-                f", for {len(products)} product{'s' if len(products) != 1 else ''}"
-                if products
-                else ""
-            )
-        )
+        scope = f", for {len(products)} product{'s' * (len(products) != 1)}" if products else ""
+        kind = str(c.get("type", "commit")).lower()
+        values[f"{kind} {name!r} draws priced at"] = "the commit rate" + scope
     cid = str(contract.get("id", ""))
     return Snapshot.build(SCHEDULE, cid, str(contract.get("name") or cid), values)
 
