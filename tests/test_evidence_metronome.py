@@ -316,6 +316,27 @@ def test_add_rate_refuses_what_the_spec_refuses(
     assert needle in resp.json()["message"]
 
 
+def test_an_added_rate_keeps_its_entitlement_and_ends_the_rate_it_replaces(make) -> None:
+    sb = make()
+    start = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+    body = {**_input_tokens_rate(sb, start, "0.0002"), "entitled": False}
+    assert sb.post("/v1/contract-pricing/rate-cards/addRate", body).is_success
+    rates = sb.post(
+        "/v1/contract-pricing/rate-cards/getRates",
+        {"rate_card_id": sb.card_id, "at": datetime.now(UTC).isoformat()},
+    ).json()["data"]
+    mine = [r for r in rates if r["product_name"] == "Input tokens"]
+    assert len(mine) == 1 and mine[0]["entitled"] is False  # the old one ended at `start`
+    before = sb.post(
+        "/v1/contract-pricing/rate-cards/getRates",
+        {"rate_card_id": sb.card_id, "at": (start - timedelta(hours=1)).isoformat()},
+    ).json()["data"]
+    old = next(r for r in before if r["product_name"] == "Input tokens")
+    assert old["entitled"] is True and old["ending_before"].startswith(
+        start.strftime("%Y-%m-%dT%H")
+    )
+
+
 def test_add_rate_refuses_a_change_before_one_already_scheduled(make) -> None:
     sb = make()
     later = datetime.now(UTC) + timedelta(days=30)

@@ -153,6 +153,7 @@ class Rate:
     pricing_group_values: dict[str, str] | None = None
     # `#S/CommitRate`: used instead when usage draws on a COMMIT_RATE commit or credit.
     commit_rate: Rate | None = None
+    entitled: bool = True  # `#S/AddRatePayload.entitled`, echoed by getRates and the schedule
 
     def scaled(self, multiplier: Decimal) -> Rate:
         """This rate with every price times `multiplier` (a MULTIPLIER override)."""

@@ -183,7 +183,7 @@ class ScheduleRow:
             "product_tags": list(self.product.tags),
             "product_custom_fields": {},
             "starting_at": iso(rate.starting_at),
-            "entitled": True,
+            "entitled": rate.entitled,
             "list_rate": _bare(rate),
         }
         if rate.pricing_group_values:

@@ -105,7 +105,7 @@ class CatalogRoutes(MetronomeRoutes):
                 "product_tags": list(product.tags) if product else [],
                 "product_custom_fields": {},
                 "starting_at": iso(rate.starting_at),
-                "entitled": True,
+                "entitled": rate.entitled,
                 "rate": rate.rate_api(),
             }
             if rate.ending_before is not None:

@@ -134,6 +134,7 @@ class ConfigRoutes(MetronomeRoutes):
             billing_frequency=freq.upper() if isinstance(freq, str) else None,
             pricing_group_values=_group_values(body.get("pricing_group_values"), product),
             commit_rate=self._commit_rate(body.get("commit_rate"), product.id, start),
+            entitled=body["entitled"],
         )
         if rate_type == "SUBSCRIPTION" and body.get("quantity") is not None:
             rate.quantity = _number(body["quantity"], "quantity")
