@@ -171,7 +171,7 @@ async def test_an_unchanged_account_rereads_equal_and_every_pass_stays_verified(
     assert rec.account["rate card name"] == "Standard 2026 (USD)"
     card = next(s for s in rec.verified if s.kind == "rate card")
     # In the API's units, said so: USD rates are in cents.
-    assert card.values["Input tokens tier 2 price (USD cents)"] == "0.00025"
+    assert card.values["Input tokens tier 2 price"] == "$0.0000025"  # 0.00025 cents
     assert card.values["Input tokens tier 2 size"] == "9000000"
 
     # Every probe whose verdict rests on configuration says which, and whose account.
@@ -202,7 +202,7 @@ async def test_an_unchanged_account_rereads_equal_and_every_pass_stays_verified(
 SHOWN = {
     "overrides": "Input tokens billed at: the contract's override",
     "commits": "'Prepaid token commit' draws priced at: the commit rate",
-    "pricing-groups": "Input tokens (model=atlas-2-mini) tier 1 price (USD cents)",
+    "pricing-groups": "Input tokens (model=atlas-2-mini) tier 1 price",
 }
 
 
@@ -257,14 +257,14 @@ async def test_a_new_rate_in_force_now_makes_the_pricing_results_stale_naming_th
     found = await _recheck(sb, checklist, state)
     why = found.drift["pricing.rate-card"]
     assert why.startswith("rate card 'Standard 2026 (USD)' changed since this pass: ")
-    assert "Input tokens tier 2 price (USD cents) 0.00025 → 0.0002" in why
+    assert "Input tokens tier 2 price $0.0000025 → $0.000002" in why
     # The contract bills from the same card: its rate schedule changed too.
     schedule = found.drift["pricing.tier-boundaries"]
     assert schedule.startswith("contract rate schedule 'Nimbus Labs — Standard 2026' changed")
-    assert "Input tokens tier 2 price (USD cents) 0.00025 → 0.0002" in schedule
+    assert "Input tokens tier 2 price $0.0000025 → $0.000002" in schedule
     judged = review(checklist, state, drift=found.drift).of("pricing.rate-card")
     assert judged.standing is Standing.STALE
-    assert "0.00025 → 0.0002" in judged.stale and judged.stale.endswith("re-run the probe")
+    assert "$0.0000025 → $0.000002" in judged.stale and judged.stale.endswith("re-run the probe")
     assert not found.notes
 
 

@@ -118,7 +118,9 @@ def changes(old: Snapshot, new: Snapshot | None) -> str | None:
     if new.digest == old.digest:
         return None
     parts: list[str] = []
-    for key in sorted(set(old.values) | set(new.values)):
+    # What changed before when it took effect: "… starting at …" entries go last.
+    keys = sorted(set(old.values) | set(new.values), key=lambda k: (k.endswith(" at"), k))
+    for key in keys:
         before, after = old.values.get(key), new.values.get(key)
         if before == after:
             continue

@@ -11,8 +11,8 @@ from the same endpoints, so an unchanged account gives equal snapshots:
 
 Rates are time-bound: only what is in force at the moment of reading counts, and an
 `ending_before` is left out, so a rate scheduled to start later (which ends the current
-one then) is not a change now. Amounts stay in the API's units as Decimal text; USD
-rates are in cents, and the value names say so ("… price (USD cents)").
+one then) is not a change now. Amounts are Decimal text: the API's USD cents shown as
+dollars with every digit ("$0.0000025"), a custom pricing unit's as the API counts it.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from golive_tui.core.fingerprint import Snapshot
+from golive_tui.core.money import format_minor
 from golive_tui.core.probes.common import dec, fmt
 from golive_tui.core.probes.engine import ProbeContext
 
@@ -80,6 +81,20 @@ def unit(credit_type: Obj | None) -> str:
     return f"{code} {rest.strip('()')}" if rest else name
 
 
+def _per(money: str) -> str:
+    """The unit a price's name carries: none for a currency shown as money."""
+    return "" if money.endswith(" cents") else f" ({money})"
+
+
+def _amount(value: Any, money: str) -> str:
+    """A price as a reviewer reads it: USD cents as dollars, every digit kept
+    ("$0.0000025"); a custom pricing unit's count as it is."""
+    code, _, minor = money.partition(" ")
+    if minor == "cents":
+        return format_minor(dec(value), code, exact=True)
+    return fmt(dec(value))
+
+
 def _label(row: Obj) -> str:
     """What a reviewer calls one rate: "Input tokens (model=atlas-2)"."""
     label = str(row.get("product_name") or row.get("product_id"))
@@ -96,9 +111,9 @@ def _rate_values(label: str, rate: Obj, fallback_unit: str) -> dict[str, str]:
     money = unit(rate["credit_type"]) if rate.get("credit_type") else fallback_unit
     out = {f"{label} rate type": _text(rate.get("rate_type"))}
     if rate.get("price") is not None:
-        out[f"{label} price ({money})"] = fmt(dec(rate["price"]))
+        out[f"{label} price{_per(money)}"] = _amount(rate["price"], money)
     for i, tier in enumerate(rate.get("tiers") or [], start=1):
-        out[f"{label} tier {i} price ({money})"] = fmt(dec(tier.get("price")))
+        out[f"{label} tier {i} price{_per(money)}"] = _amount(tier.get("price"), money)
         out[f"{label} tier {i} size"] = (
             "open-ended" if tier.get("size") is None else fmt(dec(tier["size"]))
         )
