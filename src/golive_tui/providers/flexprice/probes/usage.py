@@ -17,6 +17,7 @@ from golive_tui.providers.flexprice.probes.lookups import (
     _lookup_once,
     _setup,
     flexprice_probe,
+    rests_on,
     usage_probe,
 )
 from golive_tui.providers.flexprice.probes.samples import sample_problem
@@ -31,6 +32,7 @@ async def ingest_lookup(ctx: ProbeContext) -> Verdict:
         return failed("the subscription bills no metered usage; nothing to send a test event for")
     sent_by_app = _app_events(ctx)
     by_name = {str(m.get("event_name", "")).strip(): m for m, _ in billed}
+    rests_on(ctx, setup, list(by_name.values()))
     # Client-side first: the app's declared events outside a meter filter, or without a
     # number in its field, are silently dropped or counted 0: catch that before sending.
     for name, props in sent_by_app.items():
