@@ -85,7 +85,9 @@ ROUTES: dict[str, list[tuple[str, str]]] = {
         ("POST", "/invoices/search"),
         ("POST", "/invoices/{id}/finalize"),
         ("POST", "/plans/search"),
+        ("POST", "/plans/{id}/sync/subscriptions"),
         ("POST", "/subscriptions/search"),
+        ("PUT", "/prices/{id}"),
     ],
 }
 # Served by the real server (its internal/api/router.go) but absent from the document.
@@ -96,6 +98,8 @@ NOT_IN_SPEC: dict[str, list[tuple[str, str]]] = {
         ("GET", "/environments/{id}"),
         ("GET", "/features"),
         ("GET", "/settings/{key}"),
+        ("PUT", "/meters/{id}"),
+        ("PUT", "/settings/{key}"),
     ],
 }
 

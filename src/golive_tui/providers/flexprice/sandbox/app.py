@@ -248,6 +248,7 @@ class FlexpriceSandbox(
         r.add("POST", "/v1/subscriptions/search", self.search_subscriptions)
         r.add("GET", "/v1/subscriptions/{id}", self.get_subscription)
         r.add("GET", "/v1/settings/{key}", self.get_setting)
+        r.add("PUT", "/v1/settings/{key}", self.put_setting)
         r.add("POST", "/v1/invoices/preview", self.preview_invoice)
         r.add("POST", "/v1/invoices/search", self.search_invoices)
         r.add("GET", "/v1/invoices/{id}", self.get_invoice)
