@@ -15,10 +15,12 @@ from golive_tui.providers.flexprice.environment import environment_id, read_envi
 from golive_tui.providers.flexprice.probes.fingerprints import (
     METER,
     PLAN,
+    SETTING,
     SUBSCRIPTION,
     meter_snapshot,
     plan_snapshot,
     prices_in_force,
+    setting_snapshot,
     subscription_snapshot,
 )
 
@@ -57,14 +59,16 @@ async def _subscriptions(api: ApiClient, ext: str) -> list[dict[str, Any]]:
 
 class FlexpriceReader:
     async def account(self, api: ApiClient, target: Target) -> dict[str, str]:
-        """Environment id, type and tenant, and the test customer when one is set."""
+        """Environment id, type and tenant, and the test customer's id when one is set.
+
+        Not its name: a renamed customer is the same account (the probes record the
+        name for the review, and the re-read compares only facts both sides give)."""
         facts: dict[str, str] = {}
         ext = _external_id(target)
         customer = await _customer(api, ext) if ext else None
         if customer is not None:
             env_id, tenant = customer.get("environment_id"), customer.get("tenant_id")
             facts["customer id"] = str(customer.get("id") or "")
-            facts["customer name"] = str(customer.get("name") or "")
         else:
             if ext:  # the customer the passes were bound to is gone from this environment
                 facts["customer id"] = f"none with external id {ext!r}"
@@ -98,7 +102,24 @@ class FlexpriceReader:
                 sub = next((s for s in subs if str(s.get("id")) == old.ref), None)
                 return subscription_snapshot(sub) if sub is not None else None
             return await self._plan(api, subs, old.ref, target)
+        if old.kind == SETTING:
+            return await self._setting(api, old.ref)
         raise ApiError(f"golive does not know how to re-read a Flexprice {old.kind}")
+
+    async def _setting(self, api: ApiClient, key: str) -> Snapshot:
+        # as the grace-period probe reads it: 404 means nothing stored, the defaults apply
+        try:
+            resp = await api.request(
+                "GET", f"/v1/settings/{quote(key, safe='')}", expect="object", keys=("value",)
+            )
+        except ApiError as exc:
+            if exc.status == 404:
+                return setting_snapshot(key, None)
+            raise
+        value = resp.body["value"]
+        if not isinstance(value, dict):
+            raise ApiError(f"GET /v1/settings/{key} answered without a readable value")
+        return setting_snapshot(key, value)
 
     async def _meter(self, api: ApiClient, meter_id: str) -> Snapshot | None:
         # The probes read meters through the features they meter (lookups._meters).

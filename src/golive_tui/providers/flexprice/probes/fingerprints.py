@@ -6,7 +6,8 @@ so an unchanged account gives the same digest:
 - `meter_snapshot`: one meter of `POST /v1/features/search` (expand meters);
 - `subscription_snapshot`: one item of `GET /v1/customers/external/{id}/subscriptions`
   (top-level terms only);
-- `plan_snapshot`: the prices `GET /v1/subscriptions/{id}` bills at now (`prices_in_force`).
+- `plan_snapshot`: the prices `GET /v1/subscriptions/{id}` bills at now (`prices_in_force`);
+- `setting_snapshot`: `GET /v1/settings/{key}` (404: the server's defaults apply).
 
 Prices are keyed by their display name, not their id: `PUT /v1/prices/{id}` with a new
 amount or tiers ends the price and creates another one (internal/ee/service/price.go
@@ -25,6 +26,7 @@ from golive_tui.core.probes.common import dec, fmt, parse_time
 METER = "meter"
 PLAN = "plan"
 SUBSCRIPTION = "subscription"
+SETTING = "environment setting"
 
 
 def _amount(value: Any) -> str:
@@ -153,3 +155,11 @@ def plan_snapshot(full: dict[str, Any], prices: dict[str, dict[str, Any]]) -> Sn
             label = f"{label} ({price.get('id')})"  # two prices named alike: keep both apart
         values.update(_price_values(label, price))
     return Snapshot.build(PLAN, str(full.get("plan_id") or plan.get("id") or ""), name, values)
+
+
+def setting_snapshot(key: str, value: dict[str, Any] | None) -> Snapshot:
+    """An environment setting as read; None when none is stored (the defaults apply)."""
+    if value is None:
+        return Snapshot.build(SETTING, key, key, {"stored": "no (Flexprice defaults)"})
+    shown = {k.replace("_", " "): _word(v) for k, v in sorted(value.items())}
+    return Snapshot.build(SETTING, key, key, {"stored": "yes", **shown})

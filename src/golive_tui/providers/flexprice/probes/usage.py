@@ -10,6 +10,7 @@ from golive_tui.core.probes.common import dec, fmt
 from golive_tui.core.probes.engine import ProbeContext, Verdict, errored, failed, passed, warned
 from golive_tui.core.probes.http import ApiError
 from golive_tui.core.probes.steps import settle
+from golive_tui.providers.flexprice.probes.fingerprints import setting_snapshot
 from golive_tui.providers.flexprice.probes.lookups import (
     _app_events,
     _event,
@@ -119,6 +120,8 @@ async def grace_period(ctx: ProbeContext) -> Verdict:
             " `value` with an integer grace_period_days and a true/false"
             " auto_cancellation_enabled); check the setting in the dashboard"
         )
+    stored = value if source == "stored setting" else None
+    ctx.verified(setting_snapshot("subscription_config", stored))
     shown = {True: "on", False: "off", None: "unknown"}.get(auto, str(auto))
     details = [f"grace_period_days {days}, auto-cancellation {shown} ({source})"]
     if not auto:
