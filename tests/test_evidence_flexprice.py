@@ -300,6 +300,21 @@ async def test_a_meter_aggregating_another_field_makes_its_results_stale(
     assert standing(state, again.drift, PREVIEW)[0] is Standing.STALE
 
 
+async def test_filters_merged_back_in_another_order_are_no_change(make, tmp_path: Path) -> None:
+    sb = make()
+    demo = sb.app.demo
+    assert demo is not None
+    # a second filter key, one the app's own sample events carry (sandbox/app.py)
+    body = {"filters": [{"key": "project", "values": ["insights", "atlas"]}]}
+    assert sb.call("PUT", f"/v1/meters/{demo.tokens_meter_id}", body).status_code == 200
+    state = await sb.passed_state(tmp_path)
+    # mergeFilters (ee/service/meter.go) rebuilds them through a Go map: any order
+    for meter in sb.app.account.meters.values():
+        meter.filters = [(k, list(reversed(v))) for k, v in reversed(meter.filters)]
+    again = await sb.reread(state)
+    assert again.drift == {} and again.notes == [], again
+
+
 # --- (d) the key reaches another environment -------------------------------------------
 
 

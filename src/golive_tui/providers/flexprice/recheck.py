@@ -44,8 +44,9 @@ async def _customer(api: ApiClient, ext: str) -> dict[str, Any] | None:
 
 
 async def _subscriptions(api: ApiClient, ext: str) -> list[dict[str, Any]]:
-    """The customer's subscriptions as lookups._subscriptions reads them (all statuses:
-    one no longer active shows as a status change)."""
+    """The customer's subscriptions as lookups._subscriptions reads them. The server lists
+    only active and trialing ones (ee/service/subscription.go GetSubscriptionsForCustomer),
+    so a cancelled subscription is gone: "no longer exists"."""
     resp = await api.request(
         "GET",
         f"/v1/customers/external/{quote(ext, safe='')}/subscriptions",
