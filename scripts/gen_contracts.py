@@ -87,7 +87,9 @@ ROUTES: dict[str, list[tuple[str, str]]] = {
         ("POST", "/invoices/search"),
         ("POST", "/invoices/{id}/finalize"),
         ("POST", "/plans/search"),
+        ("POST", "/plans/{id}/sync/subscriptions"),
         ("POST", "/subscriptions/search"),
+        ("PUT", "/prices/{id}"),
     ],
 }
 # Served by the real server (its internal/api/router.go) but absent from the document.
@@ -98,6 +100,8 @@ NOT_IN_SPEC: dict[str, list[tuple[str, str]]] = {
         ("GET", "/environments/{id}"),
         ("GET", "/features"),
         ("GET", "/settings/{key}"),
+        ("PUT", "/meters/{id}"),
+        ("PUT", "/settings/{key}"),
     ],
 }
 

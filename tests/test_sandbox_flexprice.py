@@ -52,6 +52,8 @@ UNSPECIFIED_ROUTES = {
     ("GET", "/v1/features"): "ref §4: `GET /v1/features?expand=meters` also works (not in SPEC)",
     ("GET", "/v1/customers"): "ref §1: `GET /v1/customers?limit=1`, undocumented but served",
     ("GET", "/v1/environments/{id}"): "ref §1: environment type lookup; in router.go, not SPEC",
+    ("PUT", "/v1/meters/{id}"): "ref §4: filters-only meter update (api/v1/meter.go); not SPEC",
+    ("PUT", "/v1/settings/{key}"): "ref §7: subscription_config update (router.go); not SPEC",
 }
 
 
@@ -250,6 +252,18 @@ def test_every_route_answers_as_the_spec_documents(sb: Sandbox) -> None:
         # documented error answers validate too
         ("POST", "/v1/customers/search", None, {"limit": 1000, "offset": 2}),
         ("POST", "/v1/invoices/search", None, {"limit": 1, "skip_line_items": True}),
+        # configuration writes that leave the shared account as it was: a display name
+        # as it is, a sync with nothing to move, the unpriced exports meter, the same
+        # grace period (test_evidence_flexprice.py changes them on its own sandboxes)
+        ("PUT", f"/v1/prices/{d.api_calls_price_id}", None, {"display_name": "API calls"}),
+        ("POST", f"/v1/plans/{d.plan_id}/sync/subscriptions", None, None),
+        (
+            "PUT",
+            f"/v1/meters/{d.exports_meter_id}",
+            None,
+            {"filters": [{"key": "format", "values": ["csv"]}]},
+        ),
+        ("PUT", "/v1/settings/subscription_config", None, {"value": {"grace_period_days": 3}}),
     ]
     for method, path, params, body in calls:
         resp = sb.call(method, path, params=params, body=body)

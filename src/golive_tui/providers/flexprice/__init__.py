@@ -1,8 +1,9 @@
 """Flexprice: everything golive knows about this billing platform.
 
 `dialect` (HTTP level), `environment` (the API reports a key's environment type),
-`probes/` (what `golive check` verifies), `sandbox/` (the local emulator behind
-`golive demo` and `golive sandbox`). Standard library only here.
+`recheck` (the read-only re-read of what passing results rest on), `probes/` (what
+`golive check` verifies), `sandbox/` (the local emulator behind `golive demo` and
+`golive sandbox`). Standard library only here.
 """
 
 from golive_tui.core.provider import Host, Provider
@@ -30,6 +31,8 @@ PROVIDER = Provider(
     # a loopback sink is not the Production path that item asks to see processed.
     harness_items={"post-launch.ingestion": "faults"},
     environment_ref="golive_tui.providers.flexprice.environment:flexprice_environment",
+    # the read-only re-read of what passing results rest on (core/recheck.py)
+    recheck_ref="golive_tui.providers.flexprice.recheck:READER",
     faults=(
         "event-name-typo", "customer-missing", "aggregation-field-missing", "no-subscription",
         "duplicates-counted", "wrong-tier-math", "5xx-burst", "slow", "webhook-accepts-forged",

@@ -18,13 +18,18 @@ def environment_id(items: Any) -> str:
     return ""
 
 
-async def flexprice_environment_type(api: ApiClient, env_id: str) -> tuple[str | None, str]:
-    """("sandbox" | "production" | None, what the API said) for Flexprice environment `env_id`."""
+async def read_environment(api: ApiClient, env_id: str) -> dict[str, Any]:
+    """`GET /v1/environments/{id}`: the environment's name and type."""
     resp = await api.request(
         "GET", f"/v1/environments/{quote(env_id, safe='')}", expect="object", keys=("type",)
     )
-    kind = str(resp.body["type"]).strip().lower()
-    name = str(resp.body.get("name") or "").strip()
+    return resp.body if isinstance(resp.body, dict) else {}
+
+
+def environment_kind(env_id: str, body: dict[str, Any]) -> tuple[str | None, str]:
+    """("sandbox" | "production" | None, what the API said) from an environment's answer."""
+    kind = str(body.get("type") or "").strip().lower()
+    name = str(body.get("name") or "").strip()
     named = f"{name!r} ({env_id})" if name else env_id
     said = f"Flexprice reports environment {named} as type {kind!r}"
     if kind in SANDBOX_TYPES:
@@ -32,6 +37,11 @@ async def flexprice_environment_type(api: ApiClient, env_id: str) -> tuple[str |
     if kind in PRODUCTION_TYPES:
         return "production", said
     return None, said
+
+
+async def flexprice_environment_type(api: ApiClient, env_id: str) -> tuple[str | None, str]:
+    """("sandbox" | "production" | None, what the API said) for Flexprice environment `env_id`."""
+    return environment_kind(env_id, await read_environment(api, env_id))
 
 
 async def flexprice_environment(api: ApiClient) -> tuple[str | None, str]:

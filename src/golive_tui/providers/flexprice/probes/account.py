@@ -9,7 +9,12 @@ from golive_tui.core.probes.common import insecure_url
 from golive_tui.core.probes.engine import Concluded, ProbeContext, Verdict, failed, passed, warned
 from golive_tui.core.probes.http import ApiError
 from golive_tui.core.probes.steps import outcome, required_customer
-from golive_tui.providers.flexprice.environment import environment_id, flexprice_environment_type
+from golive_tui.providers.flexprice.environment import (
+    environment_id,
+    environment_kind,
+    read_environment,
+)
+from golive_tui.providers.flexprice.probes.fingerprints import meter_snapshot, subscription_snapshot
 from golive_tui.providers.flexprice.probes.lookups import (
     HOSTS,
     _app_events,
@@ -19,6 +24,8 @@ from golive_tui.providers.flexprice.probes.lookups import (
     _setup,
     _subscriptions,
     flexprice_probe,
+    rests_on,
+    saw_customer,
 )
 from golive_tui.providers.flexprice.probes.samples import (
     declared_samples,
@@ -64,10 +71,12 @@ async def _environment_mismatch(
     """(failure, warning) when the key's environment type contradicts the target's."""
     ctx.doing(f"reading the type of environment {env_id}")
     try:
-        reported, said = await flexprice_environment_type(ctx.api, env_id)
+        body = await read_environment(ctx.api, env_id)
     except ApiError as exc:
         details.append(f"the environment's type could not be read: {exc.summary}")
         return "", ""
+    reported, said = environment_kind(env_id, body)
+    ctx.saw_account(environment_type=str(body.get("type") or "").strip().lower())
     details.append(said)
     claimed = ctx.target.environment
     if reported is None or reported == claimed:
@@ -116,6 +125,8 @@ async def auth(ctx: ProbeContext) -> Verdict:
         " production, so the key alone decides where events go."
     ]
     env_id = environment_id(resp.body["items"])
+    first = resp.body["items"][0] if env_id else {}
+    ctx.saw_account(environment_id=env_id, tenant_id=first.get("tenant_id"))
     if env_id:
         details.append(f"the key's environment id: {env_id}")
         mismatch, caution = await _environment_mismatch(ctx, env_id, details)
@@ -149,6 +160,9 @@ async def event_names(ctx: ProbeContext) -> Verdict:
     for m in meters.values():
         by_name.setdefault(str(m.get("event_name", "")).strip(), []).append(m)
     billed_names: set[str] = set()
+    stripped = {n.strip() for n in sent}
+    matched_meters = [m for n in sorted(stripped & set(by_name)) for m in by_name[n]]
+    ctx.verified(*(meter_snapshot(m) for m in matched_meters))
     if _external_id(ctx):
         try:
             setup = await _setup(ctx)
@@ -156,6 +170,7 @@ async def event_names(ctx: ProbeContext) -> Verdict:
             pass  # no subscription to compare with: the meters alone are checked
         else:
             billed_names = {str(m.get("event_name")) for m, _ in setup.billed()}
+            rests_on(ctx, setup, matched_meters)
     problems, warnings, details = [], [], []
     unverified: list[str] = []
     for name in sent:
@@ -205,6 +220,7 @@ async def event_names(ctx: ProbeContext) -> Verdict:
 @flexprice_probe("customer-subscription", "Customer and subscription are set up", deadline=20)
 async def customer_subscription(ctx: ProbeContext) -> Verdict:
     customer = await required_customer(ctx, _customer)
+    saw_customer(ctx, customer)
     ext = _external_id(ctx)
     name = customer.get("name") or ext
     details = [
@@ -231,6 +247,7 @@ async def customer_subscription(ctx: ProbeContext) -> Verdict:
             f" {', '.join(str(s.get('plan_id')) for s in subs)}",
             *details,
         )
+    ctx.verified(subscription_snapshot(sub))
     method = str(sub.get("collection_method", "charge_automatically"))
     how = (
         "auto-collect: the card on file is charged when an invoice finalizes"

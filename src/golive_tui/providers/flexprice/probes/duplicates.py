@@ -19,7 +19,13 @@ from golive_tui.core.probes.common import fmt, parse_time
 from golive_tui.core.probes.engine import ProbeContext, Verdict, failed, passed, warned
 from golive_tui.core.probes.steps import settle
 from golive_tui.providers.flexprice.probes.invoices import _candidates, _preview
-from golive_tui.providers.flexprice.probes.lookups import _event, _external_id, _setup, usage_probe
+from golive_tui.providers.flexprice.probes.lookups import (
+    _event,
+    _external_id,
+    _setup,
+    rests_on,
+    usage_probe,
+)
 from golive_tui.providers.flexprice.probes.preview import price_lines
 from golive_tui.providers.flexprice.probes.sending import HOLD_S, contribute, line_key, retry_key
 
@@ -103,6 +109,7 @@ async def duplicates(ctx: ProbeContext) -> Verdict:
             return failed(problems[0], *problems[1:], *details)
         return warned("no per-unit usage price to observe a retry on; check duplicates by hand")
     meter, price = billed[0]
+    rests_on(ctx, setup, [meter])
     price_id, sub_id = str(price["id"]), str(setup.subscription.get("id"))
     raw0 = price_lines(await _preview(ctx, sub_id), price_id).raw
     event = _event(ctx, meter, 1, Decimal(1), "retry")

@@ -13,6 +13,7 @@ from golive_tui.core.probes.steps import outcome, settle
 from golive_tui.providers.flexprice.probes.lookups import (
     _event,
     _setup,
+    rests_on,
     usage_probe,
 )
 from golive_tui.providers.flexprice.probes.preview import (
@@ -66,6 +67,7 @@ async def invoice_preview(ctx: ProbeContext) -> Verdict:
     if not candidates:
         return warned("no per-unit usage price on the subscription; verify the invoice by hand")
     meter, price = candidates[0]
+    rests_on(ctx, setup, [meter])
     price_id = str(price["id"])
     sub_id = str(setup.subscription.get("id"))
     before_inv = await _preview(ctx, sub_id)

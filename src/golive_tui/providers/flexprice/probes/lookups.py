@@ -22,7 +22,7 @@ from functools import partial
 from typing import Any
 from urllib.parse import quote
 
-from golive_tui.core.probes.common import fmt, iso, parse_time, utc_now
+from golive_tui.core.probes.common import fmt, iso, utc_now
 from golive_tui.core.probes.engine import Concluded, ProbeContext, failed, probe
 from golive_tui.core.probes.http import ApiError
 from golive_tui.core.probes.steps import (
@@ -31,6 +31,12 @@ from golive_tui.core.probes.steps import (
     unconfigured_customer,
 )
 from golive_tui.providers.flexprice.gofmt import go_v
+from golive_tui.providers.flexprice.probes.fingerprints import (
+    meter_snapshot,
+    plan_snapshot,
+    prices_in_force,
+    subscription_snapshot,
+)
 from golive_tui.providers.flexprice.probes.pricing import (  # noqa: F401 (re-exported)
     _boundaries,
     rated_amount,
@@ -136,46 +142,20 @@ async def _subscriptions(ctx: ProbeContext, ext: str) -> list[dict[str, Any]]:
     ]
 
 
-def _current(obj: dict[str, Any], now: Any) -> bool:
-    """Whether a price or line item is in force at `now` (Go sends a zero end_date)."""
-    start, end = parse_time(obj.get("start_date")), parse_time(obj.get("end_date"))
-    if start is not None and start > now:
-        return False
-    return end is None or end.year <= 1 or end > now
-
-
-def _same_terms(price: dict[str, Any], sub: dict[str, Any]) -> bool:
-    """The price is in the subscription's currency and billing period."""
-    cur, period = str(sub.get("currency") or "").lower(), sub.get("billing_period")
-    return (not cur or str(price.get("currency") or cur).lower() == cur) and (
-        not period or price.get("billing_period") in (None, period)
-    )
-
-
 async def _prices(
     ctx: ProbeContext, sub: dict[str, Any]
 ) -> tuple[dict[str, dict[str, Any]], dict[str, Any]]:
-    """The prices the subscription bills at now, by id.
+    """The prices the subscription bills at now, by id (fingerprints.prices_in_force).
 
-    `GET /v1/subscriptions/{id}` embeds each line item's price (internal/ee/service/
-    subscription.go GetSubscription); the plan's own list is no guide: plan.go reads it
-    with `AllowExpired: true`, in every currency and period, without subscription
-    overrides. Only line items in force now, in the subscription's currency, count.
+    The plan's own list is no guide: plan.go reads it with `AllowExpired: true`, in every
+    currency and period, without subscription overrides.
     """
     ctx.doing("reading the subscription's line items and their prices")
     resp = await ctx.api.request(
         "GET", f"/v1/subscriptions/{quote(str(sub['id']), safe='')}", expect="object", keys=("id",)
     )
     full = resp.body if isinstance(resp.body, dict) else {}
-    now = utc_now()
-    prices: dict[str, dict[str, Any]] = {}
-    for li in full.get("line_items") or []:
-        price = li.get("price") if isinstance(li, dict) else None
-        if not isinstance(price, dict) or not price.get("id") or not _current(li, now):
-            continue
-        if _same_terms(price, full or sub):
-            prices[str(price["id"])] = price
-    return prices, full
+    return prices_in_force(full, utc_now()), full
 
 
 class _Setup:
@@ -222,6 +202,26 @@ async def _read_setup(ctx: ProbeContext) -> _Setup:
     setup.meters = await _meters(ctx)
     setup.prices, setup.full = await _prices(ctx, setup.subscription)
     return setup
+
+
+def saw_customer(ctx: ProbeContext, customer: dict[str, Any]) -> None:
+    """The account the customer lives in, as the API showed it (every object carries it)."""
+    ctx.saw_account(
+        environment_id=customer.get("environment_id"),
+        tenant_id=customer.get("tenant_id"),
+        customer_id=customer.get("id"),
+        customer_name=customer.get("name"),
+    )
+
+
+def rests_on(ctx: ProbeContext, setup: _Setup, meters: list[dict[str, Any]]) -> None:
+    """Bind the verdict to the customer's account, its subscription, the plan's prices it
+    bills at and `meters`."""
+    saw_customer(ctx, setup.customer)
+    ctx.verified(subscription_snapshot(setup.subscription))
+    if setup.full:
+        ctx.verified(plan_snapshot(setup.full, setup.prices))
+    ctx.verified(*(meter_snapshot(m) for m in meters))
 
 
 # --- events -------------------------------------------------------------------------------

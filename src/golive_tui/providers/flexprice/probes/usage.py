@@ -10,6 +10,7 @@ from golive_tui.core.probes.common import dec, fmt
 from golive_tui.core.probes.engine import ProbeContext, Verdict, errored, failed, passed, warned
 from golive_tui.core.probes.http import ApiError
 from golive_tui.core.probes.steps import settle
+from golive_tui.providers.flexprice.probes.fingerprints import setting_snapshot
 from golive_tui.providers.flexprice.probes.lookups import (
     _app_events,
     _event,
@@ -17,6 +18,7 @@ from golive_tui.providers.flexprice.probes.lookups import (
     _lookup_once,
     _setup,
     flexprice_probe,
+    rests_on,
     usage_probe,
 )
 from golive_tui.providers.flexprice.probes.samples import sample_problem
@@ -31,6 +33,7 @@ async def ingest_lookup(ctx: ProbeContext) -> Verdict:
         return failed("the subscription bills no metered usage; nothing to send a test event for")
     sent_by_app = _app_events(ctx)
     by_name = {str(m.get("event_name", "")).strip(): m for m, _ in billed}
+    rests_on(ctx, setup, list(by_name.values()))
     # Client-side first: the app's declared events outside a meter filter, or without a
     # number in its field, are silently dropped or counted 0: catch that before sending.
     for name, props in sent_by_app.items():
@@ -117,6 +120,8 @@ async def grace_period(ctx: ProbeContext) -> Verdict:
             " `value` with an integer grace_period_days and a true/false"
             " auto_cancellation_enabled); check the setting in the dashboard"
         )
+    stored = value if source == "stored setting" else None
+    ctx.verified(setting_snapshot("subscription_config", stored))
     shown = {True: "on", False: "off", None: "unknown"}.get(auto, str(auto))
     details = [f"grace_period_days {days}, auto-cancellation {shown} ({source})"]
     if not auto:

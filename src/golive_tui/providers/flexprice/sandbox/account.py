@@ -178,7 +178,7 @@ class Account:
             for s in self.subscriptions_of(customer.id)
             if s.subscription_status in ("active", "trialing")
             for li in s.line_items
-            if li.price_id in price_ids
+            if li.price_id in price_ids and not li.ended_by(event.timestamp)
         ]
         if not items:
             return fail(
@@ -254,9 +254,10 @@ class Account:
         customer = self.customers.get(sub.customer_id)
         plan = self.plans[sub.plan_id]
         rows = self.stored_events(now, billed=True)
+        in_force = sub.items_in_force(now)
         usage = [
             (li, self.prices[li.price_id])
-            for li in sub.line_items
+            for li in in_force
             if self.prices[li.price_id].type == "USAGE" and self.prices[li.price_id].meter_id
         ]
         raw = [
@@ -281,7 +282,7 @@ class Account:
         )
         parts_of = {li.id: parts for (li, _), parts in zip(usage, billed, strict=True)}
         lines: list[dict[str, Any]] = []
-        for li in sub.line_items:
+        for li in in_force:
             price = self.prices[li.price_id]
             base: dict[str, Any] = {
                 "price_id": price.id,

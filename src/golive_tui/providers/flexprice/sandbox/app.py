@@ -32,6 +32,7 @@ from golive_tui.providers.flexprice.sandbox.demo import seed as seed_demo
 from golive_tui.providers.flexprice.sandbox.routes_account import AccountRoutes
 from golive_tui.providers.flexprice.sandbox.routes_billing import BillingRoutes
 from golive_tui.providers.flexprice.sandbox.routes_catalog import CatalogRoutes
+from golive_tui.providers.flexprice.sandbox.routes_changes import ChangeRoutes
 from golive_tui.providers.flexprice.sandbox.routes_events import EventRoutes
 from golive_tui.providers.flexprice.sandbox.variants import apply_variants
 from golive_tui.providers.flexprice.sandbox.webhook import (
@@ -88,7 +89,9 @@ VARIANTS: tuple[str, ...] = (
 STAGGERED = Stagger(delay=0.2, spread=2.5, billing_lag=1.0)
 
 
-class FlexpriceSandbox(EventRoutes, CatalogRoutes, BillingRoutes, AccountRoutes, WebhookRoutes):
+class FlexpriceSandbox(
+    EventRoutes, CatalogRoutes, ChangeRoutes, BillingRoutes, AccountRoutes, WebhookRoutes
+):
     """`FlexpriceSandbox(token)`: an ASGI app emulating Flexprice's API under `/v1`."""
 
     provider = "flexprice"
@@ -239,9 +242,13 @@ class FlexpriceSandbox(EventRoutes, CatalogRoutes, BillingRoutes, AccountRoutes,
         r.add("GET", "/v1/customers/{id}", self.get_customer)
         r.add("POST", "/v1/plans/search", self.search_plans)
         r.add("GET", "/v1/plans/{id}", self.get_plan)
+        r.add("POST", "/v1/plans/{id}/sync/subscriptions", self.sync_plan)
+        r.add("PUT", "/v1/prices/{id}", self.update_price)
+        r.add("PUT", "/v1/meters/{id}", self.update_meter)
         r.add("POST", "/v1/subscriptions/search", self.search_subscriptions)
         r.add("GET", "/v1/subscriptions/{id}", self.get_subscription)
         r.add("GET", "/v1/settings/{key}", self.get_setting)
+        r.add("PUT", "/v1/settings/{key}", self.put_setting)
         r.add("POST", "/v1/invoices/preview", self.preview_invoice)
         r.add("POST", "/v1/invoices/search", self.search_invoices)
         r.add("GET", "/v1/invoices/{id}", self.get_invoice)

@@ -52,6 +52,7 @@ class Price:
     lookup_key: str = ""
     start_date: datetime | None = None  # None: from created_at
     end_date: datetime | None = None  # set on a price that has expired
+    parent_price_id: str = ""  # the price this one replaced (PUT /v1/prices/{id})
 
     def cost(self, quantity: Decimal, *, swap_tier_modes: bool = False) -> Decimal:
         """What `quantity` costs, unrounded (the invoice rounds each line to cents)."""
@@ -96,6 +97,8 @@ class Price:
         }
         if self.end_date is not None:
             out["end_date"] = iso(self.end_date)
+        if self.parent_price_id:
+            out["parent_price_id"] = self.parent_price_id
         if self.meter_id:
             out["meter_id"] = self.meter_id
             if expand_meter and self.meter_id in account.meters:

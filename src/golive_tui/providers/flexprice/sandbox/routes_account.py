@@ -5,8 +5,12 @@ from __future__ import annotations
 
 from golive_tui.core.sandbox.asgi import HttpError, Request, Response
 from golive_tui.core.sandbox.dates import iso
-from golive_tui.providers.flexprice.sandbox.routes_common import FlexpriceRoutes, not_found
-from golive_tui.providers.flexprice.sandbox.values import DEFAULT_SETTINGS
+from golive_tui.providers.flexprice.sandbox.routes_common import (
+    FlexpriceRoutes,
+    bind_error,
+    not_found,
+)
+from golive_tui.providers.flexprice.sandbox.values import DEFAULT_SETTINGS, ulid
 
 SETTING_KEYS = ("subscription_config", "invoice_config")
 
@@ -38,6 +42,43 @@ class AccountRoutes(FlexpriceRoutes):
                 "updated_at": iso(created),
             },
         )
+
+    def put_setting(self, request: Request) -> Response:
+        """PUT /v1/settings/{key} for subscription_config (ee/service/settings.go
+        UpdateSettingByKey): the request's value is validated on its own first
+        (types/settings.go SubscriptionConfig: grace_period_days required, at least 1),
+        then merged into the current value and stored."""
+        key = request.path_params["key"]
+        if key not in SETTING_KEYS:
+            raise HttpError(400, f"invalid setting key: {key}")
+        body = self._body(request)
+        value = body.get("value")
+        if value is None:
+            raise HttpError(400, "Please provide a valid setting value", code="validation_error")
+        if not isinstance(value, dict) or key != "subscription_config":
+            raise bind_error()
+        days, auto = value.get("grace_period_days"), value.get("auto_cancellation_enabled")
+        if (days is not None and (isinstance(days, bool) or not isinstance(days, int))) or (
+            auto is not None and not isinstance(auto, bool)
+        ):
+            raise HttpError(400, "Failed to unmarshal JSON to struct", code="validation_error")
+        if not days or days < 1:  # validate:"required,min=1" (0 is "missing" to it)
+            tag = "min" if days is not None and days < 0 else "required"
+            raise HttpError(
+                400,
+                "Request validation failed",
+                code="validation_error",
+                details={
+                    "GracePeriodDays": "Key: 'SubscriptionConfig.GracePeriodDays' Error:Field"
+                    f" validation for 'GracePeriodDays' failed on the '{tag}' tag"
+                },
+            )
+        stored = self.account.settings.get(key)
+        current = dict(stored[1]) if stored else dict(DEFAULT_SETTINGS[key])
+        current.update({k: v for k, v in value.items() if k in current})
+        setting_id = stored[0] if stored else ulid("setting", self.now())
+        self.account.settings[key] = (setting_id, current, stored[2] if stored else self.now())
+        return self.get_setting(request)
 
     # --- identity ---
 

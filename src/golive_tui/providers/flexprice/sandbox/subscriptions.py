@@ -21,6 +21,10 @@ class LineItem:
     price_id: str
     start_date: datetime
     quantity: Decimal = Decimal(1)
+    end_date: datetime | None = None  # set by a plan sync once its price has ended
+
+    def ended_by(self, at: datetime) -> bool:
+        return self.end_date is not None and self.end_date <= at
 
 
 @dataclass
@@ -39,6 +43,10 @@ class Subscription:
     lookup_key: str = ""
     commitment_amount: Decimal | None = None  # subscription.go: with overage_factor > 1
     overage_factor: Decimal | None = None
+
+    def items_in_force(self, at: datetime) -> list[LineItem]:
+        """The line items that bill at `at` (the sandbox bills them for the whole period)."""
+        return [li for li in self.line_items if not li.ended_by(at)]
 
     def period(self, at: datetime) -> tuple[datetime, datetime]:
         """The monthly, calendar-aligned billing period holding `at`."""
@@ -71,6 +79,7 @@ class Subscription:
             "billing_period_count": 1,
             "invoice_cadence": price.invoice_cadence,
             "start_date": iso(item.start_date),
+            **({"end_date": iso(item.end_date)} if item.end_date is not None else {}),
             "metadata": {},
             "status": "published",
             **audit(account, self.created_at),
