@@ -162,9 +162,9 @@ async def test_results_record_the_account_and_the_configuration_they_rest_on(
     plan = next(s for s in preview.verified if s.kind == "plan")
     assert plan.name == sb.app.account.plans[sub.plan_id].name
     # values in words, amounts as decimal strings
-    assert plan.values["LLM tokens tier 2 unit amount"] == "0.0000015"
+    assert plan.values["LLM tokens tier 2 unit amount"] == "$0.0000015"
     assert plan.values["LLM tokens tier mode"] == "slab"
-    assert plan.values["Platform fee amount"] == "49"
+    assert plan.values["Platform fee amount"] == "$49.00"
     names = state.item(EVENT_NAMES).latest
     assert names is not None
     meters = [s for s in names.verified if s.kind == "meter"]
@@ -228,7 +228,7 @@ async def test_a_price_change_makes_the_invoice_result_stale_naming_the_plan_and
     again = await sb.reread(state)
     assert again.drift[PREVIEW] == (
         f"plan {plan_name!r} changed since this pass: LLM tokens tier 2 unit amount"
-        " 0.0000015 → 0.0000012"
+        " $0.0000015 → $0.0000012"
     )
     stale = (Standing.STALE, f"{again.drift[PREVIEW]}; re-run the probe")
     assert standing(state, again.drift, PREVIEW) == stale

@@ -12,7 +12,7 @@ so an unchanged account gives the same digest:
 Prices are keyed by their display name, not their id: `PUT /v1/prices/{id}` with a new
 amount or tiers ends the price and creates another one (internal/ee/service/price.go
 UpdatePrice, dto/price.go ToCreatePriceRequest copies the display name), so the id
-changes while "LLM tokens tier 2 unit amount 0.0000015 → 0.0000012" is what changed.
+changes while "LLM tokens tier 2 unit amount $0.0000015 → $0.0000012" is what changed.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from datetime import datetime
 from typing import Any
 
 from golive_tui.core.fingerprint import Snapshot
+from golive_tui.core.money import format_money
 from golive_tui.core.probes.common import dec, fmt, parse_time
 
 METER = "meter"
@@ -31,6 +32,13 @@ SETTING = "environment setting"
 
 def _amount(value: Any) -> str:
     return fmt(dec(value))
+
+
+def _money(value: Any, currency: Any) -> str:
+    """A price in the currency's units with every digit ("$0.0000015"); Flexprice
+    amounts are already major units (dollars, not cents)."""
+    code = str(currency or "")
+    return format_money(dec(value), code, exact=True) if code else _amount(value)
 
 
 def _obj(value: Any) -> dict[str, Any]:
@@ -72,7 +80,7 @@ def subscription_snapshot(sub: dict[str, Any]) -> Snapshot:
         "collection method": _word(sub.get("collection_method") or "charge_automatically"),
     }
     if sub.get("commitment_amount") is not None:
-        values["commitment amount"] = _amount(sub.get("commitment_amount"))
+        values["commitment amount"] = _money(sub.get("commitment_amount"), sub.get("currency"))
         values["overage factor"] = _amount(sub.get("overage_factor") or 1)
     return Snapshot.build(SUBSCRIPTION, str(sub.get("id", "")), str(sub.get("id", "")), values)
 
@@ -112,6 +120,7 @@ def prices_in_force(full: dict[str, Any], now: datetime) -> dict[str, dict[str, 
 
 def _price_values(label: str, price: dict[str, Any]) -> dict[str, str]:
     model = _word(price.get("billing_model"))
+    cur = price.get("currency")
     out = {
         f"{label} type": _word(price.get("type")),
         f"{label} billing model": model,
@@ -128,11 +137,11 @@ def _price_values(label: str, price: dict[str, Any]) -> dict[str, str]:
                 continue
             up_to = tier.get("up_to")
             out[f"{label} tier {n} up to"] = "no limit" if up_to is None else _amount(up_to)
-            out[f"{label} tier {n} unit amount"] = _amount(tier.get("unit_amount"))
+            out[f"{label} tier {n} unit amount"] = _money(tier.get("unit_amount"), cur)
             if tier.get("flat_amount") is not None:
-                out[f"{label} tier {n} flat amount"] = _amount(tier.get("flat_amount"))
+                out[f"{label} tier {n} flat amount"] = _money(tier.get("flat_amount"), cur)
     else:
-        out[f"{label} amount"] = _amount(price.get("amount"))
+        out[f"{label} amount"] = _money(price.get("amount"), cur)
     transform = price.get("transform_quantity")
     if model == "package" and isinstance(transform, dict):
         out[f"{label} package size"] = _amount(transform.get("divide_by") or 1)
