@@ -30,6 +30,7 @@ from golive_tui.providers.metronome.sandbox.demo import seed as seed_demo
 from golive_tui.providers.metronome.sandbox.routes_billing import BillingRoutes
 from golive_tui.providers.metronome.sandbox.routes_catalog import CatalogRoutes
 from golive_tui.providers.metronome.sandbox.routes_events import EventRoutes
+from golive_tui.providers.metronome.sandbox.routes_lifecycle import LifecycleRoutes
 from golive_tui.providers.metronome.sandbox.routes_pricing import PricingRoutes
 from golive_tui.providers.metronome.sandbox.routes_usage import UsageRoutes
 from golive_tui.providers.metronome.sandbox.variants import apply_variants
@@ -90,7 +91,13 @@ SEARCH_BURST = 4
 
 
 class MetronomeSandbox(
-    EventRoutes, CatalogRoutes, PricingRoutes, BillingRoutes, UsageRoutes, WebhookRoutes
+    EventRoutes,
+    CatalogRoutes,
+    PricingRoutes,
+    BillingRoutes,
+    UsageRoutes,
+    LifecycleRoutes,
+    WebhookRoutes,
 ):
     """`MetronomeSandbox(token)`: an ASGI app emulating Metronome's API."""
 
@@ -202,6 +209,10 @@ class MetronomeSandbox(
         r.add("POST", "/v1/ingest", self.ingest)
         r.add("POST", "/v1/events/search", self.search_events)
         r.add("GET", "/v1/customers", self.list_customers)
+        r.add("POST", "/v1/customers", self.create_customer)
+        r.add("POST", "/v1/customers/archive", self.archive_customer)
+        r.add("POST", "/v1/contracts/create", self.create_contract)
+        r.add("POST", "/v1/contracts/archive", self.archive_contract)
         r.add("GET", "/v1/customers/{customer_id}", self.get_customer)
         r.add("GET", "/v1/customers/{customer_id}/billable-metrics", self.customer_metrics)
         r.add("GET", "/v1/customers/{customer_id}/invoices", self.list_invoices)
