@@ -16,7 +16,7 @@ From flexprice/flexprice:
 
 from __future__ import annotations
 
-from golive_tui.core.probes.http import ApiClient
+from golive_tui.core.probes.http import ApiClient, ApiError
 from golive_tui.core.state import CreatedObject, Target
 
 
@@ -36,20 +36,37 @@ class FlexpriceCleaner:
 
     async def remove(self, api: ApiClient, target: Target, obj: CreatedObject) -> str:
         if obj.kind == "subscription":
-            await api.request(
-                "POST",
-                f"/v1/subscriptions/{obj.id}/cancel",
-                json_body={
-                    "cancellation_type": "immediate",
-                    "cancel_immediately_inovice_policy": "skip",
-                    "reason": "golive cleanup: a test subscription",
-                },
-                idempotent=False,
-                expect="object",
-            )
+            try:
+                await api.request(
+                    "POST",
+                    f"/v1/subscriptions/{obj.id}/cancel",
+                    json_body={
+                        "cancellation_type": "immediate",
+                        "cancel_immediately_inovice_policy": "skip",
+                        "reason": "golive cleanup: a test subscription",
+                    },
+                    idempotent=False,
+                    expect="object",
+                )
+            except ApiError as exc:
+                # "subscription is already cancelled" (400): someone cancelled it first.
+                if exc.status != 400 or not await self._cancelled(api, obj.id):
+                    raise
             return "cancelled"
-        await api.request("DELETE", f"/v1/customers/{obj.id}", ok=(204,), expect="any")
+        try:
+            await api.request("DELETE", f"/v1/customers/{obj.id}", ok=(204,), expect="any")
+        except ApiError as exc:
+            # Gone already: Flexprice's own e2e janitor counts a 404 here as done
+            # (internal/ee/e2eprobe/checks/janitor.go isNotFound).
+            if exc.status != 404:
+                raise
         return "deleted"
+
+    async def _cancelled(self, api: ApiClient, subscription_id: str) -> bool:
+        resp = await api.request(
+            "GET", f"/v1/subscriptions/{subscription_id}", expect="object", keys=("id",)
+        )
+        return resp.body.get("subscription_status") == "cancelled"
 
     async def draft_invoice(self, api: ApiClient, target: Target, customer: str) -> str:
         resp = await api.request(
