@@ -58,7 +58,11 @@ ROUTES: dict[str, list[tuple[str, str]]] = {
         ("POST", "/v1/contract-pricing/rate-cards/get"),
         ("POST", "/v1/contract-pricing/rate-cards/getRates"),
         ("POST", "/v1/contract-pricing/rate-cards/list"),
+        ("POST", "/v1/contracts/archive"),
+        ("POST", "/v1/contracts/create"),
         ("POST", "/v1/contracts/getContractRateSchedule"),
+        ("POST", "/v1/customers"),
+        ("POST", "/v1/customers/archive"),
         ("POST", "/v1/customers/{customer_id}/previewEvents"),
         ("POST", "/v1/customer-alerts/list"),
         ("POST", "/v1/events/search"),
@@ -68,6 +72,7 @@ ROUTES: dict[str, list[tuple[str, str]]] = {
         ("POST", "/v2/contracts/list"),
     ],
     "flexprice": [
+        ("DELETE", "/customers/{id}"),
         ("GET", "/customers/external/{external_id}"),
         ("GET", "/customers/external/{external_id}/subscriptions"),
         ("GET", "/customers/{id}"),
@@ -76,6 +81,7 @@ ROUTES: dict[str, list[tuple[str, str]]] = {
         ("GET", "/plans/{id}"),
         ("GET", "/subscriptions/{id}"),
         ("GET", "/users/me"),
+        ("POST", "/customers"),
         ("POST", "/customers/search"),
         ("POST", "/events"),
         ("POST", "/events/bulk"),
@@ -85,7 +91,9 @@ ROUTES: dict[str, list[tuple[str, str]]] = {
         ("POST", "/invoices/search"),
         ("POST", "/invoices/{id}/finalize"),
         ("POST", "/plans/search"),
+        ("POST", "/subscriptions"),
         ("POST", "/subscriptions/search"),
+        ("POST", "/subscriptions/{id}/cancel"),
     ],
 }
 # Served by the real server (its internal/api/router.go) but absent from the document.

@@ -23,6 +23,7 @@ from golive_tui.core import state as S
 from golive_tui.core.sandbox.server import SandboxServer
 from golive_tui.providers.flexprice.sandbox.app import FlexpriceSandbox
 from golive_tui.providers.metronome.sandbox.app import MetronomeSandbox
+from spec_check import operation, request_errors
 
 TOKEN_ENV = "CLEANUP_TEST_TOKEN"
 READS = {"GET"}
@@ -85,8 +86,25 @@ def box(
         pass
     try:
         yield Box(provider, sb, server, path)
+        # Every request golive sent is one the real API accepts (its OpenAPI document).
+        sent = [r for r in sb.recorded() if not r.path.startswith("/_sandbox/")]
+        problems = [
+            e
+            for r in sent
+            if _documented(provider, r.method, r.path)
+            for e in request_errors(provider, r.method, r.path, r.query, r.body)
+        ]
+        assert problems == []
     finally:
         server.stop()
+
+
+def _documented(provider: str, method: str, path: str) -> bool:
+    try:
+        operation(provider, method, path)
+    except AssertionError:  # served by the real server, absent from its document
+        return False
+    return True
 
 
 USAGE_PROBE = {"metronome": "ingest-dedup", "flexprice": "ingest-lookup"}
@@ -300,7 +318,7 @@ def test_a_refused_delete_stays_listed_and_the_next_cleanup_retries(
             "billing_cycle": "calendar",
         },
     )
-    assert extra.status_code == 200, extra.text
+    assert extra.status_code == 201, extra.text
 
     rc, out = box.golive(capsys, "cleanup")
     assert rc == 3, out

@@ -118,6 +118,7 @@ class FlexpriceTestCustomer:
                 "metadata": {"created_by": "golive", "golive_run": request.run_id},
             },
             idempotent=False,
+            ok=(201,),  # internal/api/v1: c.JSON(http.StatusCreated, …)
             keys=("id",),
         )
         customer_id = str(resp.body["id"])
@@ -135,6 +136,7 @@ class FlexpriceTestCustomer:
                 "start_date": _start().isoformat().replace("+00:00", "Z"),
             },
             idempotent=False,
+            ok=(201,),  # internal/api/v1: c.JSON(http.StatusCreated, …)
             keys=("id",),
         )
         created.append(made(request, "subscription", str(resp.body["id"]), customer_id))

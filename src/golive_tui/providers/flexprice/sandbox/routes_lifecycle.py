@@ -63,7 +63,7 @@ class LifecycleRoutes(FlexpriceRoutes):
             ulid("cust", now), external_id, name, self._string(body, "email") or "", now, metadata
         )
         self.account.customers[customer.id] = customer
-        return Response(200, customer.to_api(self.account))
+        return Response(201, customer.to_api(self.account))
 
     def create_subscription(self, request: Request) -> Response:
         body = self._body(request)
@@ -115,7 +115,7 @@ class LifecycleRoutes(FlexpriceRoutes):
             lookup_key=self._string(body, "lookup_key") or "",
         )
         self.account.subscriptions[sub.id] = sub
-        return Response(200, sub.to_api(self.account, now, line_items=True))
+        return Response(201, sub.to_api(self.account, now, line_items=True))
 
     def cancel_subscription(self, request: Request) -> Response:
         sub = self._subscription(request.path_params["id"])
