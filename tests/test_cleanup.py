@@ -7,7 +7,10 @@ API refuses says why and stays listed for the next run."""
 
 from __future__ import annotations
 
+import os
 import secrets
+import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -353,3 +356,47 @@ def test_a_subscription_cancelled_outside_golive_counts_as_done(
     rc, out = box.golive(capsys, "cleanup")
     assert rc == 0, out
     assert all(o.removed_at is not None for o in box.saved().created_objects)
+
+
+# --- production on a terminal: the typed confirmation ---
+
+
+def _on_a_terminal(box: Box, answer: str, *args: str) -> subprocess.CompletedProcess[str]:
+    """`golive cleanup` in a subprocess whose stdin is a real pseudo-terminal."""
+    master, slave = os.openpty()
+    try:
+        os.write(master, (answer + "\n").encode())
+        env = {k: v for k, v in os.environ.items() if not k.startswith("GOLIVE_")}
+        env.update({TOKEN_ENV: os.environ[TOKEN_ENV], "PYTHONIOENCODING": "utf-8"})
+        env["PYTHON_KEYRING_BACKEND"] = "keyring.backends.fail.Keyring"
+        command = ["cleanup", "--state", str(box.state), "--token-env", TOKEN_ENV, *args]
+        return subprocess.run(
+            [sys.executable, "-m", "golive_tui", *command],
+            stdin=slave,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env=env,
+        )
+    finally:
+        os.close(slave)
+        os.close(master)
+
+
+@pytest.mark.parametrize("box", ["metronome"], indirect=True)
+def test_production_on_a_terminal_writes_only_after_typing_production(
+    box: Box, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rc, out = box.golive(capsys, "test-customer", "create")
+    assert rc == 0, out
+    rc, out = box.golive(capsys, "set", "environment", "production")
+    assert rc == 0, out
+    writes = box.writes()
+    refused = _on_a_terminal(box, "yes")
+    assert refused.returncode == 4, refused.stdout + refused.stderr
+    assert "Type 'production' to go on" in refused.stdout
+    assert "not confirmed; nothing was written" in refused.stdout
+    assert box.writes() == writes
+    done = _on_a_terminal(box, "production")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert all(o.removed == "archived" for o in box.saved().created_objects)

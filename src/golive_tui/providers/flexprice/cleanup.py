@@ -66,7 +66,7 @@ class FlexpriceCleaner:
         resp = await api.request(
             "GET", f"/v1/subscriptions/{subscription_id}", expect="object", keys=("id",)
         )
-        return resp.body.get("subscription_status") == "cancelled"
+        return bool(resp.body.get("subscription_status") == "cancelled")
 
     async def draft_invoice(self, api: ApiClient, target: Target, customer: str) -> str:
         resp = await api.request(
