@@ -400,3 +400,27 @@ def test_production_on_a_terminal_writes_only_after_typing_production(
     done = _on_a_terminal(box, "production")
     assert done.returncode == 0, done.stdout + done.stderr
     assert all(o.removed == "archived" for o in box.saved().created_objects)
+
+
+def test_objects_in_another_account_are_left_alone(
+    box: Box, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    rc, out = box.golive(capsys, "test-customer", "create")
+    assert rc == 0, out
+    (customer,) = box.created("customer")
+    assert customer.account == f"{box.provider} {box.url}"
+    # The same session pointed at another account (a second sandbox).
+    other: Any = (
+        FlexpriceSandbox(box.sb.token)
+        if box.provider == "flexprice"
+        else MetronomeSandbox(box.sb.token, rate_limit=1000.0)
+    )
+    with SandboxServer(other) as srv:
+        rc, out = box.golive(capsys, "set", "base_url", srv.base_url)
+        assert rc == 0, out
+        rc, out = box.golive(capsys, "cleanup")
+        assert rc == 0, out
+        assert "not touched: objects golive created in another account" in out
+        assert f"2 in {customer.account}" in out
+        assert all(r.method == "GET" for r in other.log)  # nothing written there
+    assert all(o.removed_at is None for o in box.saved().created_objects)

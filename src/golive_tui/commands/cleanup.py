@@ -43,6 +43,8 @@ def run(args: argparse.Namespace) -> int:
             raise GoliveError(f"golive cannot clean up after itself on {found.title}")
         cleaner: cleanups.Cleaner = resolve(found.cleanup_ref)
         plan = cleanups.plan(state, cleaner, args.run)
+        if plan.elsewhere_line:
+            print(f"golive cleanup: {plan.elsewhere_line}")
         if not plan.steps and not plan.events:
             why = (
                 "what golive created here is already taken down"

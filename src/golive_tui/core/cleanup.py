@@ -118,6 +118,18 @@ class Plan:
     steps: list[Step]  # removals first, in the order they must run
     events: list[EventGroup]
     run_ids: list[str]  # the runs it covers
+    elsewhere: dict[str, int] = field(default_factory=dict)  # other account → objects
+
+    @property
+    def elsewhere_line(self) -> str:
+        """What is left alone because it is in another account, in one line, or ""."""
+        if not self.elsewhere:
+            return ""
+        parts = [f"{n} in {where}" for where, n in self.elsewhere.items()]
+        return (
+            f"not touched: objects golive created in another account ({'; '.join(parts)});"
+            " point the target there (golive set base_url …) to clean them up"
+        )
 
     @property
     def writes(self) -> list[Step]:
@@ -143,7 +155,17 @@ def plan(state: State, cleaner: Cleaner, run: str | None = None) -> Plan:
             f"--run {run}: no objects from that run in the state;"
             f" known runs: {', '.join(runs) or 'none (golive created nothing yet)'}"
         )
-    chosen = [o for o in state.created_objects if run is None or o.run_id == run]
+    here = state.target.account
+    chosen: list[CreatedObject] = []
+    elsewhere: dict[str, int] = {}
+    for o in state.created_objects:
+        if run is not None and o.run_id != run:
+            continue
+        if o.account and o.account != here:
+            if o.removed_at is None:
+                elsewhere[o.account] = elsewhere.get(o.account, 0) + 1
+            continue
+        chosen.append(o)
     removals: list[Step] = []
     stays: list[Step] = []
     seen_events: set[str] = set()
@@ -164,7 +186,7 @@ def plan(state: State, cleaner: Cleaner, run: str | None = None) -> Plan:
         (removals if verb else stays).append(Step(obj, verb, how))
     # A customer's contract or subscription first: some APIs refuse the customer before.
     removals.sort(key=lambda s: s.obj.kind == CUSTOMER)
-    return Plan(steps=removals + stays, events=list(groups.values()), run_ids=runs)
+    return Plan(removals + stays, list(groups.values()), runs, elsewhere)
 
 
 def _customers_gone(state: State) -> dict[str, str]:

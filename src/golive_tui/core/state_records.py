@@ -302,6 +302,8 @@ class CreatedObject:
     # Set by `golive cleanup` once done, with how ("archived", "deleted", "cancelled").
     removed_at: datetime | None = None
     removed: str = ""
+    # The account it is in (`Target.account`): cleanup acts only where it was created.
+    account: str = ""
 
     def to_data(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -311,7 +313,7 @@ class CreatedObject:
             "id": self.id,
             "at": self.at,
         }
-        for key in ("customer", "alias", "currency", "removed"):
+        for key in ("customer", "alias", "currency", "removed", "account"):
             if getattr(self, key):
                 data[key] = getattr(self, key)
         if self.worth is not None:
@@ -342,6 +344,7 @@ class CreatedObject:
             currency=t.text("currency", ""),
             removed_at=t.timestamp("removed_at", None),
             removed=t.text("removed", ""),
+            account=t.text("account", ""),
         )
         t.done()
         return obj
