@@ -424,3 +424,29 @@ def test_objects_in_another_account_are_left_alone(
         assert f"2 in {customer.account}" in out
         assert all(r.method == "GET" for r in other.log)  # nothing written there
     assert all(o.removed_at is None for o in box.saved().created_objects)
+
+
+def test_without_a_plan_or_rate_card_the_error_names_the_flag(
+    box: Box, capsys: pytest.CaptureFixture[str]
+) -> None:
+    setting, flag = (
+        ("rate_card_id", "--rate-card") if box.provider == "metronome" else ("plan_id", "--plan")
+    )
+    rc, out = box.golive(capsys, "set", setting, "--unset")
+    assert rc == 0, out
+    rc, out = box.golive(capsys, "test-customer", "create")
+    assert rc == 2 and out.startswith(f"golive: error: {flag}: missing"), out
+    assert f"golive set {setting}" in out and out.strip().count("\n") == 0
+    rc, out = box.golive(capsys, "test-customer", "create", flag, "no-such-thing")
+    assert rc == 2 and f"{flag} no-such-thing:" in out and "no such" in out, out
+    assert box.writes() == [] and box.saved().created_objects == []
+
+
+def test_a_token_given_as_a_flag_is_refused_and_not_echoed(
+    box: Box, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        cli.main(["cleanup", "--state", str(box.state), "--token", "sk_pasted_secret_value"])
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err
+    assert "tokens are never taken as arguments" in err and "sk_pasted" not in err

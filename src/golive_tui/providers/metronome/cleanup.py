@@ -16,8 +16,7 @@ from typing import Any
 
 from golive_tui.core.probes.http import ApiClient
 from golive_tui.core.state import CreatedObject, Target
-
-UUID_LEN = 36
+from golive_tui.providers.metronome.probes.lookups import _UUID
 
 
 class MetronomeCleaner:
@@ -61,7 +60,7 @@ class MetronomeCleaner:
 
     async def _customer_id(self, api: ApiClient, ref: str) -> str:
         """The customer's id from an event's `customer_id` (its id or an ingest alias)."""
-        if len(ref) == UUID_LEN and ref.count("-") == 4:
+        if _UUID.match(ref):
             return ref
         resp = await api.request(
             "GET", "/v1/customers", params={"ingest_alias": ref}, keys=("data",)

@@ -18,6 +18,7 @@ from golive_tui.core.errors import GoliveError
 from golive_tui.core.probes.http import ApiClient, ApiError
 from golive_tui.core.state import CreatedObject, Target
 from golive_tui.core.test_customer import Preview, Request, made
+from golive_tui.providers.metronome.probes.lookups import _UUID
 
 
 def _month_start() -> datetime:
@@ -37,6 +38,11 @@ class MetronomeTestCustomer:
             raise GoliveError(
                 "--rate-card: missing; pass the rate card the test customer's contract should"
                 " use, or set one with golive set rate_card_id ID"
+            )
+        if not _UUID.match(card):
+            raise GoliveError(
+                f"--rate-card {card}: no such Metronome rate card (its ids are uuids);"
+                " pass the id from Offering → Rate cards"
             )
         return card
 
