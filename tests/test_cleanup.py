@@ -450,3 +450,20 @@ def test_a_token_given_as_a_flag_is_refused_and_not_echoed(
     assert exit_.value.code == 2
     err = capsys.readouterr().err
     assert "tokens are never taken as arguments" in err and "sk_pasted" not in err
+
+
+def test_events_from_an_older_golive_are_reported_without_guessing(
+    box: Box, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with S.StateFile.open(box.state) as sf:  # as an older golive recorded them
+        for n in (1, 2):
+            sf.state.add_created(
+                S.CreatedObject(
+                    run_id="old", probe="ingest", kind="usage-event", id=f"e{n}", at=S.now()
+                )
+            )
+        sf.save()
+    rc, out = box.golive(capsys, "cleanup", "--run", "old")
+    assert rc == 0, out
+    assert "2 test events of unknown worth remain for a customer golive did not record" in out
+    assert "golive cannot say which invoice they are on" in out

@@ -93,23 +93,25 @@ class EventGroup:
 
     def line(self, after_removed: str) -> str:
         n = f"{self.count} test event{'s' if self.count != 1 else ''} {self.worth_text()}"
+        who = (
+            f"customer {self.customer}"
+            if self.customer
+            else "a customer golive did not record (events from an older golive)"
+        )
         if self.gone:
-            return f"{n} remain for customer {self.customer}, which golive {self.gone}: " + (
-                after_removed
-            )
+            return f"{n} remain for {who}, which golive {self.gone}: {after_removed}"
         if self.invoice:
             return (
-                f"{n} remain on draft invoice {self.invoice} for customer {self.customer};"
+                f"{n} remain on draft invoice {self.invoice} for {who};"
                 " they bill unless the invoice is voided"
             )
         if self.unread:
-            return (
-                f"{n} remain for customer {self.customer}; its draft invoice could not be"
-                f" read ({self.unread})"
-            )
+            return f"{n} remain for {who}; its draft invoice could not be read ({self.unread})"
+        if not self.customer:
+            return f"{n} remain for {who}; golive cannot say which invoice they are on"
         return (
-            f"{n} remain for customer {self.customer}; it has no draft invoice now, so they"
-            " bill on the invoice of the period they are dated in"
+            f"{n} remain for {who}; it has no draft invoice now, so they bill on the"
+            " invoice of the period they are dated in"
         )
 
 
@@ -162,7 +164,7 @@ def plan(state: State, cleaner: Cleaner, run: str | None = None) -> Plan:
         if run is not None and o.run_id != run:
             continue
         if o.account and o.account != here:
-            if o.removed_at is None:
+            if o.removed_at is None and o.kind != EVENT:  # events are never removable
                 elsewhere[o.account] = elsewhere.get(o.account, 0) + 1
             continue
         chosen.append(o)
