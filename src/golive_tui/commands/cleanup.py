@@ -92,7 +92,7 @@ async def _clean(
                 " it stays listed — fix that, then run golive cleanup again"
             )
         if not writes:
-            print("nothing to remove: what golive created here is already taken down")
+            print("nothing to remove: no object golive created here is left to take down")
         if released:
             print(released)
         _show([s for s in plan.steps if not s.verb])
