@@ -273,6 +273,22 @@ def test_every_route_answers_as_the_spec_documents(sb: Sandbox) -> None:
     # period's (already final) one, which answers the documented 400
     resp = sb.call("POST", f"/v1/invoices/{d.finalized_invoice_id}/finalize")
     assert resp.status_code == 400
+    # the writes of golive test-customer and golive cleanup, on objects of their own
+    made = sb.call("POST", "/v1/customers", body={"external_id": "spec-golive", "name": "spec"})
+    assert made.status_code == 201, made.text
+    body = {
+        "customer_id": made.json()["id"],
+        "plan_id": d.plan_id,
+        "currency": "usd",
+        "billing_period": "MONTHLY",
+        "billing_cycle": "calendar",
+    }
+    sub_made = sb.call("POST", "/v1/subscriptions", body=body)
+    assert sub_made.status_code == 201, sub_made.text
+    cancel = {"cancellation_type": "immediate", "cancel_immediately_inovice_policy": "skip"}
+    resp = sb.call("POST", f"/v1/subscriptions/{sub_made.json()['id']}/cancel", body=cancel)
+    assert resp.status_code == 200, resp.text
+    assert sb.call("DELETE", f"/v1/customers/{made.json()['id']}").status_code == 204
 
     exercised = {(r.method, _template(sb.app.router, r.method, r.path)) for r in sb.app.recorded()}
     routes = [(m, t) for m, t in sb.app.router.templates() if not t.startswith("/_sandbox/")]

@@ -287,6 +287,14 @@ def test_every_route_answers_as_the_spec_documents(sb: Sandbox) -> None:
     invoices = sb.json(sb.call("GET", f"/v1/customers/{cid}/invoices"))["data"]
     assert sb.call("GET", f"/v1/customers/{cid}/invoices/{invoices[0]['id']}").status_code == 200
     assert sb.call("GET", f"/v1/customers/{cid}/invoices/{d.rate_card_id}").status_code == 404
+    # the writes of golive test-customer and golive cleanup, on objects of their own
+    body = {"name": "spec test customer", "ingest_aliases": ["spec-golive-test"]}
+    made = sb.json(sb.call("POST", "/v1/customers", body=body))["data"]
+    body = {"customer_id": made["id"], "rate_card_id": d.rate_card_id, "starting_at": iso(_now())}
+    contract = sb.json(sb.call("POST", "/v1/contracts/create", body=body))["data"]
+    body = {"customer_id": made["id"], "contract_id": contract["id"], "void_invoices": False}
+    assert sb.call("POST", "/v1/contracts/archive", body=body).status_code == 200
+    assert sb.call("POST", "/v1/customers/archive", body={"id": made["id"]}).status_code == 200
 
     # every Metronome route was exercised, and every answer matches the spec
     exercised = {(r.method, _template(sb.app.router, r.method, r.path)) for r in sb.app.recorded()}

@@ -62,7 +62,7 @@ class _AppArgsParser(_Parser):
 # Every subcommand `build_parser` adds (a test checks the two agree).
 _COMMANDS = frozenset(
     {"status", "mark", "set", "export", "token", "doctor", "checklists", "check", "demo"}
-    | {"sandbox", "tui", "signoff", "harness"}
+    | {"sandbox", "tui", "signoff", "harness", "cleanup", "test-customer"}
 )
 
 
@@ -100,7 +100,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     from golive_tui.core.textsafe import terminal
 
     try:
-        module = __import__(f"golive_tui.commands.{command}", fromlist=["run"])
+        name = command.replace("-", "_")  # `test-customer` is commands/test_customer.py
+        module = __import__(f"golive_tui.commands.{name}", fromlist=["run"])
         return int(module.run(args))
     except GoliveError as exc:
         # Messages quote paths and file contents: never raw controls or surrogates.

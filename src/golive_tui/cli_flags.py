@@ -19,7 +19,10 @@ class FlagError(ValueError):
 GLOBAL_FLAGS = ("state", "checklist", "config")
 # Where each is used; elsewhere it is refused (exit 2) rather than silently ignored.
 GLOBAL_USES: dict[str, tuple[str, ...]] = {
-    "state": ("tui", "status", "mark", "set", "export", "check", "token", "doctor", "harness"),
+    "state": (
+        *("tui", "status", "mark", "set", "export", "check", "token", "doctor", "harness"),
+        *("cleanup", "test-customer"),
+    ),
     "checklist": ("tui", "status", "mark", "set", "export", "check", "harness"),
     "config": ("tui", "demo"),
 }

@@ -383,6 +383,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_harness(sub, tuple(sandbox_faults), _Parser, _env_name)
 
+    from golive_tui.cli_cleanup import add_cleanup
+
+    add_cleanup(sub, _Parser, _env_name, _RefuseSecretFlag)
+
     p = sub.add_parser(
         "tui", help="open the interactive app (same as no command)", allow_abbrev=False
     )

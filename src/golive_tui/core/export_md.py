@@ -143,12 +143,13 @@ def to_markdown(
             groups.setdefault((obj.probe, obj.run_id, obj.kind), []).append(obj)
         lines = [
             f"- {len(objs)} × {text(kind)} by {text(probe)} (run {text(run)},"
-            f" {_human(objs[0].at)}): " + ", ".join(text(o.id) for o in objs)
+            f" {_human(objs[0].at)}): "
+            + ", ".join(text(o.id) + (f" ({text(o.removed)})" if o.removed else "") for o in objs)
             for (probe, run, kind), objs in groups.items()
         ]
         blocks.append(
-            "Probes created these objects in the billing account; remove them if they"
-            " should not stay:\n" + "\n".join(lines)
+            "golive created these objects in the billing account; `golive cleanup` takes"
+            " down what the API allows (usage events stay):\n" + "\n".join(lines)
         )
     return "\n\n".join(blocks) + "\n"
 

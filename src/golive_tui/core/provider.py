@@ -64,6 +64,9 @@ class Provider:
     # "module:attr" of its `core.cleanup.Cleaner`: removes or archives what probes
     # created; "" when golive cannot clean up after itself there.
     cleanup_ref: str = ""
+    # "module:attr" of its `core.test_customer.TestCustomerMaker`: creates a dedicated
+    # test customer for probes to write into; "" when golive cannot create one there.
+    test_customer_ref: str = ""
 
     # --- derived from the data ---
 

@@ -148,6 +148,9 @@ class State:
             st.probe_results = trimmed(st.probe_results, limit)
 
     def add_created(self, obj: CreatedObject) -> None:
+        """Keep `obj` for `golive cleanup`, stamped with the account it is in."""
+        if not obj.account:
+            obj = dataclasses.replace(obj, account=self.target.account)
         self.created_objects = [*self.created_objects, obj]
         self.updated_at = now()
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
@@ -280,32 +281,70 @@ class Cursor:
 
 @dataclass(slots=True, kw_only=True)
 class CreatedObject:
-    """Something a probe created in the billing account, listed for clean-up."""
+    """Something golive created in the billing account, listed for clean-up.
+
+    The optional fields are absent in files from before golive recorded them.
+    """
 
     run_id: str
-    probe: str
-    kind: str
+    probe: str  # the probe, or the command ("test-customer"), that created it
+    kind: str  # "usage-event", "customer", "contract", "subscription"
     id: str
     at: datetime
+    # The customer it belongs to: for an event, the reference it was sent with (an id
+    # or an ingest alias); for a contract or subscription, the customer's id.
+    customer: str = ""
+    # For a customer: the reference events use for it (ingest alias, external id).
+    alias: str = ""
+    # For an event: the most it can add to an invoice, in currency units ("0.03").
+    worth: Decimal | None = None
+    currency: str = ""  # of `worth` ("USD")
+    # Set by `golive cleanup` once done, with how ("archived", "deleted", "cancelled").
+    removed_at: datetime | None = None
+    removed: str = ""
+    # The account it is in (`Target.account`): cleanup acts only where it was created.
+    account: str = ""
 
     def to_data(self) -> dict[str, Any]:
-        return {
+        data: dict[str, Any] = {
             "run_id": self.run_id,
             "probe": self.probe,
             "kind": self.kind,
             "id": self.id,
             "at": self.at,
         }
+        for key in ("customer", "alias", "currency", "removed", "account"):
+            if getattr(self, key):
+                data[key] = getattr(self, key)
+        if self.worth is not None:
+            data["worth"] = str(self.worth)  # a string: TOML floats would round it
+        if self.removed_at is not None:
+            data["removed_at"] = self.removed_at
+        return data
 
     @classmethod
     def from_data(cls, data: object, loc: Loc = ()) -> CreatedObject:
         t = Table(data, loc)
+        worth = t.text("worth", "")
+        try:
+            amount = Decimal(worth) if worth else None
+        except ArithmeticError:
+            raise Invalid((*loc, "worth"), f"must be a decimal amount, not {worth!r}") from None
+        if amount is not None and not amount.is_finite():
+            raise Invalid((*loc, "worth"), f"must be a decimal amount, not {worth!r}")
         obj = cls(
             run_id=t.text("run_id"),
             probe=t.text("probe"),
             kind=t.text("kind"),
             id=t.text("id"),
             at=t.timestamp("at"),
+            customer=t.text("customer", ""),
+            alias=t.text("alias", ""),
+            worth=amount,
+            currency=t.text("currency", ""),
+            removed_at=t.timestamp("removed_at", None),
+            removed=t.text("removed", ""),
+            account=t.text("account", ""),
         )
         t.done()
         return obj

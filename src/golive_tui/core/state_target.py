@@ -80,6 +80,11 @@ class Target:
         )
         return f"{where} · customer {self.customer_id}" if self.customer_id else where
 
+    @property
+    def account(self) -> str:
+        """The billing account it reaches, whatever customer: "provider base-url"."""
+        return " ".join(x for x in (self.provider, self.base_url.rstrip("/")) if x)
+
     def check(self) -> None:
         """Raise `Invalid` for an unknown environment or a setting TOML or policy refuses.
 

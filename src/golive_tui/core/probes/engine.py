@@ -15,6 +15,7 @@ import uuid
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 import httpx
@@ -143,9 +144,28 @@ class ProbeContext:
         """What the API said about the account ("environment id", "tenant", …)."""
         self.account.update({k.replace("_", " "): str(v) for k, v in facts.items() if v})
 
-    def created_object(self, kind: str, object_id: str) -> None:
+    def created_object(
+        self,
+        kind: str,
+        object_id: str,
+        *,
+        customer: str = "",
+        worth: Decimal | None = None,
+        currency: str = "",
+    ) -> None:
+        """List what the probe created for `golive cleanup`; for a usage event, the
+        customer it was sent for and the most it can add to an invoice."""
         self.created.append(
-            CreatedObject(run_id=self.run_id, probe=self.spec.id, kind=kind, id=object_id, at=now())
+            CreatedObject(
+                run_id=self.run_id,
+                probe=self.spec.id,
+                kind=kind,
+                id=object_id,
+                at=now(),
+                customer=customer,
+                worth=worth,
+                currency=currency,
+            )
         )
 
     async def poll(self, seconds: float) -> bool:

@@ -26,6 +26,8 @@ PROVIDER = Provider(
         "golive_tui.providers.flexprice.probes.security",
     ),
     sandbox_ref="golive_tui.providers.flexprice.sandbox.kit:KIT",
+    cleanup_ref="golive_tui.providers.flexprice.cleanup:CLEANER",
+    test_customer_ref="golive_tui.providers.flexprice.test_customer:MAKER",
     harness_ref="golive_tui.providers.flexprice.harness:INGEST",
     # Retries resent unchanged is what the harness's faults prove. Not smoke-test.send-events:
     # a loopback sink is not the Production path that item asks to see processed.

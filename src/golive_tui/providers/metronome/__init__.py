@@ -20,6 +20,8 @@ PROVIDER = Provider(
         "golive_tui.providers.metronome.probes.security",
     ),
     sandbox_ref="golive_tui.providers.metronome.sandbox.kit:KIT",
+    cleanup_ref="golive_tui.providers.metronome.cleanup:CLEANER",
+    test_customer_ref="golive_tui.providers.metronome.test_customer:MAKER",
     harness_ref="golive_tui.providers.metronome.harness:INGEST",
     recheck_ref="golive_tui.providers.metronome.recheck:READER",
     harness_items={"usage.load-test": "load", "usage.fault-injection": "faults"},

@@ -10,7 +10,7 @@ skews another's. Keys name what is measured: `line_key(price_id)` is the raw usa
 from __future__ import annotations
 
 from collections.abc import Sequence
-from decimal import Decimal
+from decimal import ROUND_CEILING, Decimal
 from typing import Any
 
 from golive_tui.core.money import format_money, to_minor_unit
@@ -78,14 +78,47 @@ def describe(setup: _Setup, ctx: ProbeContext, events: Sequence[Any], money: str
     return f"{n} event{'s' if n != 1 else ''} for customer {_external_id(ctx)}, about {money}"
 
 
-async def send_bulk(ctx: ProbeContext, events: list[Any]) -> None:
+def price_bound(price: dict[str, Any], qty: Decimal) -> Decimal:
+    """The most `qty` more units can add under `price`, wherever the line stands: each
+    unit at the dearest unit amount, every package it can start, every tier's flat fee.
+    (A VOLUME price whose later tiers cost more per unit also reprices the units already
+    there; that repricing is the account's own usage, not this event's.)"""
+    model = str(price.get("billing_model", "")).upper()
+    if model == "TIERED":
+        tiers = price.get("tiers") or []
+        dearest = max((dec(t.get("unit_amount")) for t in tiers), default=Decimal(0))
+        return qty * dearest + sum((dec(t.get("flat_amount")) for t in tiers), Decimal(0))
+    if model == "PACKAGE":
+        size = dec((price.get("transform_quantity") or {}).get("divide_by")) or Decimal(1)
+        return ((qty / size).to_integral_value(rounding=ROUND_CEILING) + 1) * dec(
+            price.get("amount")
+        )
+    return qty * dec(price.get("amount"))
+
+
+def event_worth(setup: _Setup, event: dict[str, Any]) -> tuple[Decimal, str]:
+    """The most one sent event can add to the customer's invoice, and the currency."""
+    added = effects(setup, [event])
+    total = Decimal(0)
+    for price in setup.prices.values():
+        qty = added.get(line_key(str(price.get("id"))))
+        if qty:
+            total += price_bound(price, abs(qty))
+    return total, str(setup.subscription.get("currency") or "USD").upper()
+
+
+async def send_bulk(ctx: ProbeContext, events: list[Any], setup: _Setup) -> None:
     """POST /v1/events/bulk, 1000 at a time (202; processed asynchronously)."""
     ctx.doing(f"sending {len(events)} test events to POST /v1/events/bulk")
     for i in range(0, len(events), MAX_BULK):
         chunk = events[i : i + MAX_BULK]
         await ctx.api.request("POST", "/v1/events/bulk", json_body={"events": chunk}, ok=(202,))
         for e in chunk:
-            ctx.created_object("usage-event", str(e["event_id"]))
+            worth, currency = event_worth(setup, e)
+            customer = str(e.get("external_customer_id", ""))
+            ctx.created_object(
+                "usage-event", str(e["event_id"]), customer=customer, worth=worth, currency=currency
+            )
 
 
 async def contribute(
@@ -105,5 +138,5 @@ async def contribute(
         events=events,
         expect={**added, **(extra or {})},
         describe=text,
-        send=lambda evs: send_bulk(ctx, evs),
+        send=lambda evs: send_bulk(ctx, evs, setup),
     )

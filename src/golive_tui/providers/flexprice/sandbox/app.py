@@ -34,6 +34,7 @@ from golive_tui.providers.flexprice.sandbox.routes_billing import BillingRoutes
 from golive_tui.providers.flexprice.sandbox.routes_catalog import CatalogRoutes
 from golive_tui.providers.flexprice.sandbox.routes_changes import ChangeRoutes
 from golive_tui.providers.flexprice.sandbox.routes_events import EventRoutes
+from golive_tui.providers.flexprice.sandbox.routes_lifecycle import LifecycleRoutes
 from golive_tui.providers.flexprice.sandbox.variants import apply_variants
 from golive_tui.providers.flexprice.sandbox.webhook import (
     ReceivedWebhook,
@@ -90,7 +91,13 @@ STAGGERED = Stagger(delay=0.2, spread=2.5, billing_lag=1.0)
 
 
 class FlexpriceSandbox(
-    EventRoutes, CatalogRoutes, ChangeRoutes, BillingRoutes, AccountRoutes, WebhookRoutes
+    EventRoutes,
+    CatalogRoutes,
+    ChangeRoutes,
+    BillingRoutes,
+    AccountRoutes,
+    LifecycleRoutes,
+    WebhookRoutes,
 ):
     """`FlexpriceSandbox(token)`: an ASGI app emulating Flexprice's API under `/v1`."""
 
@@ -232,6 +239,10 @@ class FlexpriceSandbox(
         r.add("POST", "/v1/features/search", self.search_features)
         r.add("GET", "/v1/features", self.list_features)
         r.add("POST", "/v1/customers/search", self.search_customers)
+        r.add("POST", "/v1/customers", self.create_customer)
+        r.add("DELETE", "/v1/customers/{id}", self.delete_customer)
+        r.add("POST", "/v1/subscriptions", self.create_subscription)
+        r.add("POST", "/v1/subscriptions/{id}/cancel", self.cancel_subscription)
         r.add("GET", "/v1/customers", self.list_customers)
         r.add("GET", "/v1/customers/external/{external_id}", self.customer_by_external)
         r.add(

@@ -15,7 +15,7 @@ from golive_tui.core.probes.common import iso
 from golive_tui.core.probes.http import ApiClient, ApiError
 
 Obj = dict[str, Any]
-_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
+UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
 
 
 def _data(body: Any) -> Any:
@@ -54,7 +54,7 @@ async def paged(
 
 async def customer_by_ref(api: ApiClient, ref: str) -> Obj | None:
     """The customer with this id, else the one with this ingest alias; None if neither."""
-    if _UUID.match(ref):
+    if UUID.match(ref):
         try:
             resp = await api.request("GET", f"/v1/customers/{ref}", expect="object", keys=("data",))
             found = _data(resp.body)

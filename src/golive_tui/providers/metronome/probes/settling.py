@@ -25,12 +25,18 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, TypeVar
 
+from golive_tui.core.money import from_minor_units
 from golive_tui.core.probes.batch import BatchShare
 from golive_tui.core.probes.common import dec
 from golive_tui.core.probes.engine import ProbeContext
 from golive_tui.core.probes.http import ApiError, DeadlineExceeded
 from golive_tui.core.probes.steps import settle
-from golive_tui.providers.metronome.probes.lookups import _aggregation, _post_events, _Setup
+from golive_tui.providers.metronome.probes.lookups import (
+    _aggregation,
+    _post_events,
+    _Setup,
+    _setup,
+)
 from golive_tui.providers.metronome.probes.rates import money
 
 T = TypeVar("T")
@@ -162,6 +168,23 @@ def line_effects(
     return out
 
 
+def _dearest(row: Mapping[str, Any]) -> tuple[Decimal | None, dict[str, Any] | None]:
+    """The dearest price any of a rate card row's rates (list, override, commit; every
+    tier) could charge per unit, and its credit type."""
+    rates = [row.get(k) for k in ("rate", "list_rate", "override_rate", "commit_rate")]
+    prices = [
+        dec(p)
+        for r in rates
+        if isinstance(r, dict)
+        for p in [r.get("price"), *(t.get("price") for t in r.get("tiers") or [])]
+        if p is not None
+    ]
+    credit_type = next(
+        (r["credit_type"] for r in rates if isinstance(r, dict) and r.get("credit_type")), None
+    )
+    return (max(prices) if prices else None), credit_type
+
+
 def cost_bound(setup: _Setup, units: Mapping[str, Decimal]) -> str:
     """ "at most $0.03": `units` more of each metric at the dearest price any of its
     products' rates (list, override, commit; every tier) could charge. An upper bound
@@ -169,21 +192,35 @@ def cost_bound(setup: _Setup, units: Mapping[str, Decimal]) -> str:
     total, credit_type = Decimal(0), None
     for row, _, metric in setup.usage_products():
         qty = units.get(str(metric.get("id")))
-        rates = [row.get(k) for k in ("rate", "list_rate", "override_rate", "commit_rate")]
-        prices = [
-            dec(p)
-            for r in rates
-            if isinstance(r, dict)
-            for p in [r.get("price"), *(t.get("price") for t in r.get("tiers") or [])]
-            if p is not None
-        ]
-        if qty and prices:
-            total += qty * max(prices)
-            credit_type = credit_type or next(
-                (r["credit_type"] for r in rates if isinstance(r, dict) and r.get("credit_type")),
-                None,
-            )
+        price, ct = _dearest(row)
+        if qty and price is not None:
+            total += qty * price
+            credit_type = credit_type or ct
     return f"at most {money(total, credit_type or {'name': 'USD (cents)'})}"
+
+
+def event_worth(setup: _Setup, event: Mapping[str, Any]) -> tuple[Decimal | None, str]:
+    """The most one sent event can add to an invoice, in currency units, and the
+    currency: its quantity at the dearest price of every priced metric its event type
+    could match (an event can match several). (None, "") in a custom pricing unit."""
+    total, credit_type = Decimal(0), None
+    props = event.get("properties") or {}
+    for row, _, metric in setup.usage_products():
+        types = (metric.get("event_type_filter") or {}).get("in_values") or []
+        if event.get("event_type") not in types:
+            continue
+        price, ct = _dearest(row)
+        if price is None:
+            continue
+        key = metric.get("aggregation_key")
+        qty = Decimal(1) if _aggregation(metric) == "count" or not key else dec(props.get(key))
+        total += abs(qty) * price
+        credit_type = credit_type or ct
+    name = str((credit_type or {"name": "USD (cents)"}).get("name") or "")
+    code, _, unit = name.partition(" ")
+    if not (len(code) == 3 and code.isalpha()):
+        return None, ""
+    return (from_minor_units(total, code) if "cent" in unit.lower() else total), code.upper()
 
 
 def merged(*parts: Mapping[str, Decimal]) -> dict[str, Decimal]:
@@ -208,8 +245,19 @@ async def send_usage(
         describe=describe,
         send=lambda batch: _post_events(ctx, batch),
     )
-    for tid in dict.fromkeys(e["transaction_id"] for e in events):
-        ctx.created_object("usage-event", tid)
+    setup = await _setup(ctx)  # shared per run: already read
+    first: dict[str, dict[str, Any]] = {}
+    for e in events:  # a resent duplicate is the same event: listed once
+        first.setdefault(e["transaction_id"], e)
+    for e in first.values():
+        worth, currency = event_worth(setup, e)
+        ctx.created_object(
+            "usage-event",
+            e["transaction_id"],
+            customer=str(e.get("customer_id", "")),
+            worth=worth,
+            currency=currency,
+        )
     return share
 
 

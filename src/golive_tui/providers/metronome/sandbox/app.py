@@ -31,6 +31,7 @@ from golive_tui.providers.metronome.sandbox.routes_billing import BillingRoutes
 from golive_tui.providers.metronome.sandbox.routes_catalog import CatalogRoutes
 from golive_tui.providers.metronome.sandbox.routes_config import ConfigRoutes
 from golive_tui.providers.metronome.sandbox.routes_events import EventRoutes
+from golive_tui.providers.metronome.sandbox.routes_lifecycle import LifecycleRoutes
 from golive_tui.providers.metronome.sandbox.routes_pricing import PricingRoutes
 from golive_tui.providers.metronome.sandbox.routes_usage import UsageRoutes
 from golive_tui.providers.metronome.sandbox.variants import apply_variants
@@ -97,6 +98,7 @@ class MetronomeSandbox(
     PricingRoutes,
     BillingRoutes,
     UsageRoutes,
+    LifecycleRoutes,
     WebhookRoutes,
 ):
     """`MetronomeSandbox(token)`: an ASGI app emulating Metronome's API."""
@@ -209,6 +211,10 @@ class MetronomeSandbox(
         r.add("POST", "/v1/ingest", self.ingest)
         r.add("POST", "/v1/events/search", self.search_events)
         r.add("GET", "/v1/customers", self.list_customers)
+        r.add("POST", "/v1/customers", self.create_customer)
+        r.add("POST", "/v1/customers/archive", self.archive_customer)
+        r.add("POST", "/v1/contracts/create", self.create_contract)
+        r.add("POST", "/v1/contracts/archive", self.archive_contract)
         r.add("GET", "/v1/customers/{customer_id}", self.get_customer)
         r.add("GET", "/v1/customers/{customer_id}/billable-metrics", self.customer_metrics)
         r.add("GET", "/v1/customers/{customer_id}/invoices", self.list_invoices)
