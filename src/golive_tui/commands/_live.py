@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import contextlib
 import sys
-import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import TextIO
@@ -48,26 +47,12 @@ class Live:
 
 @contextlib.asynccontextmanager
 async def live(target: Target, token: Secret, timeout: float = TIMEOUT) -> AsyncIterator[Live]:
-    import httpx
-
-    from golive_tui.core.probes import engine
     from golive_tui.core.probes.environment import write_environment
+    from golive_tui.core.probes.session import api_session
 
     found = provider_of(target)
-    redactor = Redactor([token.reveal()])
-    async with httpx.AsyncClient(
-        transport=engine.DEFAULT_TRANSPORT,
-        follow_redirects=False,
-        headers={"User-Agent": "golive/0.1 (+go-live checks)"},
-    ) as http:
-        api = ApiClient(
-            http=http,
-            base_url=target.base_url,
-            token=token,
-            dialect=found.dialect(),
-            redactor=redactor,
-            deadline=time.monotonic() + timeout,
-        )
+    async with api_session(target, token, found.dialect(), timeout=timeout) as api:
+        redactor = api.redactor
         env, why = await write_environment(found.name, target, api)
         yield Live(api=api, environment=env, why=redactor(why), redactor=redactor)
 

@@ -211,15 +211,8 @@ async def run_check(
     rows: dict[str, ItemResult] = {}
     for spec, items in not_here:
         for item in items:
-            rows[item.id] = ItemResult(
-                item=item.id,
-                item_title=item.title,
-                probe=spec.id,
-                probe_title=spec.title,
-                status="skipped",
-                summary=not_applicable(item, target),
-                not_applicable=True,
-            )
+            why = not_applicable(item, target)
+            rows[item.id] = _skipped(item, spec.id, spec.title, why, not_applicable=True)
     for spec, items in runnable:
         res = by_probe[spec.id]
         for item in items:
@@ -238,14 +231,7 @@ async def run_check(
     for probe_id, items in missing:
         summary = NOT_AVAILABLE.format(probe=probe_id, provider=provider)
         for item in items:
-            rows[item.id] = ItemResult(
-                item=item.id,
-                item_title=item.title,
-                probe=probe_id,
-                probe_title=probe_id,
-                status="skipped",
-                summary=summary,
-            )
+            rows[item.id] = _skipped(item, probe_id, probe_id, summary)
     # Checklist order, whatever order the probes finished in.
     ordered = [rows[i.id] for i in checklist.items() if i.id in rows]
     return CheckReport(
@@ -257,6 +243,20 @@ async def run_check(
         duration_ms=duration,
         results=ordered,
         redactor=runner.redactor(),
+    )
+
+
+def _skipped(
+    item: Item, probe: str, title: str, why: str, *, not_applicable: bool = False
+) -> ItemResult:
+    return ItemResult(
+        item=item.id,
+        item_title=item.title,
+        probe=probe,
+        probe_title=title,
+        status="skipped",
+        summary=why,
+        not_applicable=not_applicable,
     )
 
 

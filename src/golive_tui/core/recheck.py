@@ -17,7 +17,6 @@ Each provider gives a `ConfigReader` (`Provider.recheck_ref`).
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
@@ -165,10 +164,9 @@ async def _read_remote(
     timeout: float,
 ) -> dict[str, str] | None:
     """Fill `now_of` for `remote`; return the account facts (None when not read)."""
-    import httpx  # only now: `status` with nothing to re-read stays light
-
-    from golive_tui.core.probes import engine
-    from golive_tui.core.probes.http import ApiClient, ApiError, DeadlineExceeded
+    # Only now: `status` with nothing to re-read stays light (no httpx).
+    from golive_tui.core.probes.http import ApiError, DeadlineExceeded
+    from golive_tui.core.probes.session import api_session
 
     found = providers.find(target.provider)
     if found is None or not found.recheck_ref:
@@ -176,20 +174,9 @@ async def _read_remote(
         return None
     reader: ConfigReader = resolve(found.recheck_ref)
     redactor = Redactor([token.reveal()])
-    chosen = transport if transport is not None else engine.DEFAULT_TRANSPORT
-    async with httpx.AsyncClient(
-        transport=chosen,  # type: ignore[arg-type]
-        follow_redirects=False,
-        headers={"User-Agent": "golive/0.1 (+go-live checks)"},
-    ) as http:
-        api = ApiClient(
-            http=http,
-            base_url=target.base_url,
-            token=token,
-            dialect=found.dialect(),
-            redactor=redactor,
-            deadline=time.monotonic() + timeout,
-        )
+    async with api_session(
+        target, token, found.dialect(), timeout=timeout, transport=transport
+    ) as api:
         sem = asyncio.Semaphore(CONCURRENCY)
         failures: list[str] = []
 

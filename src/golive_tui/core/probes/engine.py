@@ -216,11 +216,9 @@ class Runner:
         its serial group's lock), `on_done` when it has finished.
         """
         sem = asyncio.Semaphore(self.concurrency)
-        async with httpx.AsyncClient(
-            transport=self.transport if self.transport is not None else DEFAULT_TRANSPORT,
-            follow_redirects=False,
-            headers={"User-Agent": "golive/0.1 (+go-live checks)"},
-        ) as http:
+        from golive_tui.core.probes.session import http_client
+
+        async with http_client(self.transport) as http:
             if any(s.writes for s in specs):
                 self._write_env = await self._resolve_write_env(http)
             self._shared = SharedSteps()
