@@ -40,6 +40,9 @@ if TYPE_CHECKING:
 CURSOR_SAVE_DELAY = 0.5  # seconds without movement before the cursor is saved
 
 
+RESUME_RECHECK_DELAY = 1.0  # seconds after a resume before the re-read starts
+
+
 class MainScreen(ItemsPane, Rechecks, ProbeRuns, Marking, Screen[None]):
     """Sections | items | detail; two panes (lists stacked) below 140 columns."""
 
@@ -210,7 +213,8 @@ class MainScreen(ItemsPane, Rechecks, ProbeRuns, Marking, Screen[None]):
             if o.stale:
                 text += f"; {plural(o.stale, 'result')} stale (△; S re-runs them)"
             self.golive.notify(text, title="golive")
-            self.start_recheck()  # is what the passes saw still there? (in a worker)
+            # Is what the passes saw still there? In a worker, after start-up settles.
+            self.start_recheck(delay=RESUME_RECHECK_DELAY)
 
     def _initial_cursor(self) -> tuple[Section, Item]:
         cursor = self.state_file.state.cursor

@@ -60,14 +60,17 @@ class Rechecks:
                 out[item_id] = rec.at
         return out
 
-    def start_recheck(self) -> None:
-        """Re-read in a worker (the UI keeps answering keys); nothing to re-read: nothing."""
+    def start_recheck(self, delay: float = 0.0) -> None:
+        """Re-read in a worker (the UI keeps answering keys); nothing to re-read: nothing.
+
+        `delay`: seconds to wait first (on resume: the first frame and the start-up's
+        quiet second come before httpx is imported; benchmarks/startup.py)."""
         seen = self._bound_passes()
         if not seen:
             return
         self.query_one(TargetHeader).show_recheck("re-reading config…")
         self.run_worker(
-            self._recheck(seen),
+            self._recheck(seen, delay),
             name="recheck",
             group="recheck",
             description="Re-reading the configuration the passes verified",
@@ -75,7 +78,9 @@ class Rechecks:
             exit_on_error=False,
         )
 
-    async def _recheck(self, seen: dict[str, datetime]) -> None:
+    async def _recheck(self, seen: dict[str, datetime], delay: float) -> None:
+        if delay:
+            await asyncio.sleep(delay)
         # The re-read imports httpx and the probe engine when it sends requests: in a
         # thread, first, so the UI keeps answering keys (~100 ms the first time).
         await asyncio.to_thread(importlib.import_module, "golive_tui.core.probes.engine")
