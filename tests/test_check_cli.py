@@ -176,6 +176,11 @@ def test_healthy_sandbox_every_probe_passes_and_is_saved(sandbox: Sandbox, tmp_p
     assert {o.probe for o in events} >= {"ingest-dedup", "backdated", "invoice-draft"}
     # The sandbox really received those events.
     assert sandbox.sb.log, "the sandbox recorded no requests"
+    # They went to the user's own test customer: golive says how to give probes one.
+    assert f"test events went to {sandbox.alias}, a customer golive did not create" in (
+        " ".join(proc.stderr.split())
+    )
+    assert "golive test-customer create" in proc.stderr
 
 
 def test_without_a_state_file_nothing_is_saved_and_missing_settings_warn(

@@ -46,7 +46,7 @@ from golive_tui.core.fields import Invalid
 from golive_tui.core.liveline import live_line
 from golive_tui.core.net import is_production_host
 from golive_tui.core.redact import Secret
-from golive_tui.core.state import DEFAULT_STATE_FILE, StateFile, Target
+from golive_tui.core.state import DEFAULT_STATE_FILE, State, StateFile, Target
 from golive_tui.core.textsafe import terminal as safe
 
 EXIT_OK = 0
@@ -128,6 +128,10 @@ def run(args: argparse.Namespace) -> int:
         if sf is not None:
             sf.close()
 
+    if sf is not None:
+        hint = own_customer_hint(sf.state, report.run_id)
+        if hint:
+            print(safe(f"golive: {hint}"), file=sys.stderr)
     text = render(report, args.format)
     if out is None:
         write_stdout(text)
@@ -136,6 +140,22 @@ def run(args: argparse.Namespace) -> int:
         if args.format != "text":
             write_stdout(render(report, "text"))  # the table still shows in CI logs
     return exit_code(report)
+
+
+def own_customer_hint(state: State, run_id: str) -> str:
+    """When this run's test events went to a customer golive did not create: how to give
+    probes one of their own ("" otherwise)."""
+    ours = {o.alias or o.id for o in state.created_objects if o.kind == "customer"}
+    events = [o for o in state.created_objects if o.run_id == run_id and o.kind == "usage-event"]
+    theirs = sorted({o.customer for o in events if o.customer and o.customer not in ours})
+    if not theirs:
+        return ""
+    n = sum(1 for o in events if o.customer in theirs)
+    return (
+        f"{n} test event{'s' if n != 1 else ''} went to {', '.join(theirs)}, a customer golive"
+        " did not create; `golive test-customer create` gives probes a customer of their own,"
+        " and `golive cleanup --dry-run` lists what stays on its invoice"
+    )
 
 
 def _stale_probes(
