@@ -209,6 +209,15 @@ def test_cleanup_takes_down_what_the_api_allows_and_a_second_has_nothing_to_do(
     state = box.saved()
     assert state.target.customer_id == ""  # not left pointing at a customer gone
     assert "customer_id" in out and "cleared" in out
+    # The JSON review says what was taken down, and what each event could cost.
+    from golive_tui.core import checklist as checklists
+    from golive_tui.core import export
+
+    data = export.to_dict(checklists.load(box.provider), state)
+    by_id = {o["id"]: o for o in data["created_objects"]}
+    assert by_id[customer.id]["removed"] == customer.removed and by_id[customer.id]["removed_at"]
+    events = [o for o in data["created_objects"] if o["kind"] == "usage-event"]
+    assert events and all(o["worth"] is not None and o["currency"] for o in events)
 
     writes = box.writes()
     rc, out = box.golive(capsys, "cleanup")

@@ -170,6 +170,11 @@ def to_dict(
                 "kind": r(obj.kind),
                 "id": r(obj.id),
                 "at": _iso(obj.at),
+                "customer": r(obj.customer),
+                "worth": str(obj.worth) if obj.worth is not None else None,
+                "currency": obj.currency,
+                "removed": obj.removed,
+                "removed_at": _iso(obj.removed_at) if obj.removed_at else None,
             }
             for obj in (state.created_objects if state else [])
         ],
