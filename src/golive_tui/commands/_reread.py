@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from golive_tui.core.checklist import Checklist
 from golive_tui.core.errors import GoliveError
-from golive_tui.core.recheck import Recheck, needs_reading, recheck
+from golive_tui.core.recheck import NO_TOKEN, Recheck, needs_reading, recheck
 from golive_tui.core.state import State
 
 if TYPE_CHECKING:
@@ -53,8 +53,5 @@ def reread(args: argparse.Namespace, checklist: Checklist, state: State) -> Rech
     if not needs_reading(checklist, state):
         return None
     token, hook, why = _secrets(args, state)
-    result = asyncio.run(recheck(checklist, state, token, hook))
-    if token is None and why and result.notes:
-        result.notes = [n for n in result.notes if "no API token" not in n]
-        result.notes.insert(0, f"configuration not re-read: {why}")
-    return result
+    no_token = f"configuration not re-read: {why}" if why else NO_TOKEN
+    return asyncio.run(recheck(checklist, state, token, hook, no_token=no_token))

@@ -183,8 +183,7 @@ def _stale_probes(
         print("golive: nothing is stale: every probe result still holds", file=sys.stderr)
         return []
     for item in stale:
-        why = prog.review.of(item.id).stale or "the checklist item changed since it was checked"
-        print(safe(f"golive: stale {item.id}: {why}"), file=sys.stderr)
+        print(safe(f"golive: stale {item.id}: {prog.why_stale(item.id)}"), file=sys.stderr)
     print(f"golive: re-running {', '.join(probes)}", file=sys.stderr)
     return probes
 

@@ -74,8 +74,7 @@ def run(args: argparse.Namespace) -> int:
     if prog.stale:
         print(safe(f"stale ({len(prog.stale)}; golive check --only-stale re-runs them):"))
         for item_id in prog.stale:
-            why = prog.review.of(item_id).stale or "the checklist item changed since it was checked"
-            print(safe(f"  △ {item_id}: {why}"))
+            print(safe(f"  △ {item_id}: {prog.why_stale(item_id)}"))
     if args.items:
         print()
         id_width = max(cells(safe(item.id)) for item in checklist.items())

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from golive_tui.core.checklist import Checklist
-from golive_tui.core.export_common import RedactFn, _iso, _now, _target, scrubber, stale_reason
+from golive_tui.core.export_common import RedactFn, _iso, _now, _target, scrubber
 from golive_tui.core.export_html import to_html
 from golive_tui.core.export_md import EXCERPT_MAX_CHARS, EXCERPT_MAX_LINES, to_markdown
 from golive_tui.core.export_text import readable
@@ -107,7 +107,7 @@ def to_dict(
                     "by": r(st.by),
                     "at": _iso(st.at) if st.at else None,
                     "stale": item.id in stale,
-                    "stale_reason": readable(r(stale_reason(judged, item.id in stale))),
+                    "stale_reason": readable(r(prog.why_stale(item.id))),
                     "not_applicable_here": judged.not_here,
                     "docs": item.docs,
                     "irreversible": r(item.irreversible) if item.irreversible else None,

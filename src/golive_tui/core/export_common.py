@@ -10,13 +10,10 @@ from datetime import UTC, datetime
 
 from golive_tui.core.checklist import Checklist
 from golive_tui.core.redact import Redactor, scrub_credentials
-from golive_tui.core.review import ItemReview
 from golive_tui.core.state import State, Target
 from golive_tui.core.textsafe import valid
 
 RedactFn = Callable[[str], str]
-# Why an item whose checklist text changed after it was checked is stale.
-ITEM_CHANGED = "the checklist changed this item after it was checked; re-check it"
 
 _SHAPES_ONLY = Redactor()
 
@@ -62,8 +59,3 @@ def _human(dt: datetime) -> str:
 
 def _duration(ms: int) -> str:
     return f"{ms} ms" if ms < 1000 else f"{ms / 1000:.1f} s"
-
-
-def stale_reason(judged: ItemReview, item_changed: bool) -> str:
-    """Why the item's evidence no longer holds, with the fix ("" when it holds)."""
-    return judged.stale or (ITEM_CHANGED if item_changed else "")

@@ -20,7 +20,6 @@ from golive_tui.core.export_common import (
     _now,
     _target,
     scrubber,
-    stale_reason,
 )
 from golive_tui.core.export_md_probes import (
     EXCERPT_MAX_CHARS,
@@ -62,7 +61,6 @@ def to_markdown(
 
     prog = progress(checklist, state, at=generated_at, drift=reread.drift if reread else None)
     target = _target(checklist, state)
-    changed = set(state.stale_items(checklist)) if state else set()
     blocks: list[str] = [f"# Go-live review: {text(checklist.title)}"]
     blocks.extend(verdict_blocks(prog, checklist.signoff_roles, said))
 
@@ -83,8 +81,7 @@ def to_markdown(
             "These results no longer count as evidence; `golive check --only-stale` re-runs"
             " them:\n"
             + "\n".join(
-                f"- △ **{text(checklist.by_id[i].title)}** (`{i}`):"
-                f" {said(stale_reason(prog.review.of(i), i in changed))}"
+                f"- △ **{text(checklist.by_id[i].title)}** (`{i}`): {said(prog.why_stale(i))}"
                 for i in prog.stale
                 if i in checklist.by_id
             )
@@ -123,7 +120,7 @@ def to_markdown(
     sections = []
     for sp in prog.sections:
         lines = [
-            _item_lines(prog.review.of(item.id), item.id in changed, runs.get(item.id), r)
+            _item_lines(prog.review.of(item.id), prog.why_stale(item.id), runs.get(item.id), r)
             for item in sp.section.items
         ]
         sections.append(f"## {text(sp.section.title)}\n" + "\n".join(lines))
@@ -198,7 +195,7 @@ def _target_lines(
     return "\n".join(f"- {line}" for line in lines if line)
 
 
-def _item_lines(judged: ItemReview, changed: bool, run: ProbeRun | None, r: RedactFn) -> str:
+def _item_lines(judged: ItemReview, why_stale: str, run: ProbeRun | None, r: RedactFn) -> str:
     item, st = judged.item, judged.state
     severity = "**blocker**" if item.severity is Severity.BLOCKER else "recommended"
     check = probe_ref(run, item.probe) if item.probe else "manual"
@@ -218,7 +215,6 @@ def _item_lines(judged: ItemReview, changed: bool, run: ProbeRun | None, r: Reda
     if st.at is not None and st.status is not ItemStatus.TODO:
         by = inline(r(st.by))
         sub.append(f"Marked {st.status.value}" + (f" by {by}" if by else "") + f", {_human(st.at)}")
-    why_stale = stale_reason(judged, changed)
     if why_stale:
         sub.append(f"**△ Stale:** {inline(readable(r(why_stale)))}")
     if judged.not_here:

@@ -64,16 +64,12 @@ class Basis:
     re-reads found changed (item id → what changed)."""
 
     target: Target
-    checklist: Checklist | None = None
+    checklist: Checklist
     at: datetime = field(default_factory=now)
     drift: Mapping[str, str] = field(default_factory=dict)
 
     def ttl(self, item: Item) -> timedelta:
-        if self.checklist is not None:
-            return timedelta(days=self.checklist.ttl_days(item))
-        from golive_tui.core.checklist import DEFAULT_TTL_DAYS
-
-        return timedelta(days=item.ttl_days or DEFAULT_TTL_DAYS)
+        return timedelta(days=self.checklist.ttl_days(item))
 
 
 def stale_reason(record: ProbeRecord, item: Item, st: ItemState, basis: Basis) -> str:

@@ -15,6 +15,8 @@ from golive_tui.core.checklist import Checklist, Item, Section, Severity
 from golive_tui.core.review import ItemReview, Review, Standing, review
 from golive_tui.core.state import ItemStatus, ProbeStatus, State
 
+# Why an item whose checklist text changed after it was checked is stale.
+ITEM_CHANGED = "the checklist changed this item after it was checked; re-check it"
 # Glyph and word together, so the meaning never rests on colour alone.
 STATUS_GLYPH = {
     ItemStatus.TODO: "○",
@@ -109,6 +111,11 @@ class Progress:
     open_blockers: list[Item]  # blockers that stop the launch (not done, no override)
     stale: list[str]  # items whose latest result no longer counts, or whose text changed
     review: Review
+
+    def why_stale(self, item_id: str) -> str:
+        """Why the item's evidence no longer holds, with the fix ("" when it holds)."""
+        stale = self.review.of(item_id).stale
+        return stale or (ITEM_CHANGED if item_id in self.stale else "")
 
 
 def progress(

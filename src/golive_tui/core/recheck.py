@@ -38,6 +38,7 @@ from golive_tui.core.state import ProbeRecord, ProbeStatus, State, Target
 if TYPE_CHECKING:
     from golive_tui.core.probes.http import ApiClient
 
+NO_TOKEN = "no API token in the keyring: the configuration was not re-read (golive token set)"
 READ_TIMEOUT = 10.0  # seconds for the whole re-read
 CONCURRENCY = 6
 # Account facts golive stamps from the target itself: compared by identity, not re-read.
@@ -96,8 +97,12 @@ async def recheck(
     *,
     transport: object = None,
     timeout: float = READ_TIMEOUT,
+    no_token: str = NO_TOKEN,
 ) -> Recheck:
-    """Re-read what every passing result rests on; see the module docstring."""
+    """Re-read what every passing result rests on; see the module docstring.
+
+    `no_token`: the note when `token` is None and something needed it (the caller may
+    know why better, e.g. "--token-env T: environment variable T is empty")."""
     result = Recheck()
     passes = _passes(checklist, state)
     if not passes:
@@ -111,8 +116,8 @@ async def recheck(
     if (WEBHOOK, "") in pieces:
         hook = str(target.settings.get("webhook_url", ""))
         if webhook_secret is None:
+            # Unknown, so not compared (nor counted as read): never called changed.
             result.notes.append("webhook signing secret not in the keyring: not compared")
-            now_of[(WEBHOOK, "")] = pieces[(WEBHOOK, "")]  # unknown: not called changed
         else:
             now_of[(WEBHOOK, "")] = webhook_snapshot(hook, webhook_secret)
     remote = [s for k, s in pieces.items() if k[0] != WEBHOOK]
@@ -120,9 +125,7 @@ async def recheck(
     current_account: dict[str, str] | None = None
     if remote or wants_account:
         if token is None:
-            result.notes.append(
-                "no API token in the keyring: the configuration was not re-read (golive token set)"
-            )
+            result.notes.append(no_token)
         else:
             current_account = await _read_remote(
                 target, token, remote, wants_account, now_of, result, transport, timeout
